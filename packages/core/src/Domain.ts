@@ -1,0 +1,120 @@
+/**
+ * The formats MobilePay requires of the values a client sends, as branded schemas: a value of
+ * one of these types has been checked, so it can be sent as it is.
+ *
+ * @since 0.1.0
+ */
+import { Schema } from "effect"
+
+/**
+ * A merchant's VAT number: `DK` or `FI` followed by exactly 8 digits, e.g. `DK12345678`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const MerchantVat = Schema.String.pipe(
+  Schema.pattern(/^(DK|FI)\d{8}$/, {
+    message: () => "a VAT number is DK or FI followed by exactly 8 digits",
+  }),
+  Schema.brand("MerchantVat"),
+)
+/** @since 0.1.0 */
+export type MerchantVat = typeof MerchantVat.Type
+
+// C0 controls and DEL: they would corrupt a header or the Basic credentials.
+const hasControlCharacter = (s: string): boolean => {
+  for (let i = 0; i < s.length; i++) {
+    const code = s.charCodeAt(i)
+    if (code < 0x20 || code === 0x7f) return true
+  }
+  return false
+}
+
+/**
+ * An integrator client id as MobilePay issues it (a GUID in practice): not empty, no `:` (it
+ * separates id and secret in the Basic credentials) and no control characters.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ClientId = Schema.String.pipe(
+  Schema.nonEmptyString({ message: () => "a client id must not be empty" }),
+  Schema.filter((s) => !s.includes(":"), { message: () => "a client id must not contain ':'" }),
+  Schema.filter((s) => !hasControlCharacter(s), {
+    message: () => "a client id must not contain control characters",
+  }),
+  Schema.brand("ClientId"),
+)
+/** @since 0.1.0 */
+export type ClientId = typeof ClientId.Type
+
+/**
+ * The integrator's certified system version, `Major.Minor.Build` (three non-negative
+ * integers), sent as `x-mobilepay-client-system-version` on every PoS call.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ClientSystemVersion = Schema.String.pipe(
+  Schema.pattern(/^\d+\.\d+\.\d+$/, {
+    message: () => "a client system version is Major.Minor.Build, e.g. 2.1.1",
+  }),
+  Schema.brand("ClientSystemVersion"),
+)
+/** @since 0.1.0 */
+export type ClientSystemVersion = typeof ClientSystemVersion.Type
+
+/**
+ * The characters MobilePay accepts in free-text fields: digits, ASCII letters, the Danish,
+ * Finnish and Western European letters, space, and a fixed set of punctuation.
+ *
+ * @since 0.1.0
+ * @category validation
+ */
+export const validCharacters: ReadonlySet<string> = new Set([
+  ..."0123456789",
+  ..."abcdefghijklmnopqrstuvwxyz",
+  ..."ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+  ..."æøåÆØÅäöÄÖšžŠŽñÑÿýÝ",
+  ..."àáâãèéêëìíîïòóôõùúûüÀÁÂÃÈÉÊËÌÍÎÏÒÓÔÕÙÚÛÜ",
+  " ",
+  ...`!"#$%&'()*+,-./:;<=>?@[\\]^_\`{|}~¦¯¨´×«»ðþçß¤ÇµÐÞ±°ªº©§¶¼½¾¬®¢£¥¡¿¹²³`,
+])
+
+/**
+ * `true` when every character of `text` is in {@link validCharacters}.
+ *
+ * @since 0.1.0
+ * @category validation
+ */
+export const isValidText = (text: string): boolean => {
+  for (const c of text) if (!validCharacters.has(c)) return false
+  return true
+}
+
+/**
+ * A MobilePay free-text field (order id, merchantPosId, PoS name, payment label, callback
+ * alias, idempotency key): 1 to 36 characters, all of them valid.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Text36 = Schema.String.pipe(
+  Schema.minLength(1, { message: () => "must not be empty" }),
+  Schema.maxLength(36, { message: () => "must be at most 36 characters long" }),
+  Schema.filter(isValidText, {
+    message: () => "contains a character outside MobilePay's valid character set",
+  }),
+)
+
+/**
+ * A GUID in its canonical textual form (the format of MobilePay's resource ids).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Guid = Schema.String.pipe(
+  Schema.pattern(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, {
+    message: () => "must be a GUID, e.g. 3fa85f64-5717-4562-b3fc-2c963f66afa6",
+  }),
+)

@@ -1,0 +1,69 @@
+/**
+ * Reading a client's configuration from Effect's `Config` (by default: environment variables),
+ * with the secret kept `Redacted` from the moment it is read.
+ *
+ * | variable | meaning |
+ * | --- | --- |
+ * | `MOBILEPAY_CLIENT_ID` | the integrator client id |
+ * | `MOBILEPAY_CLIENT_SECRET` | its secret (read as `Redacted`) |
+ * | `MOBILEPAY_ENVIRONMENT` | `sandbox` (default) or `production` |
+ * | `MOBILEPAY_AUTH_URL`, `MOBILEPAY_POS_URL` | override either base URL (e.g. a local sandbox) |
+ * | `MOBILEPAY_CLIENT_SYSTEM_VERSION` | the certified `Major.Minor.Build`, optional |
+ * | `MOBILEPAY_MERCHANT_VAT` | a default merchant, optional |
+ *
+ * @since 0.1.0
+ */
+import { Config, Option, Schema } from "effect"
+import { ClientCredentials } from "./ClientCredentials.js"
+import { ClientId, ClientSystemVersion, MerchantVat } from "./Domain.js"
+import * as Environment from "./Environment.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface MobilePayConfig {
+  readonly credentials: ClientCredentials
+  readonly environment: Environment.Environment
+  readonly clientSystemVersion: Option.Option<ClientSystemVersion>
+  readonly merchantVat: Option.Option<MerchantVat>
+}
+
+const environment: Config.Config<Environment.Environment> = Config.all({
+  name: Config.literal(
+    "sandbox",
+    "production",
+  )("MOBILEPAY_ENVIRONMENT").pipe(Config.withDefault("sandbox" as const)),
+  authUrl: Config.option(Config.nonEmptyString("MOBILEPAY_AUTH_URL")),
+  posUrl: Config.option(Config.nonEmptyString("MOBILEPAY_POS_URL")),
+}).pipe(
+  Config.map(({ name, authUrl, posUrl }) => {
+    const base = name === "production" ? Environment.production : Environment.sandbox
+    return Option.isNone(authUrl) && Option.isNone(posUrl)
+      ? base
+      : Environment.custom({
+          authUrl: Option.getOrElse(authUrl, () => base.authUrl),
+          posUrl: Option.getOrElse(posUrl, () => base.posUrl),
+          userSimulationUrl: base.userSimulationUrl,
+        })
+  }),
+)
+
+/**
+ * The whole configuration, read from the variables in the table above. A malformed client id,
+ * VAT number or version fails as a `ConfigError` naming the variable.
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const config: Config.Config<MobilePayConfig> = Config.all({
+  credentials: Config.all({
+    clientId: Schema.Config("MOBILEPAY_CLIENT_ID", ClientId),
+    clientSecret: Config.redacted("MOBILEPAY_CLIENT_SECRET"),
+  }).pipe(Config.map((fields) => new ClientCredentials(fields))),
+  environment,
+  clientSystemVersion: Config.option(
+    Schema.Config("MOBILEPAY_CLIENT_SYSTEM_VERSION", ClientSystemVersion),
+  ),
+  merchantVat: Config.option(Schema.Config("MOBILEPAY_MERCHANT_VAT", MerchantVat)),
+})

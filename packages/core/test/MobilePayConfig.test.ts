@@ -1,0 +1,72 @@
+import { Environment, MobilePayConfig } from "@effect-mobilepay/core"
+import { describe, expect, it } from "@effect/vitest"
+import { ConfigProvider, Effect, Option, Redacted } from "effect"
+
+const read = (env: Record<string, string>) =>
+  Effect.withConfigProvider(
+    MobilePayConfig.config,
+    ConfigProvider.fromMap(new Map(Object.entries(env))),
+  )
+
+const minimal = {
+  MOBILEPAY_CLIENT_ID: "5f2a8e7c-1b3d-4c6e-9f0a-2b4d6e8f0a1c",
+  MOBILEPAY_CLIENT_SECRET: "the-secret",
+}
+
+describe("MobilePayConfig.config", () => {
+  it.effect("reads the credentials with the secret redacted, defaulting to the sandbox", () =>
+    Effect.gen(function* () {
+      const config = yield* read(minimal)
+      expect(config.credentials.clientId).toBe(minimal.MOBILEPAY_CLIENT_ID)
+      expect(Redacted.value(config.credentials.clientSecret)).toBe("the-secret")
+      expect(String(config.credentials)).not.toContain("the-secret")
+      expect(config.environment).toEqual(Environment.sandbox)
+      expect(Option.isNone(config.merchantVat)).toBe(true)
+      expect(Option.isNone(config.clientSystemVersion)).toBe(true)
+    }),
+  )
+
+  it.effect("reads production, a merchant and the client system version", () =>
+    Effect.gen(function* () {
+      const config = yield* read({
+        ...minimal,
+        MOBILEPAY_ENVIRONMENT: "production",
+        MOBILEPAY_MERCHANT_VAT: "DK90000028",
+        MOBILEPAY_CLIENT_SYSTEM_VERSION: "2.1.1",
+      })
+      expect(config.environment).toEqual(Environment.production)
+      expect(config.merchantVat).toEqual(Option.some("DK90000028"))
+      expect(config.clientSystemVersion).toEqual(Option.some("2.1.1"))
+    }),
+  )
+
+  it.effect("base URL overrides make a custom environment", () =>
+    Effect.gen(function* () {
+      const config = yield* read({
+        ...minimal,
+        MOBILEPAY_AUTH_URL: "http://127.0.0.1:4010/integrator-authentication/",
+        MOBILEPAY_POS_URL: "http://127.0.0.1:4010/pos/v10",
+      })
+      expect(config.environment.name).toBe("custom")
+      expect(config.environment.authUrl).toBe("http://127.0.0.1:4010/integrator-authentication")
+      expect(config.environment.posUrl).toBe("http://127.0.0.1:4010/pos/v10")
+    }),
+  )
+
+  const invalid: ReadonlyArray<readonly [string, Record<string, string>]> = [
+    ["a client id with ':'", { ...minimal, MOBILEPAY_CLIENT_ID: "a:b" }],
+    ["a malformed VAT", { ...minimal, MOBILEPAY_MERCHANT_VAT: "DK123" }],
+    ["a malformed version", { ...minimal, MOBILEPAY_CLIENT_SYSTEM_VERSION: "2.1" }],
+    ["an unknown environment", { ...minimal, MOBILEPAY_ENVIRONMENT: "staging" }],
+    ["a missing secret", { MOBILEPAY_CLIENT_ID: minimal.MOBILEPAY_CLIENT_ID }],
+  ]
+  for (const [name, env] of invalid) {
+    it.effect(`${name} is a ConfigError that does not quote the secret`, () =>
+      Effect.gen(function* () {
+        const error = yield* Effect.flip(read(env))
+        expect(error._op).toBeDefined()
+        expect(String(error)).not.toContain("the-secret")
+      }),
+    )
+  }
+})

@@ -1,0 +1,134 @@
+/**
+ * MobilePay's retry rules as `Schedule`s, shared by the token request and every PoS call:
+ * retry only transient failures (network errors, timeouts, 5xx, 429), 2 retries by default,
+ * never more than 5, exponential backoff with jitter, and never sooner than the server asks.
+ *
+ * @since 0.1.0
+ */
+import { Data, Duration, Option, Schedule } from "effect"
+
+/**
+ * The most retries MobilePay allows (6 attempts in all). Configuration cannot exceed it.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const maxRetries = 5
+
+/**
+ * How a failed attempt is retried.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class RetryPolicy extends Data.Class<{
+  /** Retries after the first attempt, between 0 and {@link maxRetries}. */
+  readonly retries: number
+  /** The first backoff delay; each further one doubles, before jitter. */
+  readonly baseDelay: Duration.Duration
+  /** No backoff delay (before jitter) is longer than this. */
+  readonly maxDelay: Duration.Duration
+  /** A `Retry-After` longer than this ends the retries instead of waiting. */
+  readonly maxRetryAfter: Duration.Duration
+}> {}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface RetryOptions {
+  /**
+   * Retries after the first attempt; clamped to 0–{@link maxRetries}.
+   * @default 2
+   */
+  readonly retries?: number | undefined
+  /** @default "200 millis" */
+  readonly baseDelay?: Duration.DurationInput | undefined
+  /** @default "5 seconds" */
+  readonly maxDelay?: Duration.DurationInput | undefined
+  /** @default "30 seconds" */
+  readonly maxRetryAfter?: Duration.DurationInput | undefined
+}
+
+/**
+ * Builds a {@link RetryPolicy}, filling in MobilePay's suggested defaults and holding the
+ * retry count within what MobilePay allows.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: RetryOptions = {}): RetryPolicy =>
+  new RetryPolicy({
+    retries: Math.max(0, Math.min(maxRetries, Math.floor(options.retries ?? 2))),
+    baseDelay: Duration.decode(options.baseDelay ?? "200 millis"),
+    maxDelay: Duration.decode(options.maxDelay ?? "5 seconds"),
+    maxRetryAfter: Duration.decode(options.maxRetryAfter ?? "30 seconds"),
+  })
+
+/**
+ * MobilePay's suggestion: 2 retries, exponential backoff from 200 ms with jitter.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const defaultPolicy: RetryPolicy = make()
+
+/**
+ * What to do with a failure: `Option.none()` when it is permanent (never retried), or the
+ * least delay before the next attempt (`Duration.zero` unless the server sent `Retry-After`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Transience = Option.Option<Duration.Duration>
+
+/**
+ * The schedule for `Effect.retry`: stops at the first permanent failure or when the retries
+ * are spent; otherwise waits the jittered exponential backoff, or the server's `Retry-After`
+ * when that is longer.
+ *
+ * @since 0.1.0
+ * @category schedules
+ */
+export const schedule = <E>(
+  policy: RetryPolicy,
+  transience: (error: E) => Transience,
+): Schedule.Schedule<unknown, E> => {
+  const decide = (error: E): Transience =>
+    Option.filter(transience(error), (wait) =>
+      Duration.lessThanOrEqualTo(wait, policy.maxRetryAfter),
+    )
+  const backoff = Schedule.exponential(policy.baseDelay, 2).pipe(
+    Schedule.modifyDelay((_, delay) => Duration.min(delay, policy.maxDelay)),
+    Schedule.jittered,
+  )
+  return Schedule.identity<E>().pipe(
+    Schedule.whileInput((error: E) => Option.isSome(decide(error))),
+    Schedule.intersect(backoff),
+    Schedule.intersect(Schedule.recurs(policy.retries)),
+    Schedule.modifyDelay(([[error]], delay) =>
+      Option.match(decide(error), {
+        onNone: () => delay,
+        onSome: (wait) => Duration.max(delay, wait),
+      }),
+    ),
+  )
+}
+
+/**
+ * Reads a `Retry-After` header (delay in seconds, or an HTTP date) relative to `now` (epoch
+ * milliseconds). Anything unreadable counts as absent.
+ *
+ * @since 0.1.0
+ * @category headers
+ */
+export const parseRetryAfter = (
+  value: string | undefined,
+  now: number,
+): Option.Option<Duration.Duration> => {
+  if (value === undefined) return Option.none()
+  const trimmed = value.trim()
+  if (/^\d+$/.test(trimmed)) return Option.some(Duration.seconds(Number(trimmed)))
+  const date = Date.parse(trimmed)
+  return Number.isNaN(date) ? Option.none() : Option.some(Duration.millis(Math.max(0, date - now)))
+}

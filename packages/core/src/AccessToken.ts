@@ -1,0 +1,40 @@
+/**
+ * An access token from Integrator Authentication.
+ *
+ * @since 0.1.0
+ */
+import { Data, DateTime, type Duration, type Option, type Redacted } from "effect"
+import type { MerchantVat } from "./Domain.js"
+
+/**
+ * A bearer token and what it is good for. The value is `Redacted`: printing, logging or
+ * serialising the token shows `<redacted>`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class AccessToken extends Data.Class<{
+  /** The JWT to send as `Authorization: Bearer ...`. */
+  readonly value: Redacted.Redacted<string>
+  /** Always `Bearer` (MobilePay may spell it in any case). */
+  readonly tokenType: "Bearer"
+  /** The granted scope, e.g. `integrator_scope`. */
+  readonly scope: string
+  /** The lifetime MobilePay granted (`expires_in`). */
+  readonly expiresIn: Duration.Duration
+  /** When the token was received, by the `Clock`. */
+  readonly issuedAt: DateTime.Utc
+  /** `issuedAt + expiresIn`: the token must not be used after this. */
+  readonly expiresAt: DateTime.Utc
+  /** The merchant the token is bound to (`merchant_vat`), or none for an unbound token. */
+  readonly merchantVat: Option.Option<MerchantVat>
+}> {}
+
+/**
+ * `true` when the token is still good at `now` with `margin` to spare.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
+export const isValidAt = (token: AccessToken, now: DateTime.Utc, margin: Duration.Duration) =>
+  DateTime.lessThan(DateTime.addDuration(now, margin), token.expiresAt)

@@ -1,0 +1,28 @@
+import { Chunk, Clock, Duration, Effect, TestClock } from "effect"
+
+// One turn of the event loop, so that loopback I/O can progress while the TestClock stands.
+const eventLoopTurn = Effect.async<void>((resume) => {
+  const handle = setImmediate(() => resume(Effect.void))
+  return Effect.sync(() => clearImmediate(handle))
+})
+
+/**
+ * Waits, without moving the clock, until some fiber sleeps until at most `within` from now,
+ * then moves the clock to the moment it wakes. Returns how far the clock moved.
+ */
+export const advanceToSleepWithin = (within: Duration.DurationInput) =>
+  Effect.gen(function* () {
+    const limit = Duration.toMillis(within)
+    for (;;) {
+      const now = yield* Clock.currentTimeMillis
+      const wakes = Chunk.toReadonlyArray(yield* TestClock.sleeps()).filter(
+        (wake) => wake > now && wake <= now + limit,
+      )
+      if (wakes.length > 0) {
+        const wake = Math.min(...wakes)
+        yield* TestClock.setTime(wake)
+        return Duration.millis(wake - now)
+      }
+      yield* eventLoopTurn
+    }
+  })

@@ -1,0 +1,109 @@
+/**
+ * A real token endpoint on loopback for the tests: it records every request it receives and
+ * answers as the test scripts it to.
+ */
+import { Effect, Queue, Ref } from "effect"
+import * as Http from "node:http"
+
+export interface ReceivedRequest {
+  readonly method: string
+  readonly path: string
+  readonly headers: Http.IncomingHttpHeaders
+  readonly body: string
+}
+
+export type Reply =
+  | {
+      readonly _tag: "Respond"
+      readonly status: number
+      readonly headers?: Record<string, string>
+      readonly body?: string
+    }
+  | { readonly _tag: "Hang" }
+  | { readonly _tag: "Reset" }
+
+export const respond = (
+  status: number,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Reply => ({
+  _tag: "Respond",
+  status,
+  headers:
+    body === undefined || typeof body === "string"
+      ? headers
+      : { "content-type": "application/json", ...headers },
+  ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
+})
+
+export const hang: Reply = { _tag: "Hang" }
+
+export const tokenBody = (overrides: Record<string, unknown> = {}) => ({
+  access_token: "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ0ZXN0In0.c2lnbmF0dXJl",
+  expires_in: 3700,
+  token_type: "Bearer",
+  scope: "integrator_scope",
+  ...overrides,
+})
+
+export interface TokenEndpoint {
+  /** The base URL to use as `authUrl`. */
+  readonly authUrl: string
+  /** Every request received so far, in order. */
+  readonly received: Effect.Effect<ReadonlyArray<ReceivedRequest>>
+  /** Waits for the next request to arrive (each arrival is delivered once). */
+  readonly nextArrival: Effect.Effect<ReceivedRequest>
+}
+
+/** Starts the endpoint; `script(n)` says how to answer the n-th request (0-based). */
+export const make = (script: (index: number, request: ReceivedRequest) => Reply) =>
+  Effect.gen(function* () {
+    const received = yield* Ref.make<ReadonlyArray<ReceivedRequest>>([])
+    const arrivals = yield* Queue.unbounded<ReceivedRequest>()
+    const server = Http.createServer((req, res) => {
+      const chunks: Array<Buffer> = []
+      req.on("data", (chunk: Buffer) => chunks.push(chunk))
+      req.on("end", () => {
+        const request: ReceivedRequest = {
+          method: req.method ?? "",
+          path: req.url ?? "",
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString("utf8"),
+        }
+        const index = Effect.runSync(
+          Ref.modify(received, (all) => [all.length, [...all, request]] as const),
+        )
+        Effect.runSync(Queue.offer(arrivals, request))
+        const reply = script(index, request)
+        switch (reply._tag) {
+          case "Hang":
+            return
+          case "Reset":
+            req.socket.destroy()
+            return
+          case "Respond":
+            res.writeHead(reply.status, reply.headers)
+            res.end(reply.body)
+        }
+      })
+    })
+    yield* Effect.acquireRelease(
+      Effect.async<void>((resume) => {
+        server.listen(0, "127.0.0.1", () => resume(Effect.void))
+      }),
+      () =>
+        Effect.async<void>((resume) => {
+          server.closeAllConnections()
+          server.close(() => resume(Effect.void))
+        }),
+    )
+    const address = server.address()
+    if (address === null || typeof address === "string") {
+      return yield* Effect.dieMessage("the token endpoint has no TCP address")
+    }
+    return {
+      authUrl: `http://127.0.0.1:${address.port}/integrator-authentication`,
+      received: Ref.get(received),
+      nextArrival: Queue.take(arrivals),
+    } satisfies TokenEndpoint
+  })

@@ -2,9 +2,9 @@ import { ClientCredentials, Environment, TokenClient } from "@effect-mobilepay/c
 import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Redacted } from "effect"
-import { observe } from "./support/Observe.js"
-import * as TokenEndpoint from "./support/TokenEndpoint.js"
-import { advanceToSleepWithin } from "./support/Time.js"
+import { Observe } from "@effect-mobilepay/test-support"
+import { TokenEndpoint } from "@effect-mobilepay/test-support"
+import { Time } from "@effect-mobilepay/test-support"
 
 const clientId = "0d3c2b1a-9e8f-4a7b-8c6d-5e4f3a2b1c0d"
 const secret = "TopSecret-Value-42"
@@ -30,13 +30,13 @@ describe("the client secret", () => {
           credentials,
           environment: Environment.custom({ authUrl: endpoint.authUrl, posUrl: "http://x" }),
         })
-        const fiber = yield* Effect.fork(observe(Effect.flip(client.requestToken())))
+        const fiber = yield* Effect.fork(Observe.observe(Effect.flip(client.requestToken())))
         // Let every retry happen (only the 503 case has any).
         yield* endpoint.nextArrival
         if (name === "503 forever") {
-          yield* advanceToSleepWithin("1 second")
+          yield* Time.advanceToSleepWithin("1 second")
           yield* endpoint.nextArrival
-          yield* advanceToSleepWithin("1 second")
+          yield* Time.advanceToSleepWithin("1 second")
         }
         const [error, observed] = yield* Fiber.join(fiber)
 

@@ -2,8 +2,8 @@ import { ClientCredentials, Environment, RetryPolicy, TokenClient } from "@effec
 import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { DateTime, Duration, Effect, Exit, Fiber, Option, Redacted } from "effect"
-import * as TokenEndpoint from "./support/TokenEndpoint.js"
-import { advanceToSleepWithin } from "./support/Time.js"
+import { TokenEndpoint } from "@effect-mobilepay/test-support"
+import { Time } from "@effect-mobilepay/test-support"
 
 const clientId = "5f2a8e7c-1b3d-4c6e-9f0a-2b4d6e8f0a1c"
 const secret = "p@ss word/+:=~*"
@@ -161,9 +161,9 @@ describe("requestToken failures", () => {
       )
       const fiber = yield* Effect.fork(client.requestToken())
       yield* endpoint.nextArrival
-      const first = yield* advanceToSleepWithin("1 second")
+      const first = yield* Time.advanceToSleepWithin("1 second")
       yield* endpoint.nextArrival
-      const second = yield* advanceToSleepWithin("1 second")
+      const second = yield* Time.advanceToSleepWithin("1 second")
       const token = yield* Fiber.join(fiber)
 
       expect(Redacted.value(token.value)).toBe(TokenEndpoint.tokenBody().access_token)
@@ -185,9 +185,9 @@ describe("requestToken failures", () => {
       )
       const fiber = yield* Effect.fork(Effect.flip(client.requestToken()))
       yield* endpoint.nextArrival
-      yield* advanceToSleepWithin("1 second")
+      yield* Time.advanceToSleepWithin("1 second")
       yield* endpoint.nextArrival
-      yield* advanceToSleepWithin("1 second")
+      yield* Time.advanceToSleepWithin("1 second")
       const error = yield* Fiber.join(fiber)
 
       expect(error).toMatchObject({
@@ -210,7 +210,7 @@ describe("requestToken failures", () => {
       const fiber = yield* Effect.fork(Effect.flip(client.requestToken()))
       for (let retry = 0; retry < 5; retry++) {
         yield* endpoint.nextArrival
-        yield* advanceToSleepWithin("10 seconds")
+        yield* Time.advanceToSleepWithin("10 seconds")
       }
       const error = yield* Fiber.join(fiber)
       expect(error._tag).toBe("TokenEndpointError")
@@ -229,7 +229,7 @@ describe("requestToken failures", () => {
       )
       const fiber = yield* Effect.fork(client.requestToken())
       yield* endpoint.nextArrival
-      const waited = yield* advanceToSleepWithin("5 seconds")
+      const waited = yield* Time.advanceToSleepWithin("5 seconds")
       yield* Fiber.join(fiber)
       expect(Duration.toMillis(waited)).toBeGreaterThanOrEqual(3_000)
       expect(yield* endpoint.received).toHaveLength(2)
@@ -252,8 +252,8 @@ describe("requestToken failures", () => {
       for (let attempt = 0; attempt < 3; attempt++) {
         yield* endpoint.nextArrival
         // The 2 s timeout of this attempt, then (but after the last) the backoff.
-        expect(Duration.toMillis(yield* advanceToSleepWithin("2 seconds"))).toBe(2_000)
-        if (attempt < 2) yield* advanceToSleepWithin("1 second")
+        expect(Duration.toMillis(yield* Time.advanceToSleepWithin("2 seconds"))).toBe(2_000)
+        if (attempt < 2) yield* Time.advanceToSleepWithin("1 second")
       }
       const error = yield* Fiber.join(fiber)
       expect(error).toMatchObject({ _tag: "TokenEndpointUnreachable", reason: "Timeout" })
@@ -266,9 +266,9 @@ describe("requestToken failures", () => {
       const { endpoint, client } = yield* setup(always({ _tag: "Reset" }))
       const fiber = yield* Effect.fork(Effect.flip(client.requestToken()))
       yield* endpoint.nextArrival
-      yield* advanceToSleepWithin("1 second")
+      yield* Time.advanceToSleepWithin("1 second")
       yield* endpoint.nextArrival
-      yield* advanceToSleepWithin("1 second")
+      yield* Time.advanceToSleepWithin("1 second")
       const error = yield* Fiber.join(fiber)
       expect(error).toMatchObject({ _tag: "TokenEndpointUnreachable", reason: "Transport" })
       expect(yield* endpoint.received).toHaveLength(3)

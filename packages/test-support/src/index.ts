@@ -1,0 +1,3 @@
+export * as Observe from "./Observe.js"
+export * as Time from "./Time.js"
+export * as TokenEndpoint from "./TokenEndpoint.js"

@@ -1,0 +1,271 @@
+/**
+ * The values every part of the PoS V10 API shares: resource ids, beacon ids, idempotency keys,
+ * amounts, currencies, date-times and poll delays, as schemas whose decoded side is checked and
+ * branded, and {@link decodeRequest}, which turns a caller's plain input into those values or
+ * fails with `InvalidInput` naming the field, before anything is sent.
+ *
+ * @since 0.1.0
+ */
+import { Domain as Core, InvalidInput } from "@effect-mobilepay/core"
+import { DateTime, Effect, ParseResult, Schema } from "effect"
+
+/**
+ * The id of a point of sale (a GUID), assigned by MobilePay on `CreatePos`.
+ *
+ * @since 0.1.0
+ * @category ids
+ */
+export const PosId = Core.Guid.pipe(Schema.brand("PosId"))
+/** @since 0.1.0 */
+export type PosId = typeof PosId.Type
+
+/**
+ * The id of a payment (a GUID), assigned by MobilePay on `InitiatePayment` or `PreparePayment`.
+ *
+ * @since 0.1.0
+ * @category ids
+ */
+export const PaymentId = Core.Guid.pipe(Schema.brand("PaymentId"))
+/** @since 0.1.0 */
+export type PaymentId = typeof PaymentId.Type
+
+/**
+ * The id of a refund (a GUID), assigned by MobilePay on `CreateRefund`.
+ *
+ * @since 0.1.0
+ * @category ids
+ */
+export const RefundId = Core.Guid.pipe(Schema.brand("RefundId"))
+/** @since 0.1.0 */
+export type RefundId = typeof RefundId.Type
+
+/**
+ * The id of a store (a GUID); stores are created by the merchant during onboarding.
+ *
+ * @since 0.1.0
+ * @category ids
+ */
+export const StoreId = Core.Guid.pipe(Schema.brand("StoreId"))
+/** @since 0.1.0 */
+export type StoreId = typeof StoreId.Type
+
+const guidPattern = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/
+
+/**
+ * The beacon id a customer checks in on: a GUID, or exactly 15 digits (e.g. white-box QR
+ * codes). MobilePay generates one when a PoS is created without it.
+ *
+ * @since 0.1.0
+ * @category ids
+ */
+export const BeaconId = Schema.String.pipe(
+  Schema.filter((s) => guidPattern.test(s) || /^\d{15}$/.test(s), {
+    message: () => "a beacon id is a GUID or exactly 15 digits",
+  }),
+  Schema.brand("BeaconId"),
+)
+/** @since 0.1.0 */
+export type BeaconId = typeof BeaconId.Type
+
+/**
+ * The `x-mobilepay-idempotency-key` of a create call (1 to 36 valid characters; a GUID is
+ * recommended): the same key on every retry of one logical call, a fresh key for the next.
+ *
+ * @since 0.1.0
+ * @category ids
+ */
+export const IdempotencyKey = Core.Text36.pipe(Schema.brand("IdempotencyKey"))
+/** @since 0.1.0 */
+export type IdempotencyKey = typeof IdempotencyKey.Type
+
+// Far above any PoS payment, and low enough that amount * 100 stays exact to well under a cent.
+const maxAmount = 10_000_000_000
+
+// `true` when `x` is a whole number of cents up to floating-point noise: 0.1 + 0.2 is 30 cents,
+// 12.345 and 12.3400001 are not. The noise of a double grows with its size, so the tolerance
+// is relative: a few dozen units in the last place of the number of cents.
+const isWholeCents = (x: number): boolean => {
+  const cents = x * 100
+  return Math.abs(cents - Math.round(cents)) <= 64 * Number.EPSILON * Math.max(1, Math.abs(cents))
+}
+
+const AmountInput = Schema.Number.pipe(
+  Schema.filter((x) => Number.isFinite(x), { message: () => "an amount must be a finite number" }),
+  Schema.filter((x) => x > 0, { message: () => "an amount must be positive" }),
+  Schema.filter((x) => x <= maxAmount, { message: () => `an amount must be at most ${maxAmount}` }),
+  Schema.filter(isWholeCents, { message: () => "an amount has at most 2 decimals" }),
+)
+
+const AmountValue = Schema.Number.pipe(
+  Schema.filter((x) => x >= 0.01, { message: () => "an amount must be at least 0.01" }),
+  Schema.brand("Amount"),
+)
+
+/**
+ * A monetary amount in the payment's currency: positive, with at most 2 decimals. Decoding
+ * rounds away floating-point noise (`0.1 + 0.2` becomes `0.3`), so what is sent is exactly
+ * the intended number of cents.
+ *
+ * @since 0.1.0
+ * @category values
+ */
+export const Amount = Schema.transform(AmountInput, AmountValue, {
+  strict: true,
+  decode: (x) => Math.round(x * 100) / 100,
+  encode: (amount) => amount,
+}).annotations({ identifier: "Amount" })
+/** @since 0.1.0 */
+export type Amount = typeof Amount.Type
+
+/**
+ * The currencies MobilePay PoS accepts.
+ *
+ * @since 0.1.0
+ * @category values
+ */
+export const CurrencyCode = Schema.Literal("DKK", "EUR")
+/** @since 0.1.0 */
+export type CurrencyCode = typeof CurrencyCode.Type
+
+/**
+ * How long the client must wait before polling the same resource again, in milliseconds.
+ *
+ * @since 0.1.0
+ * @category values
+ */
+export const PollDelayInMs = Schema.NonNegativeInt
+/** @since 0.1.0 */
+export type PollDelayInMs = typeof PollDelayInMs.Type
+
+// .NET writes up to 7 fractional digits (`2022-10-17T06:07:45.4847176+00:00`); a JS Date
+// reliably parses at most 3, so the parts are read here and the fraction cut to milliseconds.
+const isoDateTime =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:Z|([+-])(\d{2}):(\d{2}))$/
+
+const parseIsoDateTime = (text: string): number | undefined => {
+  const match = isoDateTime.exec(text)
+  if (match === null) return undefined
+  const [, y, mo, d, h, mi, s, fraction = "", sign, oh = "0", om = "0"] = match
+  const [year, month, day, hour, minute, second] = [y, mo, d, h, mi, s].map(Number)
+  if (
+    year === undefined ||
+    month === undefined ||
+    day === undefined ||
+    hour === undefined ||
+    minute === undefined ||
+    second === undefined
+  ) {
+    return undefined
+  }
+  const offsetHours = Number(oh)
+  const offsetMinutes = Number(om)
+  if (hour > 23 || minute > 59 || second > 59 || offsetHours > 14 || offsetMinutes > 59) {
+    return undefined
+  }
+  const millis = Number(fraction.padEnd(3, "0").slice(0, 3))
+  const calendar = new Date(0)
+  calendar.setUTCFullYear(year, month - 1, day)
+  // Rejects days the month does not have (2022-02-30), which Date would roll over.
+  if (calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day) return undefined
+  calendar.setUTCHours(hour, minute, second, millis)
+  const offset = (sign === "-" ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60_000
+  return calendar.getTime() - offset
+}
+
+/**
+ * A date-time as MobilePay sends it: ISO 8601 with an offset (or `Z`) and up to 7 fractional
+ * digits of seconds, e.g. `2022-10-17T06:07:45.4847176+00:00`. Decodes to a `DateTime.Utc`
+ * (millisecond precision: further digits are dropped); encodes to ISO 8601 in UTC.
+ *
+ * @since 0.1.0
+ * @category values
+ */
+export const MobilePayDateTime = Schema.transformOrFail(Schema.String, Schema.DateTimeUtcFromSelf, {
+  strict: true,
+  decode: (text, _, ast) => {
+    const millis = parseIsoDateTime(text)
+    const utc = millis === undefined ? undefined : DateTime.make(millis)
+    return utc === undefined || utc._tag === "None"
+      ? ParseResult.fail(
+          new ParseResult.Type(
+            ast,
+            text,
+            "a date-time is ISO 8601 with an offset, e.g. 2022-10-17T06:07:45.4847176+00:00",
+          ),
+        )
+      : ParseResult.succeed(DateTime.toUtc(utc.value))
+  },
+  encode: (utc) => ParseResult.succeed(DateTime.formatIso(utc)),
+}).annotations({ identifier: "MobilePayDateTime" })
+
+// The first problem in `error`, as the dotted path to the field and what is wrong with it.
+const firstIssue = (error: ParseResult.ParseError): { path: string; message: string } => {
+  const [issue] = ParseResult.ArrayFormatter.formatErrorSync(error)
+  return issue === undefined
+    ? { path: "", message: ParseResult.TreeFormatter.formatErrorSync(error) }
+    : { path: issue.path.map(String).join("."), message: issue.message }
+}
+
+/**
+ * Decodes a caller's plain input (the schema's encoded side, as it goes on the wire) into
+ * checked, branded values, failing with `InvalidInput` whose `field` is the path of the first
+ * offending field (e.g. `orderId`, `restrictions.debitCardDisallowed`); `name` is used when the
+ * input itself is not an object.
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
+export const decodeRequest =
+  <A, I>(schema: Schema.Schema<A, I>, name: string) =>
+  (input: I): Effect.Effect<A, InvalidInput.InvalidInput> =>
+    Schema.decode(schema)(input).pipe(
+      Effect.mapError((error) => {
+        const { path, message } = firstIssue(error)
+        return new InvalidInput.InvalidInput({
+          field: path === "" ? name : path,
+          reason: message,
+        })
+      }),
+    )
+
+/**
+ * Describes where a decoding problem is, as the dotted path of the first offending field and
+ * what is wrong with it (used to report a response body that did not decode).
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
+export const describeParseError = firstIssue
+
+/**
+ * An opaque token identifying the customer to the merchant (loyalty integrations), present
+ * once the customer has checked in or accepted.
+ *
+ * @since 0.1.0
+ * @category customer
+ */
+export const CustomerToken = Schema.String
+/** @since 0.1.0 */
+export type CustomerToken = typeof CustomerToken.Type
+
+/**
+ * The customer's receipt token: absent while MobilePay has not looked it up yet (query again
+ * later), an empty string when the customer has none.
+ *
+ * @since 0.1.0
+ * @category customer
+ */
+export const CustomerReceiptToken = Schema.String
+/** @since 0.1.0 */
+export type CustomerReceiptToken = typeof CustomerReceiptToken.Type
+
+/**
+ * The customer's loyalty ids: absent while MobilePay has not looked them up yet (query again
+ * later), empty when the customer is not enrolled in the merchant's loyalty program.
+ *
+ * @since 0.1.0
+ * @category customer
+ */
+export const LoyaltyIds = Schema.Array(Schema.String)
+/** @since 0.1.0 */
+export type LoyaltyIds = typeof LoyaltyIds.Type

@@ -1,0 +1,13 @@
+/**
+ * How the PoS V10 wire format marks an absent value.
+ *
+ * @internal
+ */
+import { Schema } from "effect"
+
+/**
+ * A response field the OpenAPI file marks optional or nullable: missing and `null` both decode
+ * to an absent key, so callers test one thing (`x.field === undefined`).
+ */
+export const optionalNullable = <S extends Schema.Schema.Any>(schema: S) =>
+  Schema.optionalWith(schema, { nullable: true, exact: true })

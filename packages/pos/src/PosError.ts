@@ -1,0 +1,628 @@
+/**
+ * The ways a PoS V10 call fails, as tagged errors a caller can `catchTag`: one class per HTTP
+ * status, named classes for the MobilePay error codes a program reacts to (e.g.
+ * {@link PaymentAlreadyActive}, 1301), and the failures with no usable answer (transport,
+ * undecodable body). Every class carries the operation and, where MobilePay sent them, the
+ * status, error code and correlation id (what MobilePay support asks for).
+ * {@link fromResponse} picks the class for an error response. No error carries a token or a
+ * secret.
+ *
+ * @since 0.1.0
+ */
+import type { ParseResult } from "effect"
+import { Option, Schema } from "effect"
+import { describeParseError } from "./Domain.js"
+
+/**
+ * The `operationId`s of the PoS V10 API and the sandbox's user simulation, as in the OpenAPI
+ * file.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const PosOperation = Schema.Literal(
+  "CreatePos",
+  "GetPosWithFilter",
+  "GetPos",
+  "DeletePos",
+  "GetCheckIn",
+  "GetStores",
+  "GetDetailedStores",
+  "GetStore",
+  "InitiatePayment",
+  "PreparePayment",
+  "PaymentReady",
+  "QueryPayment",
+  "QueryPaymentIds",
+  "CapturePayment",
+  "CancelPayment",
+  "CreateRefund",
+  "QueryRefundIds",
+  "GetRefund",
+  "CaptureRefund",
+  "CancelRefund",
+  "UserSimulationCheckin",
+  "UserSimulationAcceptPayment",
+  "UserSimulationCancelPayment",
+)
+/** @since 0.1.0 */
+export type PosOperation = typeof PosOperation.Type
+
+// What every error answer carries; `description` is MobilePay's `message` (the name `message`
+// is taken by `Error`).
+const responseFields = {
+  operation: PosOperation,
+  status: Schema.Number,
+  code: Schema.optional(Schema.String),
+  description: Schema.optional(Schema.String),
+  correlationId: Schema.optional(Schema.String),
+}
+
+// The named classes exist because of their code, so it is always there.
+const codedFields = { ...responseFields, code: Schema.String }
+
+interface ResponseDetails {
+  readonly operation: PosOperation
+  readonly status: number
+  readonly code?: string | undefined
+  readonly description?: string | undefined
+  readonly correlationId?: string | undefined
+}
+
+const describe = (error: ResponseDetails, what: string): string => {
+  const code = error.code === undefined ? "" : `, code ${error.code}`
+  const description = error.description === undefined ? "" : `: ${error.description}`
+  const correlation =
+    error.correlationId === undefined ? "" : ` (correlation id ${error.correlationId})`
+  return `${error.operation}: ${what} (HTTP ${error.status}${code})${description}${correlation}`
+}
+
+/**
+ * MobilePay refused the request as malformed (HTTP 400), e.g. an invalid header, a filter that
+ * is not specific enough (1109, 1110, 1121) or a value it does not accept. Not retried.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class PosBadRequest extends Schema.TaggedError<PosBadRequest>()(
+  "PosBadRequest",
+  responseFields,
+) {
+  override get message(): string {
+    return describe(this, "MobilePay refused the request as invalid")
+  }
+}
+
+/**
+ * MobilePay did not accept the access token (HTTP 401, no body): missing, expired or revoked.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class PosUnauthorized extends Schema.TaggedError<PosUnauthorized>()(
+  "PosUnauthorized",
+  responseFields,
+) {
+  override get message(): string {
+    return describe(this, "MobilePay did not accept the access token")
+  }
+}
+
+/**
+ * The resource belongs to another integrator or merchant (HTTP 403, codes 1400–1411).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class PosForbidden extends Schema.TaggedError<PosForbidden>()(
+  "PosForbidden",
+  responseFields,
+) {
+  override get message(): string {
+    return describe(this, "the resource belongs to another integrator or merchant")
+  }
+}
+
+/**
+ * The point of sale, payment, refund or store does not exist (HTTP 404).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class PosNotFound extends Schema.TaggedError<PosNotFound>()("PosNotFound", responseFields) {
+  override get message(): string {
+    return describe(this, "not found")
+  }
+}
+
+/**
+ * The request conflicts with the state of the resource (HTTP 409) for a reason without a
+ * class of its own; `code` says which.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class PosConflict extends Schema.TaggedError<PosConflict>()("PosConflict", responseFields) {
+  override get message(): string {
+    return describe(this, "the request conflicts with the state of the resource")
+  }
+}
+
+/**
+ * MobilePay failed (HTTP 5xx) and the retries are spent. Keep `code` (2000–2999) and
+ * `correlationId` for support.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class PosServerError extends Schema.TaggedError<PosServerError>()(
+  "PosServerError",
+  responseFields,
+) {
+  override get message(): string {
+    return describe(this, "MobilePay failed to process the request")
+  }
+}
+
+/**
+ * MobilePay answered with a status the API does not document for errors (e.g. 405, 429).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class PosUnexpectedStatus extends Schema.TaggedError<PosUnexpectedStatus>()(
+  "PosUnexpectedStatus",
+  responseFields,
+) {
+  override get message(): string {
+    return describe(this, "unexpected answer from MobilePay")
+  }
+}
+
+/**
+ * 409, code 1200: another point of sale of this merchant already has this `merchantPosId`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class MerchantPosIdTaken extends Schema.TaggedError<MerchantPosIdTaken>()(
+  "MerchantPosIdTaken",
+  codedFields,
+) {
+  override get message(): string {
+    return describe(this, "another point of sale already has this merchantPosId")
+  }
+}
+
+/**
+ * 409, code 1202: another point of sale already has this `beaconId`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class BeaconIdTaken extends Schema.TaggedError<BeaconIdTaken>()(
+  "BeaconIdTaken",
+  codedFields,
+) {
+  override get message(): string {
+    return describe(this, "another point of sale already has this beaconId")
+  }
+}
+
+/**
+ * 409, code 1204: the store is not activated for MobilePay PoS yet, so no point of sale can be
+ * created in it.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class StoreNotActivated extends Schema.TaggedError<StoreNotActivated>()(
+  "StoreNotActivated",
+  codedFields,
+) {
+  override get message(): string {
+    return describe(this, "the store is not activated")
+  }
+}
+
+/**
+ * 409, code 1300: the payment is in a state where it cannot be cancelled (e.g. captured).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class PaymentCannotBeCancelled extends Schema.TaggedError<PaymentCannotBeCancelled>()(
+  "PaymentCannotBeCancelled",
+  codedFields,
+) {
+  override get message(): string {
+    return describe(this, "the payment cannot be cancelled in its current state")
+  }
+}
+
+/**
+ * 409, code 1301: a payment is already active on this point of sale. Find it
+ * (`QueryPaymentIds` by `posId`), cancel it, and start again.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class PaymentAlreadyActive extends Schema.TaggedError<PaymentAlreadyActive>()(
+  "PaymentAlreadyActive",
+  codedFields,
+) {
+  override get message(): string {
+    return describe(this, "a payment is already active on this point of sale")
+  }
+}
+
+/**
+ * 409, code 1304: the payment is not reserved, so it cannot be captured.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class PaymentNotReserved extends Schema.TaggedError<PaymentNotReserved>()(
+  "PaymentNotReserved",
+  codedFields,
+) {
+  override get message(): string {
+    return describe(this, "the payment is not reserved")
+  }
+}
+
+/**
+ * 409, code 1305: the capture amount is higher than the reserved amount.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class CaptureAmountTooHigh extends Schema.TaggedError<CaptureAmountTooHigh>()(
+  "CaptureAmountTooHigh",
+  codedFields,
+) {
+  override get message(): string {
+    return describe(this, "the capture amount is higher than the reserved amount")
+  }
+}
+
+/**
+ * 409, code 1306: this idempotency key was already used for a different request. Use a fresh
+ * key for each logical create call, and the same key only for its retries.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class IdempotencyKeyReused extends Schema.TaggedError<IdempotencyKeyReused>()(
+  "IdempotencyKeyReused",
+  codedFields,
+) {
+  override get message(): string {
+    return describe(this, "the idempotency key was already used for a different request")
+  }
+}
+
+/**
+ * 409, code 1307: the payment was already captured, with another amount (capturing again with
+ * the same amount succeeds).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class PaymentCapturedWithAnotherAmount extends Schema.TaggedError<PaymentCapturedWithAnotherAmount>()(
+  "PaymentCapturedWithAnotherAmount",
+  codedFields,
+) {
+  override get message(): string {
+    return describe(this, "the payment was already captured with another amount")
+  }
+}
+
+/**
+ * 409, code 1308: the capture amount is lower than the reserved amount, and partial capture is
+ * not possible for this payment (see `partialCapturePossible`).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class PartialCaptureNotPossible extends Schema.TaggedError<PartialCaptureNotPossible>()(
+  "PartialCaptureNotPossible",
+  codedFields,
+) {
+  override get message(): string {
+    return describe(this, "partial capture is not possible for this payment")
+  }
+}
+
+/**
+ * 409, code 1354: the payment is not captured; only captured payments can be refunded.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class PaymentNotCaptured extends Schema.TaggedError<PaymentNotCaptured>()(
+  "PaymentNotCaptured",
+  codedFields,
+) {
+  override get message(): string {
+    return describe(this, "only a captured payment can be refunded")
+  }
+}
+
+/**
+ * 409, code 1365: the refund's currency is not the payment's currency.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class RefundCurrencyMismatch extends Schema.TaggedError<RefundCurrencyMismatch>()(
+  "RefundCurrencyMismatch",
+  codedFields,
+) {
+  override get message(): string {
+    return describe(this, "the refund's currency is not the payment's currency")
+  }
+}
+
+/**
+ * 409, code 1366: the payment is too old to be refunded (more than 90 days).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class RefundPeriodExpired extends Schema.TaggedError<RefundPeriodExpired>()(
+  "RefundPeriodExpired",
+  codedFields,
+) {
+  override get message(): string {
+    return describe(this, "the payment is too old to be refunded")
+  }
+}
+
+/**
+ * 409, code 1367: the refunds of the payment would together exceed the captured amount.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class RefundExceedsCapturedAmount extends Schema.TaggedError<RefundExceedsCapturedAmount>()(
+  "RefundExceedsCapturedAmount",
+  codedFields,
+) {
+  override get message(): string {
+    return describe(this, "the refunds would exceed the captured amount")
+  }
+}
+
+/**
+ * 409, code 1368: the store's balance does not cover the refund.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InsufficientStoreBalance extends Schema.TaggedError<InsufficientStoreBalance>()(
+  "InsufficientStoreBalance",
+  codedFields,
+) {
+  override get message(): string {
+    return describe(this, "the store's balance does not cover the refund")
+  }
+}
+
+/**
+ * No answer from MobilePay once the retries are spent: every attempt timed out (`Timeout`) or
+ * failed in the network (`Transport`: refused, reset, DNS, ...).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class PosTransportError extends Schema.TaggedError<PosTransportError>()(
+  "PosTransportError",
+  {
+    operation: PosOperation,
+    reason: Schema.Literal("Timeout", "Transport"),
+    /** What the transport reported, for the logs. */
+    detail: Schema.optional(Schema.String),
+  },
+) {
+  override get message(): string {
+    const what = this.reason === "Timeout" ? "timed out" : "could not reach MobilePay"
+    const detail = this.detail === undefined ? "" : `: ${this.detail}`
+    return `${this.operation}: ${what}${detail}`
+  }
+}
+
+/**
+ * A successful answer's body did not have the shape the OpenAPI file gives it: `path` is where
+ * (dotted, empty for the whole body), `reason` what was wrong.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class PosDecodeError extends Schema.TaggedError<PosDecodeError>()("PosDecodeError", {
+  operation: PosOperation,
+  status: Schema.Number,
+  path: Schema.String,
+  reason: Schema.String,
+}) {
+  override get message(): string {
+    const where = this.path === "" ? "the body" : `field ${this.path}`
+    return `${this.operation}: MobilePay's answer (HTTP ${this.status}) did not decode, ${where}: ${this.reason}`
+  }
+
+  /** The error for a body that `error` says did not decode. */
+  static fromParseError(options: {
+    readonly operation: PosOperation
+    readonly status: number
+    readonly error: ParseResult.ParseError
+  }): PosDecodeError {
+    const { path, message } = describeParseError(options.error)
+    return new PosDecodeError({
+      operation: options.operation,
+      status: options.status,
+      path,
+      reason: message,
+    })
+  }
+}
+
+/**
+ * The errors {@link fromResponse} returns for an error answer (named 409s included).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type PosResponseError =
+  | PosBadRequest
+  | PosUnauthorized
+  | PosForbidden
+  | PosNotFound
+  | PosConflict
+  | PosServerError
+  | PosUnexpectedStatus
+  | PosConflictError
+
+/**
+ * The named 409 errors, one per MobilePay code a program reacts to.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type PosConflictError =
+  | MerchantPosIdTaken
+  | BeaconIdTaken
+  | StoreNotActivated
+  | PaymentCannotBeCancelled
+  | PaymentAlreadyActive
+  | PaymentNotReserved
+  | CaptureAmountTooHigh
+  | IdempotencyKeyReused
+  | PaymentCapturedWithAnotherAmount
+  | PartialCaptureNotPossible
+  | PaymentNotCaptured
+  | RefundCurrencyMismatch
+  | RefundPeriodExpired
+  | RefundExceedsCapturedAmount
+  | InsufficientStoreBalance
+
+/**
+ * Every way a PoS V10 call can fail once the request has been built (invalid input fails
+ * earlier, with `InvalidInput`).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type PosError = PosResponseError | PosTransportError | PosDecodeError
+
+type CodedFields = Schema.Struct.Constructor<typeof codedFields>
+
+const conflictByCode: Readonly<Record<string, (fields: CodedFields) => PosConflictError>> = {
+  "1200": (fields) => new MerchantPosIdTaken(fields),
+  "1202": (fields) => new BeaconIdTaken(fields),
+  "1204": (fields) => new StoreNotActivated(fields),
+  "1300": (fields) => new PaymentCannotBeCancelled(fields),
+  "1301": (fields) => new PaymentAlreadyActive(fields),
+  "1304": (fields) => new PaymentNotReserved(fields),
+  "1305": (fields) => new CaptureAmountTooHigh(fields),
+  "1306": (fields) => new IdempotencyKeyReused(fields),
+  "1307": (fields) => new PaymentCapturedWithAnotherAmount(fields),
+  "1308": (fields) => new PartialCaptureNotPossible(fields),
+  "1354": (fields) => new PaymentNotCaptured(fields),
+  "1365": (fields) => new RefundCurrencyMismatch(fields),
+  "1366": (fields) => new RefundPeriodExpired(fields),
+  "1367": (fields) => new RefundExceedsCapturedAmount(fields),
+  "1368": (fields) => new InsufficientStoreBalance(fields),
+}
+
+// MobilePay's error body `{ code, message, correlationId }` (plus `origin` on refunds). Each
+// field is read on its own, so one odd field does not hide the others.
+const ErrorBody = Schema.Struct({
+  code: Schema.optional(Schema.Unknown),
+  message: Schema.optional(Schema.Unknown),
+  correlationId: Schema.optional(Schema.Unknown),
+})
+const ErrorBodyFromText = Schema.parseJson(ErrorBody)
+const Text = Schema.Trim.pipe(Schema.nonEmptyString())
+const Code = Schema.Union(
+  Text,
+  Schema.transform(Schema.Int, Schema.String, {
+    strict: true,
+    decode: (code) => String(code),
+    encode: (code) => Number(code),
+  }),
+)
+
+// Bounds what a server-written text can put into an error: no control characters, nothing
+// shaped like a JWT or a bearer credential, at most a few hundred characters.
+const sanitize = (text: string): string => {
+  const cleaned = [...text]
+    .map((c) => (c < " " || c === "\u007f" ? " " : c))
+    .join("")
+    .replace(/\beyJ[\w-]*\.[\w-]*\.[\w-]*/g, "[redacted]")
+    .replace(/\b(Bearer|Basic)\s+\S+/gi, "$1 [redacted]")
+  return cleaned.length > 300 ? `${cleaned.slice(0, 300)}…` : cleaned
+}
+
+const readText = <I>(schema: Schema.Schema<string, I>, value: unknown): string | undefined =>
+  Option.getOrUndefined(Option.map(Schema.decodeUnknownOption(schema)(value), sanitize))
+
+const readBody = (body: unknown) => {
+  const decoded =
+    typeof body === "string"
+      ? Schema.decodeUnknownOption(ErrorBodyFromText)(body)
+      : Schema.decodeUnknownOption(ErrorBody)(body)
+  return Option.match(decoded, {
+    onNone: () => ({ code: undefined, description: undefined, correlationId: undefined }),
+    onSome: (fields) => ({
+      code: readText(Code, fields.code),
+      description: readText(Text, fields.message),
+      correlationId: readText(Text, fields.correlationId),
+    }),
+  })
+}
+
+/**
+ * The error for an answer with an error status. `body` is the answer's body as text or as
+ * parsed JSON (anything else, or a body that is not MobilePay's error shape, is ignored:
+ * the status alone then decides). `correlationIdHeader` is used when the body has no
+ * correlation id. A 409 with one of the codes of the named classes gives that class.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromResponse = (response: {
+  readonly operation: PosOperation
+  readonly status: number
+  readonly body?: unknown
+  readonly correlationIdHeader?: string | undefined
+}): PosResponseError => {
+  const body = readBody(response.body)
+  const fields = {
+    operation: response.operation,
+    status: response.status,
+    code: body.code,
+    description: body.description,
+    correlationId: body.correlationId ?? readText(Text, response.correlationIdHeader),
+  }
+  switch (response.status) {
+    case 400:
+      return new PosBadRequest(fields)
+    case 401:
+      return new PosUnauthorized(fields)
+    case 403:
+      return new PosForbidden(fields)
+    case 404:
+      return new PosNotFound(fields)
+    case 409: {
+      const code = fields.code
+      const named = code === undefined ? undefined : conflictByCode[code]
+      return named === undefined || code === undefined
+        ? new PosConflict(fields)
+        : named({ ...fields, code })
+    }
+    default:
+      return response.status >= 500 && response.status <= 599
+        ? new PosServerError(fields)
+        : new PosUnexpectedStatus(fields)
+  }
+}

@@ -7,7 +7,7 @@
  * @since 0.1.0
  */
 import { Domain as Core, InvalidInput } from "@effect-mobilepay/core"
-import { DateTime, Effect, ParseResult, Schema } from "effect"
+import { DateTime, Effect, Option, ParseResult, Schema } from "effect"
 
 /**
  * The id of a point of sale (a GUID), assigned by MobilePay on `CreatePos`.
@@ -137,39 +137,20 @@ export const PollDelayInMs = Schema.NonNegativeInt
 /** @since 0.1.0 */
 export type PollDelayInMs = typeof PollDelayInMs.Type
 
-// .NET writes up to 7 fractional digits (`2022-10-17T06:07:45.4847176+00:00`); a JS Date
-// reliably parses at most 3, so the parts are read here and the fraction cut to milliseconds.
+// .NET writes up to 7 fractional digits (`2022-10-17T06:07:45.4847176+00:00`); JS Date
+// reliably reads at most 3, so the fraction is cut to milliseconds before parsing.
 const isoDateTime =
-  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:Z|([+-])(\d{2}):(\d{2}))$/
+  /^(\d{4}-\d{2}-\d{2})T((?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d)(?:\.(\d{1,9}))?(Z|[+-](?:0\d|1[0-4]):[0-5]\d)$/
 
-const parseIsoDateTime = (text: string): number | undefined => {
+const parseIsoDateTime = (text: string): Option.Option<DateTime.Utc> => {
   const match = isoDateTime.exec(text)
-  if (match === null) return undefined
-  const [, y, mo, d, h, mi, s, fraction = "", sign, oh = "0", om = "0"] = match
-  const [year, month, day, hour, minute, second] = [y, mo, d, h, mi, s].map(Number)
-  if (
-    year === undefined ||
-    month === undefined ||
-    day === undefined ||
-    hour === undefined ||
-    minute === undefined ||
-    second === undefined
-  ) {
-    return undefined
-  }
-  const offsetHours = Number(oh)
-  const offsetMinutes = Number(om)
-  if (hour > 23 || minute > 59 || second > 59 || offsetHours > 14 || offsetMinutes > 59) {
-    return undefined
-  }
-  const millis = Number(fraction.padEnd(3, "0").slice(0, 3))
-  const calendar = new Date(0)
-  calendar.setUTCFullYear(year, month - 1, day)
-  // Rejects days the month does not have (2022-02-30), which Date would roll over.
-  if (calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day) return undefined
-  calendar.setUTCHours(hour, minute, second, millis)
-  const offset = (sign === "-" ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60_000
-  return calendar.getTime() - offset
+  if (match === null) return Option.none()
+  const [, date = "", time = "", fraction = "", offset = ""] = match
+  // Date rolls days a month does not have over (2022-02-30 becomes 2 March): refuse them.
+  const day = new Date(`${date}T00:00:00Z`)
+  if (Number.isNaN(day.getTime()) || !day.toISOString().startsWith(date)) return Option.none()
+  const millis = fraction.padEnd(3, "0").slice(0, 3)
+  return DateTime.make(`${date}T${time}.${millis}${offset}`).pipe(Option.map(DateTime.toUtc))
 }
 
 /**
@@ -182,19 +163,18 @@ const parseIsoDateTime = (text: string): number | undefined => {
  */
 export const MobilePayDateTime = Schema.transformOrFail(Schema.String, Schema.DateTimeUtcFromSelf, {
   strict: true,
-  decode: (text, _, ast) => {
-    const millis = parseIsoDateTime(text)
-    const utc = millis === undefined ? undefined : DateTime.make(millis)
-    return utc === undefined || utc._tag === "None"
-      ? ParseResult.fail(
+  decode: (text, _, ast) =>
+    Option.match(parseIsoDateTime(text), {
+      onNone: () =>
+        ParseResult.fail(
           new ParseResult.Type(
             ast,
             text,
             "a date-time is ISO 8601 with an offset, e.g. 2022-10-17T06:07:45.4847176+00:00",
           ),
-        )
-      : ParseResult.succeed(DateTime.toUtc(utc.value))
-  },
+        ),
+      onSome: ParseResult.succeed,
+    }),
   encode: (utc) => ParseResult.succeed(DateTime.formatIso(utc)),
 }).annotations({ identifier: "MobilePayDateTime" })
 

@@ -70,6 +70,10 @@ describe("MobilePayDateTime", () => {
       for (const input of inputs) {
         expect(DateTime.toEpochMillis(yield* decodeDateTime(input))).toBe(expected)
       }
+      const truncated = yield* decodeDateTime("2022-12-31T23:59:59.9999999Z")
+      expect(DateTime.formatIso(truncated)).toBe("2022-12-31T23:59:59.999Z")
+      const acrossYears = yield* decodeDateTime("2023-01-01T00:30:00.0000000+01:00")
+      expect(DateTime.formatIso(acrossYears)).toBe("2022-12-31T23:30:00.000Z")
       const whole = yield* decodeDateTime("2024-02-29T23:59:59+00:00")
       expect(DateTime.toEpochMillis(whole)).toBe(Date.UTC(2024, 1, 29, 23, 59, 59))
     }),

@@ -8,6 +8,7 @@
  */
 import { Domain as Core, InvalidInput } from "@effect-mobilepay/core"
 import { DateTime, Effect, Option, ParseResult, Schema } from "effect"
+import { firstIssue } from "./internal/parseIssue.js"
 
 /**
  * The id of a point of sale (a GUID), assigned by MobilePay on `CreatePos`.
@@ -178,14 +179,6 @@ export const MobilePayDateTime = Schema.transformOrFail(Schema.String, Schema.Da
   encode: (utc) => ParseResult.succeed(DateTime.formatIso(utc)),
 }).annotations({ identifier: "MobilePayDateTime" })
 
-// The first problem in `error`, as the dotted path to the field and what is wrong with it.
-const firstIssue = (error: ParseResult.ParseError): { path: string; message: string } => {
-  const [issue] = ParseResult.ArrayFormatter.formatErrorSync(error)
-  return issue === undefined
-    ? { path: "", message: ParseResult.TreeFormatter.formatErrorSync(error) }
-    : { path: issue.path.map(String).join("."), message: issue.message }
-}
-
 /**
  * Decodes a caller's plain input (the schema's encoded side, as it goes on the wire) into
  * checked, branded values, failing with `InvalidInput` whose `field` is the path of the first
@@ -207,15 +200,6 @@ export const decodeRequest =
         })
       }),
     )
-
-/**
- * Describes where a decoding problem is, as the dotted path of the first offending field and
- * what is wrong with it (used to report a response body that did not decode).
- *
- * @since 0.1.0
- * @category decoding
- */
-export const describeParseError = firstIssue
 
 /**
  * An opaque token identifying the customer to the merchant (loyalty integrations), present

@@ -11,7 +11,7 @@
  */
 import type { ParseResult } from "effect"
 import { Option, Schema } from "effect"
-import { describeParseError } from "./Domain.js"
+import { firstIssue } from "./internal/parseIssue.js"
 
 /**
  * The `operationId`s of the PoS V10 API and the sandbox's user simulation, as in the OpenAPI
@@ -456,7 +456,7 @@ export class PosDecodeError extends Schema.TaggedError<PosDecodeError>()("PosDec
     readonly status: number
     readonly error: ParseResult.ParseError
   }): PosDecodeError {
-    const { path, message } = describeParseError(options.error)
+    const { path, message } = firstIssue(options.error)
     return new PosDecodeError({
       operation: options.operation,
       status: options.status,

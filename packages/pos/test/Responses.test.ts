@@ -267,3 +267,24 @@ describe("responses decode from MobilePay's JSON", () => {
     }),
   )
 })
+
+describe("status groups", () => {
+  it("active and final payment statuses", () => {
+    const isActive = Schema.is(Payment.ActivePaymentStatus)
+    const isFinal = Schema.is(Payment.FinalPaymentStatus)
+    expect(Payment.PaymentStatus.literals.filter(isActive)).toEqual([
+      "Prepared",
+      "Initiated",
+      "Paired",
+      "IssuedToUser",
+    ])
+    expect(Payment.PaymentStatus.literals.filter((s) => !isActive(s) && !isFinal(s))).toEqual([
+      "Reserved",
+    ])
+    const isFinalRefund = Schema.is(Refund.FinalRefundStatus)
+    expect(Refund.RefundStatus.literals.filter((s) => !isFinalRefund(s))).toEqual([
+      "Initiated",
+      "Reserved",
+    ])
+  })
+})

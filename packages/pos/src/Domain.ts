@@ -1,6 +1,6 @@
 /**
  * The values every part of the PoS V10 API shares: resource ids, beacon ids, idempotency keys,
- * amounts, currencies, date-times and poll delays, as schemas whose decoded side is checked and
+ * amounts, currencies, date-times, poll delays and the customer's tokens, as schemas whose decoded side is checked and
  * branded, and {@link decodeRequest}, which turns a caller's plain input into those values or
  * fails with `InvalidInput` naming the field, before anything is sent.
  *
@@ -182,8 +182,8 @@ export const MobilePayDateTime = Schema.transformOrFail(Schema.String, Schema.Da
 /**
  * Decodes a caller's plain input (the schema's encoded side, as it goes on the wire) into
  * checked, branded values, failing with `InvalidInput` whose `field` is the path of the first
- * offending field (e.g. `orderId`, `restrictions.debitCardDisallowed`); `name` is used when the
- * input itself is not an object.
+ * offending field (e.g. `orderId`, `restrictions.debitCardDisallowed`). `name` names the value
+ * itself, for a problem not inside it: a single value such as the `paymentId` of a path.
  *
  * @since 0.1.0
  * @category decoding

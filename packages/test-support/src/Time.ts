@@ -1,7 +1,7 @@
 import { Chunk, Clock, Duration, Effect, TestClock } from "effect"
 
-// One turn of the event loop, so that loopback I/O can progress while the TestClock stands.
-const eventLoopTurn = Effect.async<void>((resume) => {
+/** One turn of the event loop, so that loopback I/O can progress while the TestClock stands. */
+export const eventLoopTurn = Effect.async<void>((resume) => {
   const handle = setImmediate(() => resume(Effect.void))
   return Effect.sync(() => clearImmediate(handle))
 })
@@ -25,4 +25,13 @@ export const advanceToSleepWithin = (within: Duration.DurationInput) =>
       }
       yield* eventLoopTurn
     }
+  })
+
+/**
+ * Lets the program run (and its loopback I/O progress), without moving the clock, until
+ * `condition` holds.
+ */
+export const waitUntil = <E, R>(condition: Effect.Effect<boolean, E, R>) =>
+  Effect.gen(function* () {
+    while (!(yield* condition)) yield* eventLoopTurn
   })

@@ -1,1 +1,1 @@
-export {}
+export * as TokenService from "./TokenService.js"

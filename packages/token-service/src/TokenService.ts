@@ -1,0 +1,172 @@
+/**
+ * Access tokens that are always fresh without callers thinking about them: one cached token
+ * per merchant (or unbound), requested once however many callers ask at the same time,
+ * renewed before it expires, and dropped when nobody asks for it any more.
+ *
+ * @since 0.1.0
+ */
+import {
+  type AccessToken,
+  type InvalidInput,
+  TokenClient,
+  type TokenError,
+} from "@effect-mobilepay/core"
+import type { HttpClient } from "@effect/platform"
+import { type ConfigError, Context, Duration, Effect, Layer, type Scope } from "effect"
+import * as Cache from "./internal/tokenCache.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export declare namespace TokenService {
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  export interface Service {
+    /**
+     * A token for the merchant (`DK`/`FI` + 8 digits), or an unbound token when no VAT is
+     * given. A cached token that is not within the safety margin of its expiry is returned at
+     * once, with no I/O; otherwise one request is made, shared by every concurrent caller.
+     */
+    readonly get: (
+      merchantVat?: string,
+    ) => Effect.Effect<AccessToken.AccessToken, TokenError.TokenError | InvalidInput.InvalidInput>
+    /**
+     * Forgets `token` if it is still the cached one (call it on a 401), so that the next `get`
+     * requests a new token. A token that was already replaced is ignored: a burst of 401s
+     * for one token causes one new request, a late 401 for an old token none.
+     */
+    readonly invalidate: (token: AccessToken.AccessToken) => Effect.Effect<void>
+    /** Requests a new token now (joining a request already under way) and caches it. */
+    readonly refresh: (
+      merchantVat?: string,
+    ) => Effect.Effect<AccessToken.AccessToken, TokenError.TokenError | InvalidInput.InvalidInput>
+  }
+}
+
+/**
+ * Cached, renewed access tokens for one integrator client.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class TokenService extends Context.Tag("@effect-mobilepay/token-service/TokenService")<
+  TokenService,
+  TokenService.Service
+>() {}
+
+/**
+ * @since 0.1.0
+ * @category options
+ */
+export interface Options {
+  /**
+   * Renew a token this long before it expires, but never earlier than half its lifetime.
+   * @default "5 minutes"
+   */
+  readonly refreshAhead?: Duration.DurationInput | undefined
+  /**
+   * The renewal moment moves earlier by a random part of the lead, up to this fraction, so
+   * that processes started together do not renew in lockstep.
+   * @default 0.1
+   */
+  readonly refreshJitter?: number | undefined
+  /**
+   * A token this close to its expiry is never handed out (for short-lived tokens, at most
+   * half the renewal lead, so that a renewed token always arrives first).
+   * @default "30 seconds"
+   */
+  readonly safetyMargin?: Duration.DurationInput | undefined
+  /**
+   * A key nobody asked for during this long stops being renewed and is dropped.
+   * @default "15 minutes"
+   */
+  readonly idleTimeout?: Duration.DurationInput | undefined
+  /**
+   * At most this many keys (merchants) are cached; the least recently used goes first.
+   * @default 10000
+   */
+  readonly maxKeys?: number | undefined
+  /**
+   * After `InvalidClientCredentials`, `get` fails at once with the same error for this long
+   * instead of asking the token endpoint again.
+   * @default "10 seconds"
+   */
+  readonly invalidCredentialsHold?: Duration.DurationInput | undefined
+  /**
+   * The first delay before a failed renewal is tried again (doubling, with jitter, up to
+   * `renewalRetryMaxDelay`) while the current token is still good.
+   * @default "1 second"
+   */
+  readonly renewalRetryDelay?: Duration.DurationInput | undefined
+  /** @default "30 seconds" */
+  readonly renewalRetryMaxDelay?: Duration.DurationInput | undefined
+}
+
+/**
+ * The service's metrics: token requests by outcome, cache hits and misses, renewals, and
+ * the number of cached keys.
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const metrics = Cache.metrics
+
+/**
+ * Builds the service on the {@link TokenClient} in context. Its renewal fibers live in the
+ * `Scope`: closing it stops them, with no timer left behind.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  options: Options = {},
+): Effect.Effect<TokenService.Service, never, TokenClient.TokenClient | Scope.Scope> =>
+  Effect.gen(function* () {
+    const client = yield* TokenClient.TokenClient
+    const cache = yield* Cache.make(client, {
+      refreshAhead: Duration.decode(options.refreshAhead ?? "5 minutes"),
+      refreshJitter: Math.max(0, Math.min(1, options.refreshJitter ?? 0.1)),
+      safetyMargin: Duration.decode(options.safetyMargin ?? "30 seconds"),
+      idleTimeout: Duration.decode(options.idleTimeout ?? "15 minutes"),
+      maxKeys: Math.max(1, Math.floor(options.maxKeys ?? 10_000)),
+      invalidCredentialsHold: Duration.decode(options.invalidCredentialsHold ?? "10 seconds"),
+      renewalRetryDelay: Duration.decode(options.renewalRetryDelay ?? "1 second"),
+      renewalRetryMaxDelay: Duration.decode(options.renewalRetryMaxDelay ?? "30 seconds"),
+    })
+    return TokenService.of({ get: cache.get, invalidate: cache.invalidate, refresh: cache.refresh })
+  })
+
+/**
+ * A token for the merchant (or unbound) from the {@link TokenService} in context.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const get = (merchantVat?: string) =>
+  Effect.flatMap(TokenService, (service) => service.get(merchantVat))
+
+/**
+ * The {@link TokenService} on the {@link TokenClient} in context.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (
+  options: Options = {},
+): Layer.Layer<TokenService, never, TokenClient.TokenClient> =>
+  Layer.scoped(TokenService, make(options))
+
+/**
+ * The {@link TokenService} with its {@link TokenClient}, both configured from the
+ * environment (see `MobilePayConfig` in `@effect-mobilepay/core`).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  options: Options & Omit<TokenClient.Options, "credentials" | "environment"> = {},
+): Layer.Layer<TokenService, ConfigError.ConfigError, HttpClient.HttpClient> =>
+  layer(options).pipe(Layer.provide(TokenClient.layerConfig(options)))

@@ -25,6 +25,8 @@ export declare namespace TokenService {
    * @category models
    */
   export interface Service {
+    /** The integrator client the tokens are for (sent as `x-ibm-client-id` on PoS calls). */
+    readonly clientId: string
     /**
      * A token for the merchant (`DK`/`FI` + 8 digits), or an unbound token when no VAT is
      * given. A cached token that is not within the safety margin of its expiry is returned at
@@ -136,7 +138,12 @@ export const make = (
       renewalRetryDelay: Duration.decode(options.renewalRetryDelay ?? "1 second"),
       renewalRetryMaxDelay: Duration.decode(options.renewalRetryMaxDelay ?? "30 seconds"),
     })
-    return TokenService.of({ get: cache.get, invalidate: cache.invalidate, refresh: cache.refresh })
+    return TokenService.of({
+      clientId: client.clientId,
+      get: cache.get,
+      invalidate: cache.invalidate,
+      refresh: cache.refresh,
+    })
   })
 
 /**

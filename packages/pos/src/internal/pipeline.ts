@@ -1,0 +1,209 @@
+// The one request path every PoS V10 call takes: base URL, the four headers, the bearer token
+// from TokenService, the VAT header when the token is not merchant-bound, a per-attempt
+// timeout, transient retries by RetryPolicy, and on 401 one new token and one more try.
+import {
+  type AccessToken,
+  type Domain as CoreDomain,
+  InvalidInput,
+  RetryPolicy,
+  type TokenError,
+} from "@effect-mobilepay/core"
+import type { TokenService } from "@effect-mobilepay/token-service"
+import {
+  type HttpClient,
+  type HttpClientError,
+  HttpClientRequest,
+  type HttpClientResponse,
+} from "@effect/platform"
+import { Duration, Effect, Option, type ParseResult, Redacted, Schema } from "effect"
+import * as PosError from "../PosError.js"
+
+export interface Settings {
+  readonly http: HttpClient.HttpClient
+  readonly tokens: TokenService.TokenService.Service
+  readonly clientSystemVersion: CoreDomain.ClientSystemVersion
+  /** `merchant`: one merchant-bound token per merchant; `unbound`: one token and a VAT header. */
+  readonly tokenBinding: "merchant" | "unbound"
+  readonly readTimeout: Duration.Duration
+  readonly writeTimeout: Duration.Duration
+  readonly retryPolicy: RetryPolicy.RetryPolicy
+}
+
+export type Failure = PosError.PosError | TokenError.TokenError | InvalidInput.InvalidInput
+
+export interface Call {
+  readonly operation: PosError.PosOperation
+  readonly method: "GET" | "POST" | "DELETE"
+  readonly url: string
+  readonly urlParams?: Readonly<Record<string, string | undefined>> | undefined
+  /** The JSON body, already in its wire form. */
+  readonly body?: unknown
+  readonly idempotencyKey?: string | undefined
+  /** The merchant the call is for (unbound tokens need it in a header). */
+  readonly merchantVat: CoreDomain.MerchantVat | undefined
+  /** Overrides the timeout for reads (GET) or writes (everything else). */
+  readonly timeout?: Duration.DurationInput | undefined
+}
+
+const transience = (error: Failure): RetryPolicy.Transience =>
+  error._tag === "PosTransportError" || error._tag === "PosServerError"
+    ? Option.some(Duration.zero)
+    : Option.none()
+
+const parseJson = (text: string): Option.Option<unknown> => {
+  try {
+    return Option.some(JSON.parse(text))
+  } catch {
+    return Option.none()
+  }
+}
+
+export const make = (settings: Settings) => {
+  const schedule = RetryPolicy.schedule(settings.retryPolicy, transience)
+
+  const request = (call: Call, token: string): HttpClientRequest.HttpClientRequest => {
+    const headers: Record<string, string> = {
+      accept: "application/json",
+      authorization: `Bearer ${token}`,
+      "x-ibm-client-id": settings.tokens.clientId,
+      "x-mobilepay-client-system-version": settings.clientSystemVersion,
+    }
+    if (settings.tokenBinding === "unbound" && call.merchantVat !== undefined) {
+      headers["x-mobilepay-merchant-vat-number"] = call.merchantVat
+    }
+    if (call.idempotencyKey !== undefined) {
+      headers["x-mobilepay-idempotency-key"] = call.idempotencyKey
+    }
+    const params = Object.entries(call.urlParams ?? {}).flatMap(([name, value]) =>
+      value === undefined ? [] : [[name, value] as const],
+    )
+    const base = HttpClientRequest.make(call.method)(call.url).pipe(
+      HttpClientRequest.setHeaders(headers),
+      HttpClientRequest.setUrlParams(params),
+    )
+    return call.body === undefined ? base : HttpClientRequest.bodyUnsafeJson(base, call.body)
+  }
+
+  const transportError = (call: Call) => (error: HttpClientError.HttpClientError) =>
+    new PosError.PosTransportError({
+      operation: call.operation,
+      reason: "Transport",
+      detail: error.description ?? error.reason,
+    })
+
+  const interpret = <A, I>(
+    call: Call,
+    response: HttpClientResponse.HttpClientResponse,
+    schema: Schema.Schema<A, I> | undefined,
+  ): Effect.Effect<A | void, PosError.PosError> =>
+    Effect.gen(function* () {
+      const text = yield* response.text.pipe(
+        Effect.mapError(
+          (error) =>
+            new PosError.PosTransportError({
+              operation: call.operation,
+              reason: "Transport",
+              detail: error.description ?? error.reason,
+            }),
+        ),
+      )
+      const status = response.status
+      if (status < 200 || status >= 300) {
+        return yield* PosError.fromResponse({
+          operation: call.operation,
+          status,
+          body: text,
+          correlationIdHeader: response.headers["x-correlation-id"],
+        })
+      }
+      if (schema === undefined) return
+      const json = parseJson(text)
+      if (Option.isNone(json)) {
+        return yield* new PosError.PosDecodeError({
+          operation: call.operation,
+          status,
+          path: "",
+          reason: "the body is not JSON",
+        })
+      }
+      return yield* Schema.decodeUnknown(schema)(json.value).pipe(
+        Effect.mapError((error: ParseResult.ParseError) =>
+          PosError.PosDecodeError.fromParseError({ operation: call.operation, status, error }),
+        ),
+      )
+    })
+
+  function execute<A, I>(call: Call, schema: Schema.Schema<A, I>): Effect.Effect<A, Failure>
+  function execute(call: Call): Effect.Effect<void, Failure>
+  function execute<A, I>(
+    call: Call,
+    schema?: Schema.Schema<A, I>,
+  ): Effect.Effect<A | void, Failure> {
+    const timeout = Duration.decode(
+      call.timeout ?? (call.method === "GET" ? settings.readTimeout : settings.writeTimeout),
+    )
+    const tokenFor: string | undefined =
+      settings.tokenBinding === "merchant" ? call.merchantVat : undefined
+
+    const attempt = (token: string) =>
+      settings.http.execute(request(call, token)).pipe(
+        Effect.mapError(transportError(call)),
+        Effect.flatMap((response) => interpret(call, response, schema)),
+        Effect.timeoutFail({
+          duration: timeout,
+          onTimeout: () =>
+            new PosError.PosTransportError({
+              operation: call.operation,
+              reason: "Timeout",
+              detail: `no answer within ${Duration.format(timeout)}`,
+            }),
+        }),
+      )
+
+    // A 401 means the token is no longer good: drop it (only if still cached), get a new one,
+    // try once more.
+    const authorised = Effect.gen(function* () {
+      const token = yield* settings.tokens.get(tokenFor)
+      return yield* attempt(tokenValue(token)).pipe(
+        Effect.catchTag("PosUnauthorized", () =>
+          settings.tokens.invalidate(token).pipe(
+            Effect.zipRight(settings.tokens.get(tokenFor)),
+            Effect.flatMap((fresh) => attempt(tokenValue(fresh))),
+          ),
+        ),
+      )
+    })
+
+    const noMerchant =
+      settings.tokenBinding === "unbound" && call.merchantVat === undefined
+        ? Option.some(
+            new InvalidInput.InvalidInput({
+              field: "merchantVat",
+              reason: "an unbound token needs a merchant: set merchantVat on the layer or the call",
+            }),
+          )
+        : Option.none()
+
+    return Option.match(noMerchant, {
+      onSome: Effect.fail,
+      onNone: () => Effect.retry(authorised, schedule),
+    }).pipe(
+      Effect.withSpan(`PosClient.${call.operation}`, {
+        kind: "client",
+        attributes: {
+          "mobilepay.operation": call.operation,
+          "mobilepay.merchant_vat": call.merchantVat ?? "unbound",
+          ...(call.idempotencyKey === undefined
+            ? {}
+            : { "mobilepay.idempotency_key": call.idempotencyKey }),
+        },
+      }),
+    )
+  }
+
+  return { execute }
+}
+
+// The one place a token leaves its Redacted wrapper: into the Authorization header, which
+// Effect's HTTP tracing and logging redact.
+const tokenValue = (token: AccessToken.AccessToken): string => Redacted.value(token.value)

@@ -1,0 +1,299 @@
+/**
+ * The request pipeline every PoS call takes, against a scripted MobilePay on loopback (a real
+ * HTTP server that records what it receives): headers, idempotency keys across retries, 401
+ * recovery, timeouts, what is retried and what is not, and input refused before sending.
+ */
+import { ClientCredentials, Environment, RetryPolicy } from "@effect-mobilepay/core"
+import { MobilePay, PosClient } from "@effect-mobilepay/pos"
+import { Time, TokenEndpoint } from "@effect-mobilepay/test-support"
+import { describe, expect, it } from "@effect/vitest"
+import { Duration, Effect, Fiber, Layer, Redacted } from "effect"
+
+const clientId = "a1b2c3d4-0000-4000-8000-000000000001"
+const posId = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+const paymentId = "6f1f2d1e-8a7b-4c3d-9e0f-112233445566"
+
+const initiate = {
+  posId,
+  orderId: "order-1",
+  amount: 12.5,
+  currencyCode: "DKK",
+  plannedCaptureDelay: "None",
+} as const
+
+type Script = (request: TokenEndpoint.ReceivedRequest, nth: number) => TokenEndpoint.Reply
+
+/**
+ * A MobilePay whose token endpoint issues `token-<n>` and whose PoS API answers with
+ * `pos(request, nth)`, nth counting PoS requests only.
+ */
+const setup = (pos: Script, options: Partial<PosClient.Options> = {}) =>
+  Effect.gen(function* () {
+    let tokens = 0
+    let posRequests = 0
+    const server = yield* TokenEndpoint.make((_, request) =>
+      request.path.startsWith("/integrator-authentication/")
+        ? TokenEndpoint.respond(200, TokenEndpoint.tokenBody({ access_token: `token-${tokens++}` }))
+        : pos(request, posRequests++),
+    )
+    const base = server.authUrl.replace("/integrator-authentication", "")
+    const context = yield* Layer.build(
+      MobilePay.layer({
+        credentials: yield* ClientCredentials.make({ clientId, clientSecret: Redacted.make("s") }),
+        environment: Environment.custom({
+          authUrl: `${base}/integrator-authentication`,
+          posUrl: `${base}/pos/v10`,
+          userSimulationUrl: `${base}/pos/app/usersimulation`,
+        }),
+        clientSystemVersion: "2.1.1",
+        merchantVat: "DK90000028",
+        tokenRequest: { retryPolicy: RetryPolicy.make({ retries: 0 }), timeout: "1 hour" },
+        ...options,
+      }),
+    )
+    const client = yield* Effect.provide(PosClient.PosClient, context)
+    const received = Effect.map(server.received, (all) =>
+      all.filter((request) => request.path.startsWith("/pos/")),
+    )
+    const tokenRequests = Effect.map(server.received, (all) =>
+      all.filter((request) => request.path.startsWith("/integrator-authentication/")),
+    )
+    return { client, received, tokenRequests, nextArrival: server.nextArrival }
+  })
+
+const ok = (body: unknown) => TokenEndpoint.respond(200, body)
+const created = ok({ paymentId })
+
+describe("PosClient request pipeline", () => {
+  it.scoped("sends MobilePay's headers, with a merchant-bound token and no VAT header", () =>
+    Effect.gen(function* () {
+      const { client, received, tokenRequests } = yield* setup(() => created)
+      yield* client.initiatePayment(initiate)
+      const [request] = yield* received
+      expect(request?.method).toBe("POST")
+      expect(request?.path).toBe("/pos/v10/payments")
+      expect(request?.headers["authorization"]).toBe("Bearer token-0")
+      expect(request?.headers["x-ibm-client-id"]).toBe(clientId)
+      expect(request?.headers["x-mobilepay-client-system-version"]).toBe("2.1.1")
+      expect(request?.headers["x-mobilepay-merchant-vat-number"]).toBeUndefined()
+      expect(request?.headers["content-type"]).toBe("application/json")
+      expect(request?.headers["x-mobilepay-idempotency-key"]).toMatch(/^[0-9a-f-]{36}$/)
+      expect(JSON.parse(request?.body ?? "")).toEqual(initiate)
+      const [tokenRequest] = yield* tokenRequests
+      expect(tokenRequest?.body).toContain("merchant_vat=DK90000028")
+    }),
+  )
+
+  it.scoped("with unbound tokens, names the merchant of each call in the VAT header", () =>
+    Effect.gen(function* () {
+      const { client, received, tokenRequests } = yield* setup(() => created, {
+        tokenBinding: "unbound",
+      })
+      yield* client.initiatePayment(initiate)
+      yield* client.initiatePayment(initiate, { merchantVat: "FI90000040" })
+      const requests = yield* received
+      expect(requests.map((r) => r.headers["x-mobilepay-merchant-vat-number"])).toEqual([
+        "DK90000028",
+        "FI90000040",
+      ])
+      expect((yield* tokenRequests).map((r) => r.body)).toEqual(["grant_type=client_credentials"])
+    }),
+  )
+
+  it.scoped("a create retried after a lost answer carries the same idempotency key", () =>
+    Effect.gen(function* () {
+      const { client, received } = yield* setup((_, nth) =>
+        nth === 0 ? { _tag: "Reset" } : created,
+      )
+      const fiber = yield* Effect.fork(client.initiatePayment(initiate))
+      yield* Time.advanceToSleepWithin("1 second") // the backoff after the reset
+      const answer = yield* Fiber.join(fiber)
+      expect(answer.paymentId).toBe(paymentId)
+      const keys = (yield* received).map((r) => r.headers["x-mobilepay-idempotency-key"])
+      expect(keys).toHaveLength(2)
+      expect(keys[0]).toBe(keys[1])
+      // The next logical create gets a key of its own.
+      yield* client.initiatePayment(initiate)
+      const third = (yield* received)[2]?.headers["x-mobilepay-idempotency-key"]
+      expect(third).not.toBe(keys[0])
+    }),
+  )
+
+  it.scoped("a caller's own idempotency key is sent as given", () =>
+    Effect.gen(function* () {
+      const { client, received } = yield* setup(() => created)
+      yield* client.initiatePayment(initiate, { idempotencyKey: "till-7/receipt-42" })
+      const [request] = yield* received
+      expect(request?.headers["x-mobilepay-idempotency-key"]).toBe("till-7/receipt-42")
+    }),
+  )
+
+  it.scoped("a 401 drops the token, gets a new one and tries once more", () =>
+    Effect.gen(function* () {
+      const { client, received, tokenRequests } = yield* setup((_, nth) =>
+        nth === 0 ? TokenEndpoint.respond(401) : created,
+      )
+      const answer = yield* client.initiatePayment(initiate)
+      expect(answer.paymentId).toBe(paymentId)
+      const requests = yield* received
+      expect(requests.map((r) => r.headers["authorization"])).toEqual([
+        "Bearer token-0",
+        "Bearer token-1",
+      ])
+      expect(requests[0]?.headers["x-mobilepay-idempotency-key"]).toBe(
+        requests[1]?.headers["x-mobilepay-idempotency-key"],
+      )
+      expect(yield* tokenRequests).toHaveLength(2)
+    }),
+  )
+
+  it.scoped("a second 401 in a row reaches the caller as PosUnauthorized", () =>
+    Effect.gen(function* () {
+      const { client, received } = yield* setup(() => TokenEndpoint.respond(401))
+      const error = yield* Effect.flip(client.getPos(posId))
+      expect(error).toMatchObject({ _tag: "PosUnauthorized", operation: "GetPos", status: 401 })
+      expect(yield* received).toHaveLength(2)
+    }),
+  )
+
+  it.scoped("a hanging read times out after 0.5 s and is retried", () =>
+    Effect.gen(function* () {
+      const { client, received, nextArrival } = yield* setup((_, nth) =>
+        nth === 0
+          ? TokenEndpoint.hang
+          : ok({
+              isUserCheckedIn: false,
+              pollDelayInMs: 1000,
+            }),
+      )
+      const fiber = yield* Effect.fork(client.getCheckIn(posId))
+      yield* nextArrival // the token request
+      yield* nextArrival // the hanging GET
+      expect(Duration.toMillis(yield* Time.advanceToSleepWithin("500 millis"))).toBe(500)
+      yield* Time.advanceToSleepWithin("400 millis") // the backoff
+      const answer = yield* Fiber.join(fiber)
+      expect(answer.isUserCheckedIn).toBe(false)
+      expect(yield* received).toHaveLength(2)
+    }),
+  )
+
+  it.scoped("a write waits 2 s before it times out", () =>
+    Effect.gen(function* () {
+      const { client, nextArrival } = yield* setup(() => TokenEndpoint.hang, {
+        retryPolicy: RetryPolicy.make({ retries: 0 }),
+      })
+      const fiber = yield* Effect.fork(Effect.flip(client.cancelPayment(paymentId)))
+      yield* nextArrival
+      yield* nextArrival
+      expect(Duration.toMillis(yield* Time.advanceToSleepWithin("2 seconds"))).toBe(2_000)
+      const error = yield* Fiber.join(fiber)
+      expect(error).toMatchObject({
+        _tag: "PosTransportError",
+        reason: "Timeout",
+        operation: "CancelPayment",
+      })
+    }),
+  )
+
+  it.scoped("5xx is retried twice, then surfaces with its code and correlation id", () =>
+    Effect.gen(function* () {
+      const { client, received, nextArrival } = yield* setup(() =>
+        TokenEndpoint.respond(500, { code: "2000", message: "internal", correlationId: "corr-1" }),
+      )
+      const fiber = yield* Effect.fork(Effect.flip(client.queryPayment(paymentId)))
+      yield* nextArrival
+      for (let retry = 0; retry < 2; retry++) {
+        yield* nextArrival
+        yield* Time.advanceToSleepWithin("1 second")
+      }
+      const error = yield* Fiber.join(fiber)
+      expect(error).toMatchObject({
+        _tag: "PosServerError",
+        status: 500,
+        code: "2000",
+        correlationId: "corr-1",
+      })
+      expect(yield* received).toHaveLength(3)
+    }),
+  )
+
+  const refusals = [
+    [409, "1301", "PaymentAlreadyActive"],
+    [409, "1306", "IdempotencyKeyReused"],
+    [400, "1102", "PosBadRequest"],
+    [403, "1400", "PosForbidden"],
+    [404, "1004", "PosNotFound"],
+  ] as const
+  for (const [status, code, tag] of refusals) {
+    it.scoped(`${status} ${code} is ${tag} after exactly one request`, () =>
+      Effect.gen(function* () {
+        const { client, received } = yield* setup(() =>
+          TokenEndpoint.respond(status, { code, message: "no", correlationId: "corr-x" }),
+        )
+        const error = yield* Effect.flip(client.initiatePayment(initiate))
+        expect(error).toMatchObject({
+          _tag: tag,
+          status,
+          code,
+          correlationId: "corr-x",
+          operation: "InitiatePayment",
+        })
+        expect(yield* received).toHaveLength(1)
+      }),
+    )
+  }
+
+  it.scoped("an answer that does not decode is PosDecodeError", () =>
+    Effect.gen(function* () {
+      const { client } = yield* setup(() => ok({ paymentId: "not-a-guid" }))
+      const error = yield* Effect.flip(client.initiatePayment(initiate))
+      expect(error).toMatchObject({ _tag: "PosDecodeError", path: "paymentId", status: 200 })
+    }),
+  )
+})
+
+describe("invalid input fails before anything is sent", () => {
+  const cases: ReadonlyArray<
+    readonly [
+      string,
+      string,
+      (client: PosClient.PosClient.Service) => Effect.Effect<unknown, unknown>,
+    ]
+  > = [
+    [
+      "an order id over 36 characters",
+      "orderId",
+      (c) => c.initiatePayment({ ...initiate, orderId: "x".repeat(37) }),
+    ],
+    [
+      "an invalid character",
+      "orderId",
+      (c) => c.initiatePayment({ ...initiate, orderId: "order\u0007" }),
+    ],
+    ["a negative amount", "amount", (c) => c.initiatePayment({ ...initiate, amount: -5 })],
+    ["three decimals", "amount", (c) => c.capturePayment(paymentId, { amount: 1.234 })],
+    [
+      "a malformed VAT on the call",
+      "merchantVat",
+      (c) => c.getPos(posId, { merchantVat: "DK123" }),
+    ],
+    ["a payment id that is no GUID", "paymentId", (c) => c.queryPayment("123")],
+    [
+      "an idempotency key over 36 characters",
+      "idempotencyKey",
+      (c) => c.initiatePayment(initiate, { idempotencyKey: "k".repeat(37) }),
+    ],
+    ["a bad brand id filter", "merchantBrandId", (c) => c.getStores({ merchantBrandId: "XX" })],
+  ]
+  for (const [name, field, call] of cases) {
+    it.scoped(`${name} is InvalidInput(${field}) and no request`, () =>
+      Effect.gen(function* () {
+        const { client, received, tokenRequests } = yield* setup(() => created)
+        const error = yield* Effect.flip(call(client))
+        expect(error).toMatchObject({ _tag: "InvalidInput", field })
+        expect(yield* received).toHaveLength(0)
+        expect(yield* tokenRequests).toHaveLength(0)
+      }),
+    )
+  }
+})

@@ -1,0 +1,267 @@
+/**
+ * A local MobilePay: the Integrator Authentication token server, the PoS V10 API and the
+ * sandbox user simulation, on one loopback HTTP server, with controls for tests (request log,
+ * token revocation, fault injection, a view of what exists).
+ *
+ * Time comes from Effect's `Clock`: build the layer inside `it.effect` / `it.scoped` and
+ * `TestClock.adjust` expires tokens (3700 s), reservations (7 days), idempotency keys (24 h)
+ * and auto-captures refunds (24 h).
+ *
+ * @since 0.1.0
+ */
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import { Context, Duration, Effect, Either, Layer, Ref, type Scope } from "effect"
+import type { ServeError } from "@effect/platform/HttpServerError"
+import { createServer } from "node:http"
+import type { FaultRule } from "./Fault.js"
+import { makeApp, type ReceivedRequest } from "./internal/App.js"
+import { authBasePath } from "./internal/Auth.js"
+import type { FaultState } from "./internal/Faults.js"
+import { generateSigningKey } from "./internal/Jwt.js"
+import { posBasePath } from "./internal/PosApi.js"
+import {
+  activePaymentStatuses,
+  emptyState,
+  type Payment,
+  type PointOfSale,
+  type Refund,
+  type State,
+} from "./internal/State.js"
+import { userSimulationBasePath } from "./internal/UserSimulation.js"
+import { snapshot, transact, type World } from "./internal/World.js"
+import {
+  integratorClients,
+  merchants,
+  testUsers,
+  type IntegratorClient,
+  type Merchant,
+  type TestUser,
+} from "./SeedData.js"
+
+export type { ReceivedRequest } from "./internal/App.js"
+export type {
+  BeaconType,
+  CurrencyCode,
+  Owner,
+  Payment,
+  PaymentStatus,
+  PlannedCaptureDelay,
+  PointOfSale,
+  Refund,
+  RefundStatus,
+  Restrictions,
+} from "./internal/State.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export declare namespace Sandbox {
+  /**
+   * What a test or example gets from a running sandbox.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  export interface Service {
+    /** `http://127.0.0.1:PORT`. */
+    readonly baseUrl: string
+    /** The port the server listens on (the free one picked for `port: 0`). */
+    readonly port: number
+    /** Integrator Authentication base URL; the token endpoint is `${authUrl}/connect/token`. */
+    readonly authUrl: string
+    /** PoS V10 base URL (`.../pos/v10`). */
+    readonly posUrl: string
+    /** User simulation base URL (`.../pos/app/usersimulation`). */
+    readonly userSimulationUrl: string
+    /** The demo integrator clients that can get tokens. */
+    readonly clients: ReadonlyArray<IntegratorClient>
+    /** The seeded merchants and their stores. */
+    readonly merchants: ReadonlyArray<Merchant>
+    /** MobilePay's documented test users. */
+    readonly testUsers: ReadonlyArray<TestUser>
+
+    /** Every request received so far, oldest first, headers and body as received. */
+    readonly requests: Effect.Effect<ReadonlyArray<ReceivedRequest>>
+    /** Forgets the request log. */
+    readonly clearRequests: Effect.Effect<void>
+    /** Revokes every token issued so far (to one client, if given); returns how many. */
+    readonly revokeTokens: (clientId?: string) => Effect.Effect<number>
+    /** Replaces the fault rules (their `times` counters restart). */
+    readonly setFaults: (rules: ReadonlyArray<FaultRule>) => Effect.Effect<void>
+    /** Adds one fault rule after the existing ones. */
+    readonly addFault: (rule: FaultRule) => Effect.Effect<void>
+    /** Removes every fault rule. */
+    readonly clearFaults: Effect.Effect<void>
+
+    /** The points of sale created so far, deleted ones included. */
+    readonly pointsOfSale: Effect.Effect<ReadonlyArray<PointOfSale>>
+    /** The payments so far, with their status as of now (`Clock`). */
+    readonly payments: Effect.Effect<ReadonlyArray<Payment>>
+    /** The refunds so far, with their status as of now (`Clock`). */
+    readonly refunds: Effect.Effect<ReadonlyArray<Refund>>
+    /** Activates or deactivates a seeded store (409 1204 on new payments when deactivated). */
+    readonly setStoreActivated: (storeId: string, activated: boolean) => Effect.Effect<void>
+    /** Sets a store's balance for refunds (409 1368 when short); `undefined` = unlimited. */
+    readonly setStoreBalance: (storeId: string, balance: number | undefined) => Effect.Effect<void>
+    /** MobilePay gives up on an active payment: it becomes `CancelledByMobilePay`. Returns whether it was active. */
+    readonly cancelPaymentByMobilePay: (paymentId: string) => Effect.Effect<boolean>
+  }
+}
+
+/**
+ * The running sandbox.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class Sandbox extends Context.Tag("@effect-mobilepay/sandbox/Sandbox")<
+  Sandbox,
+  Sandbox.Service
+>() {}
+
+/**
+ * @since 0.1.0
+ * @category options
+ */
+export interface SandboxOptions {
+  /** The port to listen on; 0 picks a free one. @default 0 */
+  readonly port?: number
+  /** The interface to listen on. @default "127.0.0.1" */
+  readonly host?: string
+  /** Drives generated ids, correlation ids and fault draws: same seed, same run. @default "mobilepay-sandbox" */
+  readonly seed?: string
+  /** Lifetime of access tokens. @default 3700 seconds */
+  readonly tokenLifetime?: Duration.DurationInput
+  /** The `pollDelayInMs` of polling responses. @default 1000 millis */
+  readonly pollDelay?: Duration.DurationInput
+  /** Fault rules active from the start. @default [] */
+  readonly faults?: ReadonlyArray<FaultRule>
+  /** Larger request bodies are refused with 413. @default 65536 */
+  readonly maxBodyBytes?: number
+  /** Replaces the seeded integrator clients. @default SeedData.integratorClients */
+  readonly clients?: ReadonlyArray<IntegratorClient>
+}
+
+const update = (world: World, change: (state: State) => State): Effect.Effect<void> =>
+  transact(world, (state) => Either.right([undefined, change(state)] as const))
+
+/**
+ * Starts a sandbox in the current scope; it stops when the scope closes.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  options: SandboxOptions = {},
+): Effect.Effect<Sandbox.Service, ServeError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const host = options.host ?? "127.0.0.1"
+    const world: World = {
+      seed: options.seed ?? "mobilepay-sandbox",
+      key: generateSigningKey(),
+      tokenLifetimeSeconds: Math.round(
+        Duration.toSeconds(Duration.decode(options.tokenLifetime ?? Duration.seconds(3700))),
+      ),
+      pollDelayInMs: Math.round(
+        Duration.toMillis(Duration.decode(options.pollDelay ?? Duration.seconds(1))),
+      ),
+      clients: options.clients ?? integratorClients,
+      merchants,
+      users: testUsers,
+      state: yield* Ref.make(emptyState),
+    }
+    const log = yield* Ref.make<ReadonlyArray<ReceivedRequest>>([])
+    const faults = yield* Ref.make<FaultState>({
+      rules: (options.faults ?? []).map((rule) => ({ rule, fired: 0 })),
+      draws: 0,
+    })
+    const requestCounter = yield* Ref.make(0)
+
+    const server = yield* NodeHttpServer.make(() => createServer(), {
+      port: options.port ?? 0,
+      host,
+    })
+    const port = server.address._tag === "TcpAddress" ? server.address.port : 0
+    const baseUrl = `http://${host.includes(":") ? `[${host}]` : host}:${port}`
+    const app = yield* makeApp(
+      world,
+      { log, faults, requestCounter },
+      {
+        fallbackHost: baseUrl.slice("http://".length),
+        maxBodyBytes: options.maxBodyBytes ?? 65536,
+      },
+    )
+    // Served from this fiber, so handlers run with its services: a test's TestClock included.
+    yield* server.serve(app)
+
+    const service: Sandbox.Service = {
+      baseUrl,
+      port,
+      authUrl: `${baseUrl}${authBasePath}`,
+      posUrl: `${baseUrl}${posBasePath}`,
+      userSimulationUrl: `${baseUrl}${userSimulationBasePath}`,
+      clients: world.clients,
+      merchants: world.merchants,
+      testUsers: world.users,
+      requests: Ref.get(log),
+      clearRequests: Ref.set(log, []),
+      revokeTokens: (clientId) =>
+        transact(world, (state) => {
+          let revoked = 0
+          const tokens = new Map(state.tokens)
+          for (const [jti, token] of tokens) {
+            if (!token.revoked && (clientId === undefined || token.clientId === clientId)) {
+              tokens.set(jti, { ...token, revoked: true })
+              revoked += 1
+            }
+          }
+          return Either.right([revoked, { ...state, tokens }] as const)
+        }),
+      setFaults: (rules) =>
+        Ref.update(faults, (state) => ({
+          ...state,
+          rules: rules.map((rule) => ({ rule, fired: 0 })),
+        })),
+      addFault: (rule) =>
+        Ref.update(faults, (state) => ({ ...state, rules: [...state.rules, { rule, fired: 0 }] })),
+      clearFaults: Ref.update(faults, (state) => ({ ...state, rules: [] })),
+      pointsOfSale: Effect.map(snapshot(world), (state) => [...state.pointsOfSale.values()]),
+      payments: Effect.map(snapshot(world), (state) => [...state.payments.values()]),
+      refunds: Effect.map(snapshot(world), (state) => [...state.refunds.values()]),
+      setStoreActivated: (storeId, activated) =>
+        update(world, (state) => ({
+          ...state,
+          storeActivation: new Map(state.storeActivation).set(storeId, activated),
+        })),
+      setStoreBalance: (storeId, balance) =>
+        update(world, (state) => {
+          const storeBalance = new Map(state.storeBalance)
+          if (balance === undefined) storeBalance.delete(storeId)
+          else storeBalance.set(storeId, balance)
+          return { ...state, storeBalance }
+        }),
+      cancelPaymentByMobilePay: (paymentId) =>
+        transact(world, (state) => {
+          const payment = state.payments.get(paymentId)
+          if (payment === undefined || !activePaymentStatuses.has(payment.status)) {
+            return Either.right([false, state] as const)
+          }
+          const payments = new Map(state.payments).set(paymentId, {
+            ...payment,
+            status: "CancelledByMobilePay",
+          })
+          return Either.right([true, { ...state, payments }] as const)
+        }),
+    }
+    return service
+  })
+
+/**
+ * The sandbox as a layer: listens while the layer is alive.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: SandboxOptions = {}): Layer.Layer<Sandbox, ServeError> =>
+  Layer.scoped(Sandbox, make(options))

@@ -1,0 +1,199 @@
+/**
+ * The sandbox as one HTTP app: every request is read once (size-limited), logged, given a
+ * correlation id, maybe hit by a fault, then routed. Nothing a client sends can make it
+ * crash: unknown routes are 404, bad bodies 4xx, defects a 500 with a 2xxx code.
+ */
+import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
+import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
+import { Cause, Clock, Effect, Option, Ref } from "effect"
+import type { Fault } from "../Fault.js"
+import { authBasePath, discovery, jwksEndpoint, tokenEndpoint } from "./Auth.js"
+import { pickFault, type FaultState } from "./Faults.js"
+import { Incoming, renderRefusal, respondJson, type IncomingRequest, type Refusal } from "./Http.js"
+import { posBasePath, posOperations } from "./PosApi.js"
+import { deterministicGuid } from "./State.js"
+import { userSimulationBasePath, userSimulationOperations } from "./UserSimulation.js"
+import type { World } from "./World.js"
+
+/** A request as the sandbox received it. */
+export interface ReceivedRequest {
+  readonly method: string
+  readonly path: string
+  readonly query: Readonly<Record<string, string>>
+  /** Header names lower-cased, values as sent. */
+  readonly headers: Readonly<Record<string, string>>
+  readonly body: string
+  /** `Clock` time of arrival, in milliseconds. */
+  readonly receivedAt: number
+  /** The fault injected into the answer, if any. */
+  readonly fault: Fault["_tag"] | undefined
+}
+
+export interface Controls {
+  readonly log: Ref.Ref<ReadonlyArray<ReceivedRequest>>
+  readonly faults: Ref.Ref<FaultState>
+  readonly requestCounter: Ref.Ref<number>
+}
+
+type Handler = Effect.Effect<
+  HttpServerResponse.HttpServerResponse,
+  Refusal,
+  Incoming | HttpRouter.RouteContext | HttpServerRequest.HttpServerRequest
+>
+
+// Turns refusals into responses, so the router only ever sees successes.
+const answer = (handler: Handler, withOrigin: boolean) =>
+  Effect.flatMap(Incoming, (request) =>
+    Effect.catchAll(handler, (refusal) =>
+      Effect.succeed(renderRefusal(refusal, request.correlationId, withOrigin)),
+    ),
+  )
+
+const serverError = (code: string, correlationId: string) =>
+  respondJson({ code, message: "An internal error occurred", correlationId }, 500)
+
+const headersOf = (headers: Readonly<Record<string, string | undefined>>) => {
+  const out: Record<string, string> = {}
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) out[name.toLowerCase()] = value
+  }
+  return out
+}
+
+export const makeApp = (
+  world: World,
+  controls: Controls,
+  options: {
+    readonly fallbackHost: string
+    readonly maxBodyBytes: number
+  },
+) =>
+  Effect.gen(function* () {
+    let router = HttpRouter.empty.pipe(
+      HttpRouter.post(
+        `${authBasePath}/connect/token`,
+        answer(tokenEndpoint(world, options.fallbackHost), false),
+      ),
+      HttpRouter.get(
+        `${authBasePath}/.well-known/openid-configuration`,
+        answer(discovery(options.fallbackHost), false),
+      ),
+      HttpRouter.get(
+        `${authBasePath}/.well-known/openid-configuration/jwks`,
+        answer(jwksEndpoint(world), false),
+      ),
+    )
+    for (const [method, path, handler, withOrigin] of posOperations(world)) {
+      router = HttpRouter.route(method)(`${posBasePath}${path}`, answer(handler, withOrigin))(
+        router,
+      )
+    }
+    for (const [method, path, handler] of userSimulationOperations(world)) {
+      router = HttpRouter.route(method)(`${userSimulationBasePath}${path}`, answer(handler, false))(
+        router,
+      )
+    }
+    const routed = yield* HttpRouter.toHttpApp(router)
+
+    return Effect.gen(function* () {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      const url = new URL(request.url, "http://sandbox")
+      const n = yield* Ref.getAndUpdate(controls.requestCounter, (k) => k + 1)
+      const correlationId = deterministicGuid(`${world.seed}:correlation`, n)
+      const declaredLength = Number(request.headers["content-length"] ?? "0")
+      const body =
+        declaredLength > options.maxBodyBytes
+          ? Option.none<string>()
+          : yield* request.text.pipe(
+              HttpIncomingMessage.withMaxBodySize(Option.some(options.maxBodyBytes)),
+              Effect.option,
+            )
+      const incoming: IncomingRequest = {
+        method: request.method,
+        path: url.pathname,
+        query: Object.fromEntries(url.searchParams),
+        headers: headersOf(request.headers),
+        body: Option.getOrElse(body, () => ""),
+        correlationId,
+      }
+      const fault = yield* pickFault(controls.faults, world.seed, incoming.method, incoming.path)
+      const receivedAt = yield* Clock.currentTimeMillis
+      yield* Ref.update(controls.log, (log) => [
+        ...log,
+        {
+          method: incoming.method,
+          path: incoming.path,
+          query: incoming.query,
+          headers: incoming.headers,
+          body: incoming.body,
+          receivedAt,
+          fault: fault?._tag,
+        },
+      ])
+
+      const process = Effect.gen(function* () {
+        if (Option.isNone(body)) {
+          return respondJson(
+            {
+              code: "1099",
+              message: `The request body exceeds ${options.maxBodyBytes} bytes`,
+              correlationId,
+            },
+            413,
+          )
+        }
+        return yield* routed.pipe(
+          Effect.provideService(Incoming, incoming),
+          Effect.catchTag("RouteNotFound", () =>
+            Effect.succeed(HttpServerResponse.empty({ status: 404 })),
+          ),
+          Effect.catchAllCause((cause) =>
+            Cause.isInterruptedOnly(cause)
+              ? Effect.failCause(cause)
+              : Effect.as(
+                  Effect.logError("sandbox handler failed", cause),
+                  serverError("2000", correlationId),
+                ),
+          ),
+        )
+      })
+
+      const response = yield* faulted(fault, process, request, correlationId)
+      return HttpServerResponse.setHeader(response, "x-correlation-id", correlationId)
+    })
+  })
+
+const faulted = <R>(
+  fault: Fault | undefined,
+  process: Effect.Effect<HttpServerResponse.HttpServerResponse, never, R>,
+  request: HttpServerRequest.HttpServerRequest,
+  correlationId: string,
+): Effect.Effect<HttpServerResponse.HttpServerResponse, never, R> => {
+  if (fault === undefined) return process
+  switch (fault._tag) {
+    case "Latency":
+      return Effect.zipRight(Effect.sleep(fault.delay), process)
+    case "ServerError":
+      return Effect.succeed(serverError(fault.code, correlationId))
+    case "Unavailable":
+      return Effect.succeed(HttpServerResponse.empty({ status: 503 }))
+    case "Unauthorized":
+      return Effect.succeed(HttpServerResponse.empty({ status: 401 }))
+    case "MalformedJson":
+      return Effect.map(process, (response) =>
+        HttpServerResponse.text('{"paymentId": "3974eae6-e36f-41', {
+          status: response.status,
+          contentType: "application/json",
+        }),
+      )
+    case "ConnectionReset":
+      // The work is done, then the answer is lost: the client cannot know the create happened.
+      return Effect.flatMap(process, (response) =>
+        Effect.sync(() => {
+          NodeHttpServerRequest.toIncomingMessage(request).socket.destroy()
+          return response
+        }),
+      )
+  }
+}

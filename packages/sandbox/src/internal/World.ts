@@ -1,0 +1,61 @@
+/**
+ * Everything the handlers of one sandbox share: its seed, signing key, options, seed data and
+ * the `Ref` holding its state. Built once per `Sandbox.layer`, so two sandboxes never share state.
+ */
+import { Clock, Effect, Either, Ref } from "effect"
+import type { IntegratorClient, Merchant, Store, TestUser } from "../SeedData.js"
+import type { SigningKey } from "./Jwt.js"
+import { settle, type State } from "./State.js"
+
+export interface World {
+  readonly seed: string
+  readonly key: SigningKey
+  readonly tokenLifetimeSeconds: number
+  readonly pollDelayInMs: number
+  readonly clients: ReadonlyArray<IntegratorClient>
+  readonly merchants: ReadonlyArray<Merchant>
+  readonly users: ReadonlyArray<TestUser>
+  readonly state: Ref.Ref<State>
+}
+
+/**
+ * Runs one atomic step on the state, after applying what time did (expiries) at the current
+ * `Clock` time. A refusal leaves the state as it was (expiries aside).
+ */
+export const transact = <A, E>(
+  world: World,
+  step: (state: State, now: number) => Either.Either<readonly [A, State], E>,
+): Effect.Effect<A, E> =>
+  Effect.flatMap(Clock.currentTimeMillis, (now) =>
+    Effect.flatten(
+      Ref.modify(world.state, (current): readonly [Either.Either<A, E>, State] => {
+        const settled = settle(current, now)
+        const result = step(settled, now)
+        return Either.isRight(result)
+          ? [Either.right(result.right[0]), result.right[1]]
+          : [Either.left(result.left), settled]
+      }),
+    ),
+  )
+
+/** Reads the state as it is now, expiries applied. */
+export const snapshot = (world: World): Effect.Effect<State> =>
+  transact(world, (state) => Either.right([state, state] as const))
+
+export const findStore = (
+  world: World,
+  storeId: string,
+): { readonly store: Store; readonly merchant: Merchant } | undefined => {
+  for (const merchant of world.merchants) {
+    for (const store of merchant.stores) {
+      if (store.storeId.toLowerCase() === storeId.toLowerCase()) return { store, merchant }
+    }
+  }
+  return undefined
+}
+
+export const isStoreActivated = (state: State, store: Store): boolean =>
+  state.storeActivation.get(store.storeId) ?? store.activated
+
+export const findUser = (world: World, phoneNumber: string): TestUser | undefined =>
+  world.users.find((user) => user.phoneNumber === phoneNumber.replace(/\s/g, ""))

@@ -3,15 +3,12 @@
  * HTTP server that records what it receives): headers, idempotency keys across retries, 401
  * recovery, timeouts, what is retried and what is not, and input refused before sending.
  */
-import { ClientCredentials, Environment, RetryPolicy } from "@effect-mobilepay/core"
-import { MobilePay, PosClient } from "@effect-mobilepay/pos"
+import { RetryPolicy } from "@effect-mobilepay/core"
+import type { PosClient } from "@effect-mobilepay/pos"
 import { Time, TokenEndpoint } from "@effect-mobilepay/test-support"
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Fiber, Layer, Redacted } from "effect"
-
-const clientId = "a1b2c3d4-0000-4000-8000-000000000001"
-const posId = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
-const paymentId = "6f1f2d1e-8a7b-4c3d-9e0f-112233445566"
+import { Duration, Effect, Fiber } from "effect"
+import { clientId, paymentId, posId, setup } from "./support/ScriptedMobilePay.js"
 
 const initiate = {
   posId,
@@ -20,46 +17,6 @@ const initiate = {
   currencyCode: "DKK",
   plannedCaptureDelay: "None",
 } as const
-
-type Script = (request: TokenEndpoint.ReceivedRequest, nth: number) => TokenEndpoint.Reply
-
-/**
- * A MobilePay whose token endpoint issues `token-<n>` and whose PoS API answers with
- * `pos(request, nth)`, nth counting PoS requests only.
- */
-const setup = (pos: Script, options: Partial<PosClient.Options> = {}) =>
-  Effect.gen(function* () {
-    let tokens = 0
-    let posRequests = 0
-    const server = yield* TokenEndpoint.make((_, request) =>
-      request.path.startsWith("/integrator-authentication/")
-        ? TokenEndpoint.respond(200, TokenEndpoint.tokenBody({ access_token: `token-${tokens++}` }))
-        : pos(request, posRequests++),
-    )
-    const base = server.authUrl.replace("/integrator-authentication", "")
-    const context = yield* Layer.build(
-      MobilePay.layer({
-        credentials: yield* ClientCredentials.make({ clientId, clientSecret: Redacted.make("s") }),
-        environment: Environment.custom({
-          authUrl: `${base}/integrator-authentication`,
-          posUrl: `${base}/pos/v10`,
-          userSimulationUrl: `${base}/pos/app/usersimulation`,
-        }),
-        clientSystemVersion: "2.1.1",
-        merchantVat: "DK90000028",
-        tokenRequest: { retryPolicy: RetryPolicy.make({ retries: 0 }), timeout: "1 hour" },
-        ...options,
-      }),
-    )
-    const client = yield* Effect.provide(PosClient.PosClient, context)
-    const received = Effect.map(server.received, (all) =>
-      all.filter((request) => request.path.startsWith("/pos/")),
-    )
-    const tokenRequests = Effect.map(server.received, (all) =>
-      all.filter((request) => request.path.startsWith("/integrator-authentication/")),
-    )
-    return { client, received, tokenRequests, nextArrival: server.nextArrival }
-  })
 
 const ok = (body: unknown) => TokenEndpoint.respond(200, body)
 const created = ok({ paymentId })

@@ -87,7 +87,12 @@ const withRecovery = <A, R>(
   options.recoverActivePayment === true
     ? create.pipe(
         Effect.catchTag("PaymentAlreadyActive", () =>
-          Effect.zipRight(recoverActivePayment(posId, options), create),
+          recoverActivePayment(posId, options).pipe(
+            Effect.tap((cancelled) =>
+              Effect.logDebug(`point of sale ${posId} was busy: cancelled ${cancelled.join(", ")}`),
+            ),
+            Effect.zipRight(create),
+          ),
         ),
       )
     : create
@@ -120,6 +125,7 @@ const capture = (paymentId: string, amount: number, options: FlowOptions) =>
     const client = yield* PosClient
     const intents = yield* IntentStore
     yield* intents.record(paymentId, { _tag: "Capture", amount })
+    yield* Effect.logDebug(`payment ${paymentId}: capturing ${amount}`)
     yield* client.capturePayment(paymentId, { amount }, options)
     yield* intents.remove(paymentId)
     return PaymentOutcome.Captured({ paymentId, amount })
@@ -147,6 +153,9 @@ export const payAndCapture = (
       client.initiatePayment(request, options),
       options,
     )
+    yield* Effect.logDebug(
+      `payment ${paymentId} initiated: ${request.amount} ${request.currencyCode}, order ${request.orderId}`,
+    )
     const payment = yield* awaitReservation(paymentId, options)
     if (payment.status !== "Reserved") {
       return PaymentOutcome.NotCompleted({ paymentId, status: payment.status })
@@ -173,6 +182,7 @@ export const preparedPayment = (
       client.preparePayment({ posId, orderId }, options),
       options,
     )
+    yield* Effect.logDebug(`payment ${paymentId} prepared, order ${orderId}`)
     const paired = yield* awaitPayment(paymentId, ["Paired"], {
       ...options,
       timeout: options.customerTimeout ?? Duration.minutes(2),
@@ -181,6 +191,7 @@ export const preparedPayment = (
       return PaymentOutcome.NotCompleted({ paymentId, status: paired.status })
     }
     yield* client.paymentReady(paymentId, ready, options)
+    yield* Effect.logDebug(`payment ${paymentId} ready: ${ready.amount} ${ready.currencyCode}`)
     const payment = yield* awaitReservation(paymentId, options)
     if (payment.status !== "Reserved") {
       return PaymentOutcome.NotCompleted({ paymentId, status: payment.status })

@@ -154,7 +154,12 @@ const awaitFirst = <A>(
   Effect.suspend(() => {
     let last: string | undefined
     return stream.pipe(
-      Stream.tap((a) => Effect.sync(() => (last = status(a)))),
+      Stream.tap((a) => {
+        const current = status(a)
+        if (current === last) return Effect.void
+        last = current
+        return Effect.logDebug(`${timeout.resource} ${timeout.id}: ${current}`)
+      }),
       Stream.filter(done),
       Stream.runHead,
       Effect.flatMap(Effect.orDie), // the stream is infinite: it ends only with an element

@@ -1,0 +1,18 @@
+/**
+ * `pnpm example <name>`: runs examples/<name>.ts.
+ */
+const examples = [
+  "pay-and-capture",
+  "prepared-payment",
+  "refund",
+  "onboarding",
+  "token",
+  "request-token",
+]
+
+const name = process.argv[2]
+if (name === undefined || !examples.includes(name)) {
+  globalThis.console.error(`usage: pnpm example <${examples.join(" | ")}>`)
+  process.exit(2)
+}
+await import(`./${name}.ts`)

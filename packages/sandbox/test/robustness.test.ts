@@ -1,0 +1,100 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { Sandbox, SeedData } from "../src/index.js"
+import { expectError } from "./support/Flows.js"
+import { posClient, send } from "./support/Http.js"
+
+const { integratorA } = SeedData
+
+describe("robustness", () => {
+  it.scoped(
+    "garbage, wrong content types and odd JSON get 400 1099, and the sandbox keeps serving",
+    () =>
+      Effect.gen(function* () {
+        const sandbox = yield* Sandbox.make()
+        const pos = yield* posClient(sandbox, integratorA, "DK90000028")
+        const bodies: ReadonlyArray<readonly [string, string]> = [
+          ["application/json", "{not json"],
+          ["application/json", ""],
+          ["application/json", "null"],
+          ["application/json", "[1,2,3]"],
+          ["application/json", '"string"'],
+          ["application/json", '{"__proto__": {"polluted": true}}'],
+          ["text/plain", '{"posId": "x"}'],
+          ["application/x-www-form-urlencoded", "posId=x"],
+          ["application/json", "\u0000\u0001\u0002"],
+        ]
+        for (const [contentType, body] of bodies) {
+          const reply = yield* pos.call("POST", "/payments", {
+            headers: { "content-type": contentType },
+            body,
+          })
+          expectError(reply, 400, "1099")
+        }
+        expect((yield* pos.call("GET", "/stores")).status).toBe(200)
+        expect({}).not.toHaveProperty("polluted")
+      }),
+  )
+
+  it.scoped("accepts every JSON media type of the contract", () =>
+    Effect.gen(function* () {
+      const sandbox = yield* Sandbox.make()
+      const pos = yield* posClient(sandbox, integratorA, "DK90000028")
+      const storeId = SeedData.selfCertificationMerchant.stores[0]?.storeId
+      for (const [i, contentType] of [
+        "application/json; charset=utf-8",
+        "text/json",
+        "application/json-patch+json",
+        "application/vnd.test+json",
+      ].entries()) {
+        const reply = yield* pos.call("POST", "/pointofsales", {
+          headers: { "content-type": contentType },
+          body: JSON.stringify({
+            merchantPosId: `t${i}`,
+            storeId,
+            name: "x",
+            supportedBeaconTypes: ["QR"],
+          }),
+        })
+        expect(reply.status, contentType).toBe(200)
+      }
+    }),
+  )
+
+  it.scoped("oversized bodies get 413 without being read whole", () =>
+    Effect.gen(function* () {
+      const sandbox = yield* Sandbox.make({ maxBodyBytes: 1024 })
+      const pos = yield* posClient(sandbox, integratorA, "DK90000028")
+      const huge = JSON.stringify({ orderId: "x".repeat(5000) })
+      const reply = yield* pos.call("POST", "/payments", {
+        body: huge,
+        headers: { "content-type": "application/json" },
+      })
+      expect(reply.status).toBe(413)
+      const token = yield* send("POST", `${sandbox.authUrl}/connect/token`, {
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: "a=".padEnd(4096, "b"),
+      })
+      expect(token.status).toBe(413)
+      expect((yield* pos.call("GET", "/stores")).status).toBe(200)
+    }),
+  )
+
+  it.scoped("unknown routes and methods are 404 without a body", () =>
+    Effect.gen(function* () {
+      const sandbox = yield* Sandbox.make()
+      const pos = yield* posClient(sandbox, integratorA, "DK90000028")
+      for (const [method, url] of [
+        ["GET", `${sandbox.baseUrl}/`],
+        ["GET", `${sandbox.posUrl}/nothing`],
+        ["PUT", `${sandbox.posUrl}/payments`],
+        ["GET", `${sandbox.authUrl}/connect/token`],
+      ] as const) {
+        const reply = yield* send(method, url, { contract: false })
+        expect(reply.status, `${method} ${url}`).toBe(404)
+        expect(reply.text).toBe("")
+      }
+      expect((yield* pos.call("GET", "/stores")).status).toBe(200)
+    }),
+  )
+})

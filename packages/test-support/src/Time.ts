@@ -1,4 +1,4 @@
-import { Chunk, Clock, Duration, Effect, TestClock } from "effect"
+import { Chunk, Clock, Duration, Effect, Fiber, TestClock } from "effect"
 
 /** One turn of the event loop, so that loopback I/O can progress while the TestClock stands. */
 export const eventLoopTurn = Effect.async<void>((resume) => {
@@ -34,4 +34,22 @@ export const advanceToSleepWithin = (within: Duration.DurationInput) =>
 export const waitUntil = <E, R>(condition: Effect.Effect<boolean, E, R>) =>
   Effect.gen(function* () {
     while (!(yield* condition)) yield* eventLoopTurn
+  })
+
+/**
+ * Moves the clock forward in small steps, letting loopback I/O progress between them, until
+ * `fiber` is done; returns its result. For flows that poll: each step is shorter than any
+ * poll delay, so no poll happens sooner than the server asked.
+ */
+export const driveUntilDone = <A, E>(
+  fiber: Fiber.Fiber<A, E>,
+  step: Duration.DurationInput = "100 millis",
+) =>
+  Effect.gen(function* () {
+    for (;;) {
+      for (let turn = 0; turn < 3; turn++) yield* eventLoopTurn
+      const exit = yield* Fiber.poll(fiber)
+      if (exit._tag === "Some") return yield* exit.value
+      yield* TestClock.adjust(step)
+    }
   })

@@ -100,8 +100,12 @@ describe("points of sale", () => {
       )
       const intruder = yield* Effect.provide(PosClient.PosClient, other)
       const error = yield* Effect.flip(intruder.getPos(pos.posId))
-      expect(error).toMatchObject({ _tag: "PosForbidden", status: 403, operation: "GetPos" })
-      expect(error.code).toMatch(/^14\d\d$/)
+      expect(error).toMatchObject({
+        _tag: "PosForbidden",
+        status: 403,
+        operation: "GetPos",
+        code: expect.stringMatching(/^14\d\d$/),
+      })
     }),
   )
 })
@@ -168,7 +172,7 @@ describe("payments", () => {
         const before = (yield* posRequests).length
         const error = yield* Effect.flip(client.initiatePayment(pay(pos.posId, "order-2")))
         expect(error).toMatchObject({ _tag: "PaymentAlreadyActive", code: "1301", status: 409 })
-        expect(error.correlationId).toBeDefined()
+        expect(error).toHaveProperty("correlationId", expect.any(String))
         expect((yield* posRequests).length - before).toBe(1) // a 4xx is never retried
         yield* client.cancelPayment(paymentId)
         expect((yield* client.queryPayment(paymentId)).status).toBe("CancelledByClient")

@@ -47,8 +47,13 @@ export class AwaitTimeout extends Schema.TaggedError<AwaitTimeout>()("AwaitTimeo
 
 const minimumDelayMs = 50
 
+// What a later poll may not see again: the network, MobilePay's 5xx, or the token endpoint
+// being unreachable for a moment.
 const isTransient = (error: PosClientError): boolean =>
-  error._tag === "PosTransportError" || error._tag === "PosServerError"
+  error._tag === "PosTransportError" ||
+  error._tag === "PosServerError" ||
+  error._tag === "TokenEndpointUnreachable" ||
+  (error._tag === "TokenEndpointError" && error.status >= 500)
 
 interface PollState {
   readonly wait: number

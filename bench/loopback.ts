@@ -1,0 +1,68 @@
+/**
+ * What the benchmarks talk to: a token endpoint on loopback (node:http, in this process) that
+ * answers every POST with the same token and counts the requests, and the client credentials
+ * and environment that point at it.
+ */
+import { ClientCredentials, Environment } from "@effect-mobilepay/core"
+import { Effect } from "effect"
+import * as Http from "node:http"
+
+export const clientId = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
+export const clientSecret = "bench-secret"
+
+const tokenBody = JSON.stringify({
+  access_token: "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJiZW5jaCJ9.c2lnbmF0dXJl",
+  expires_in: 3700,
+  token_type: "Bearer",
+  scope: "integrator_scope",
+})
+
+export interface TokenEndpoint {
+  /** The base URL to use as `authUrl`. */
+  readonly authUrl: string
+  /** The full token URL (`{authUrl}/connect/token`). */
+  readonly tokenUrl: string
+  /** Requests answered so far. */
+  readonly requests: () => number
+  readonly close: () => Promise<void>
+}
+
+export const startTokenEndpoint = async (): Promise<TokenEndpoint> => {
+  let requests = 0
+  const server = Http.createServer((req, res) => {
+    req.resume()
+    req.on("end", () => {
+      requests++
+      res.writeHead(200, {
+        "content-type": "application/json",
+        "content-length": Buffer.byteLength(tokenBody),
+      })
+      res.end(tokenBody)
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  const address = server.address()
+  if (address === null || typeof address === "string") {
+    throw new Error("the token endpoint has no TCP address")
+  }
+  const authUrl = `http://127.0.0.1:${address.port}/integrator-authentication`
+  return {
+    authUrl,
+    tokenUrl: `${authUrl}/connect/token`,
+    requests: () => requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  }
+}
+
+/** The `TokenClient` options for the endpoint. */
+export const tokenClientOptions = (endpoint: TokenEndpoint) => ({
+  credentials: Effect.runSync(ClientCredentials.make({ clientId, clientSecret })),
+  environment: Environment.custom({
+    authUrl: endpoint.authUrl,
+    posUrl: "http://127.0.0.1:1/pos/v10",
+  }),
+})

@@ -1,0 +1,72 @@
+/**
+ * Benchmark 3: a cold single flight. 1,000 fibers call `TokenService.get` at once for a key
+ * that has no token yet; exactly one token request must reach the endpoint, and the time is
+ * compared with one caller on a cold key (one request, no one joining), so the ratio is
+ * what the 999 joiners cost. Each sample uses a new merchant, hence a cold key.
+ */
+import { TokenClient } from "@effect-mobilepay/core"
+import { TokenService } from "@effect-mobilepay/token-service"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import { Effect, Layer, ManagedRuntime } from "effect"
+import { type TokenEndpoint, tokenClientOptions } from "./loopback.js"
+import { compare } from "./measure.js"
+import type { Section } from "./report.js"
+
+const callers = 1_000
+
+export const singleFlight = async (endpoint: TokenEndpoint): Promise<Section> => {
+  const runtime = ManagedRuntime.make(
+    TokenService.layer().pipe(
+      Layer.provide(TokenClient.layer(tokenClientOptions(endpoint))),
+      Layer.provide(NodeHttpClient.layerUndici),
+    ),
+  )
+  try {
+    const service = await runtime.runPromise(TokenService.TokenService)
+    let merchant = 0
+    const coldKey = () => `DK${String(++merchant).padStart(8, "0")}`
+    // Requests reaching the endpoint per sample, in the order taken: each must be 1.
+    const requestsPerSample: Array<number> = []
+    const counted = (effect: Effect.Effect<unknown, unknown>) => async () => {
+      const before = endpoint.requests()
+      await Effect.runPromise(effect)
+      requestsPerSample.push(endpoint.requests() - before)
+    }
+
+    const rows = await compare(
+      [
+        {
+          name: "1 caller, cold key",
+          run: () => counted(service.get(coldKey()))(),
+        },
+        {
+          name: `${callers.toLocaleString("en")} concurrent callers, cold key`,
+          run: () => {
+            const merchantVat = coldKey()
+            return counted(
+              Effect.forEach(Array.from({ length: callers }), () => service.get(merchantVat), {
+                concurrency: "unbounded",
+                discard: true,
+              }),
+            )()
+          },
+        },
+      ],
+      { warmupRuns: 10, rounds: 10, runsPerRound: 10 },
+    )
+    const wrong = requestsPerSample.filter((count) => count !== 1)
+    return {
+      title: "Cold single flight",
+      unit: "all callers answered, from the first get to the last token",
+      rows,
+      baseline: "1 caller, cold key",
+      notes: [
+        wrong.length === 0
+          ? `token requests: exactly 1 per cold key in all ${requestsPerSample.length} samples`
+          : `FAILED: ${wrong.length} of ${requestsPerSample.length} samples made other than 1 request (${wrong.slice(0, 5).join(", ")})`,
+      ],
+    }
+  } finally {
+    await runtime.dispose()
+  }
+}

@@ -24,15 +24,20 @@ export interface TokenEndpoint {
   readonly tokenUrl: string
   /** Requests answered so far. */
   readonly requests: () => number
+  /** The header names and body of the last request, to check two clients send the same. */
+  readonly lastRequest: () => { readonly headerNames: ReadonlyArray<string>; readonly body: string }
   readonly close: () => Promise<void>
 }
 
 export const startTokenEndpoint = async (): Promise<TokenEndpoint> => {
   let requests = 0
+  let last = { headerNames: new Array<string>(), body: "" }
   const server = Http.createServer((req, res) => {
-    req.resume()
+    const chunks: Array<Buffer> = []
+    req.on("data", (chunk: Buffer) => chunks.push(chunk))
     req.on("end", () => {
       requests++
+      last = { headerNames: Object.keys(req.headers), body: Buffer.concat(chunks).toString() }
       res.writeHead(200, {
         "content-type": "application/json",
         "content-length": Buffer.byteLength(tokenBody),
@@ -50,6 +55,7 @@ export const startTokenEndpoint = async (): Promise<TokenEndpoint> => {
     authUrl,
     tokenUrl: `${authUrl}/connect/token`,
     requests: () => requests,
+    lastRequest: () => last,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections()

@@ -1,8 +1,9 @@
 /**
  * Benchmark 3: a cold single flight. 1,000 fibers call `TokenService.get` at once for a key
- * that has no token yet; exactly one token request must reach the endpoint, and the time is
- * compared with one caller on a cold key (one request, no one joining), so the ratio is
- * what the 999 joiners cost. Each sample uses a new merchant, hence a cold key.
+ * that has no token yet; exactly one token request must reach the endpoint. The time is
+ * compared with one caller on a cold key (one request, no one joining), and shown next to
+ * what forking 1,000 fibers costs by itself and 1,000 gets on a warm key. Each cold sample
+ * uses a new merchant, hence a cold key.
  */
 import { TokenClient } from "@effect-mobilepay/core"
 import { TokenService } from "@effect-mobilepay/token-service"
@@ -13,6 +14,11 @@ import { compare } from "./measure.js"
 import type { Section } from "./report.js"
 
 const callers = 1_000
+const fanOut = (effect: () => Effect.Effect<unknown, unknown>) =>
+  Effect.forEach(Array.from({ length: callers }), effect, {
+    concurrency: "unbounded",
+    discard: true,
+  })
 
 export const singleFlight = async (endpoint: TokenEndpoint): Promise<Section> => {
   const runtime = ManagedRuntime.make(
@@ -23,6 +29,9 @@ export const singleFlight = async (endpoint: TokenEndpoint): Promise<Section> =>
   )
   try {
     const service = await runtime.runPromise(TokenService.TokenService)
+    const warmKey = "DK99999999"
+    await Effect.runPromise(service.get(warmKey))
+    const thousand = callers.toLocaleString("en")
     let merchant = 0
     const coldKey = () => `DK${String(++merchant).padStart(8, "0")}`
     // Requests reaching the endpoint per sample, in the order taken: each must be 1.
@@ -40,16 +49,19 @@ export const singleFlight = async (endpoint: TokenEndpoint): Promise<Section> =>
           run: () => counted(service.get(coldKey()))(),
         },
         {
-          name: `${callers.toLocaleString("en")} concurrent callers, cold key`,
+          name: `${thousand} concurrent gets, cold key`,
           run: () => {
             const merchantVat = coldKey()
-            return counted(
-              Effect.forEach(Array.from({ length: callers }), () => service.get(merchantVat), {
-                concurrency: "unbounded",
-                discard: true,
-              }),
-            )()
+            return counted(fanOut(() => service.get(merchantVat)))()
           },
+        },
+        {
+          name: `${thousand} concurrent gets, warm key`,
+          run: () => Effect.runPromise(fanOut(() => service.get(warmKey))),
+        },
+        {
+          name: `${thousand} concurrent Effect.void (fork floor)`,
+          run: () => Effect.runPromise(fanOut(() => Effect.void)),
         },
       ],
       { warmupRuns: 10, rounds: 10, runsPerRound: 10 },

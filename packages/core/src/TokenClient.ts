@@ -166,7 +166,8 @@ export const make = (
   options: Options,
 ): Effect.Effect<TokenClient.Service, never, HttpClient.HttpClient> =>
   Effect.gen(function* () {
-    const httpClient = yield* HttpClient.HttpClient
+    // MobilePay takes no part in the caller's traces: no traceparent/b3 headers to it.
+    const httpClient = HttpClient.withTracerPropagation(yield* HttpClient.HttpClient, false)
     const { clientId, clientSecret } = options.credentials
     const url = `${options.environment.authUrl}/connect/token`
     const timeout = Duration.decode(options.timeout ?? "2 seconds")
@@ -191,7 +192,8 @@ export const make = (
         const text = yield* response.text.pipe(Effect.orElseSucceed(() => ""))
         const status = response.status
         const correlationId =
-          correlationIdFromHeaders(response.headers) ?? correlationIdFromBody(text)
+          correlationIdFromHeaders(response.headers) ??
+          (status === 200 ? undefined : correlationIdFromBody(text))
         if (status === 200) {
           const body = yield* Effect.mapError(
             Effect.flatMap(

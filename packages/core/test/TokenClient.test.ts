@@ -50,6 +50,9 @@ describe("requestToken", () => {
         `Basic ${Buffer.from(`${clientId}:${formEncodedSecret}`).toString("base64")}`,
       )
       expect(request?.body).toBe("grant_type=client_credentials")
+      // No trace context leaves for MobilePay.
+      expect(request?.headers["traceparent"]).toBeUndefined()
+      expect(request?.headers["b3"]).toBeUndefined()
 
       expect(Redacted.value(token.value)).toBe(TokenEndpoint.tokenBody().access_token)
       expect(token.tokenType).toBe("Bearer")

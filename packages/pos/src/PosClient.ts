@@ -251,7 +251,8 @@ export const make = (
   HttpClient.HttpClient | TokenService.TokenService
 > =>
   Effect.gen(function* () {
-    const http = yield* HttpClient.HttpClient
+    // MobilePay takes no part in the caller's traces: no traceparent/b3 headers to it.
+    const http = HttpClient.withTracerPropagation(yield* HttpClient.HttpClient, false)
     const tokens = yield* TokenService.TokenService
     const clientSystemVersion = yield* decodeRequest(
       CoreDomain.ClientSystemVersion,

@@ -33,6 +33,8 @@ describe("PosClient request pipeline", () => {
       expect(request?.headers["x-ibm-client-id"]).toBe(clientId)
       expect(request?.headers["x-mobilepay-client-system-version"]).toBe("2.1.1")
       expect(request?.headers["x-mobilepay-merchant-vat-number"]).toBeUndefined()
+      expect(request?.headers["traceparent"]).toBeUndefined()
+      expect(request?.headers["b3"]).toBeUndefined()
       expect(request?.headers["content-type"]).toBe("application/json")
       expect(request?.headers["x-mobilepay-idempotency-key"]).toMatch(/^[0-9a-f-]{36}$/)
       expect(JSON.parse(request?.body ?? "")).toEqual(initiate)

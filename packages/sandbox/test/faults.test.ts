@@ -192,6 +192,8 @@ describe("request log", () => {
         "x-mobilepay-merchant-vat-number": certVat,
         "x-custom-header": "Value",
       })
+      // The raw lines keep names as sent, and one line per header sent.
+      expect(stores?.rawHeaders).toContainEqual(["X-Custom-Header", "Value"])
       yield* sandbox.clearRequests
       expect(yield* sandbox.requests).toEqual([])
     }),

@@ -21,8 +21,10 @@ export interface ReceivedRequest {
   readonly method: string
   readonly path: string
   readonly query: Readonly<Record<string, string>>
-  /** Header names lower-cased, values as sent. */
+  /** Header names lower-cased; a header sent twice shows as one value joined by ", " (Node's rule). */
   readonly headers: Readonly<Record<string, string>>
+  /** The header lines exactly as sent: original case, order and repetitions. */
+  readonly rawHeaders: ReadonlyArray<readonly [name: string, value: string]>
   readonly body: string
   /** `Clock` time of arrival, in milliseconds. */
   readonly receivedAt: number
@@ -59,6 +61,15 @@ const headersOf = (headers: Readonly<Record<string, string | undefined>>) => {
     if (value !== undefined) out[name.toLowerCase()] = value
   }
   return out
+}
+
+const rawHeaderLines = (
+  request: HttpServerRequest.HttpServerRequest,
+): ReadonlyArray<readonly [string, string]> => {
+  const raw = NodeHttpServerRequest.toIncomingMessage(request).rawHeaders
+  const lines: Array<readonly [string, string]> = []
+  for (let i = 0; i + 1 < raw.length; i += 2) lines.push([raw[i] ?? "", raw[i + 1] ?? ""])
+  return lines
 }
 
 export const makeApp = (
@@ -126,6 +137,7 @@ export const makeApp = (
           path: incoming.path,
           query: incoming.query,
           headers: incoming.headers,
+          rawHeaders: rawHeaderLines(request),
           body: incoming.body,
           receivedAt,
           fault: fault?._tag,

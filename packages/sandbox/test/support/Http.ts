@@ -88,7 +88,7 @@ export const basic = (clientId: string, clientSecret: string) =>
   ).toString("base64")}`
 
 export const requestToken = (
-  sandbox: Sandbox.Sandbox.Service,
+  sandbox: { readonly authUrl: string },
   client: IntegratorClient,
   form: Readonly<Record<string, string>> = { grant_type: "client_credentials" },
   headers: Readonly<Record<string, string>> = {},

@@ -139,6 +139,8 @@ export interface SandboxOptions {
   readonly faults?: ReadonlyArray<FaultRule>
   /** Larger request bodies are refused with 413. @default 65536 */
   readonly maxBodyBytes?: number
+  /** The request log keeps the newest this many requests. @default 10000 */
+  readonly requestLogLimit?: number
   /** Replaces the seeded integrator clients. @default SeedData.integratorClients */
   readonly clients?: ReadonlyArray<IntegratorClient>
 }
@@ -184,9 +186,10 @@ export const make = (
     })
     const port = server.address._tag === "TcpAddress" ? server.address.port : 0
     const baseUrl = `http://${host.includes(":") ? `[${host}]` : host}:${port}`
+    const logLimit = Math.max(1, options.requestLogLimit ?? 10_000)
     const app = yield* makeApp(
       world,
-      { log, faults, requestCounter },
+      { log, logLimit, faults, requestCounter },
       {
         fallbackHost: baseUrl.slice("http://".length),
         maxBodyBytes: options.maxBodyBytes ?? 65536,

@@ -198,4 +198,14 @@ describe("request log", () => {
       expect(yield* sandbox.requests).toEqual([])
     }),
   )
+
+  it.scoped("keeps only the newest requests beyond its limit", () =>
+    Effect.gen(function* () {
+      const sandbox = yield* Sandbox.make({ requestLogLimit: 2 })
+      const pos = yield* posClient(sandbox, integratorA, certVat)
+      yield* pos.call("GET", "/stores?n=1")
+      yield* pos.call("GET", "/stores?n=2")
+      expect((yield* sandbox.requests).map((r) => r.query)).toEqual([{ n: "1" }, { n: "2" }])
+    }),
+  )
 })

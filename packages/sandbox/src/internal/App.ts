@@ -34,6 +34,8 @@ export interface ReceivedRequest {
 
 export interface Controls {
   readonly log: Ref.Ref<ReadonlyArray<ReceivedRequest>>
+  /** The log keeps the newest this many requests, so a long-running CLI does not grow forever. */
+  readonly logLimit: number
   readonly faults: Ref.Ref<FaultState>
   readonly requestCounter: Ref.Ref<number>
 }
@@ -131,7 +133,7 @@ export const makeApp = (
       const fault = yield* pickFault(controls.faults, world.seed, incoming.method, incoming.path)
       const receivedAt = yield* Clock.currentTimeMillis
       yield* Ref.update(controls.log, (log) => [
-        ...log,
+        ...(log.length >= controls.logLimit ? log.slice(log.length - controls.logLimit + 1) : log),
         {
           method: incoming.method,
           path: incoming.path,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
+import { connect } from "node:net"
 import { Sandbox, SeedData } from "../src/index.js"
 import { expectError } from "./support/Flows.js"
 import { posClient, send } from "./support/Http.js"
@@ -94,6 +95,29 @@ describe("robustness", () => {
         expect(reply.status, `${method} ${url}`).toBe(404)
         expect(reply.text).toBe("")
       }
+      expect((yield* pos.call("GET", "/stores")).status).toBe(200)
+    }),
+  )
+
+  it.scoped("raw garbage on the socket and odd request targets do not bring it down", () =>
+    Effect.gen(function* () {
+      const sandbox = yield* Sandbox.make()
+      const raw = (payload: string) =>
+        Effect.promise(
+          () =>
+            new Promise<string>((resolve) => {
+              const socket = connect(sandbox.port, "127.0.0.1", () => socket.end(payload))
+              let answer = ""
+              socket.on("data", (chunk: Buffer) => (answer += chunk.toString("latin1")))
+              socket.on("close", () => resolve(answer))
+              socket.on("error", () => resolve(answer))
+            }),
+        )
+      expect(yield* raw("\u0000\u0001garbage\r\n\r\n")).toMatch(/^HTTP\/1\.1 400/)
+      expect(
+        yield* raw("GET //x/../%zz?%%% HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"),
+      ).toMatch(/^HTTP\/1\.1 404/)
+      const pos = yield* posClient(sandbox, integratorA, "DK90000028")
       expect((yield* pos.call("GET", "/stores")).status).toBe(200)
     }),
   )

@@ -6,7 +6,7 @@
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
 import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
-import { Cause, Clock, Effect, Option, Ref } from "effect"
+import { Cause, Clock, Effect, Either, Option, Ref } from "effect"
 import type { Fault } from "../Fault.js"
 import { authBasePath, discovery, jwksEndpoint, tokenEndpoint } from "./Auth.js"
 import { pickFault, type FaultState } from "./Faults.js"
@@ -111,7 +111,11 @@ export const makeApp = (
 
     return Effect.gen(function* () {
       const request = yield* HttpServerRequest.HttpServerRequest
-      const url = new URL(request.url, "http://sandbox")
+      // A request target URL cannot parse (odd input can do that) is treated as unroutable.
+      const url = Either.getOrElse(
+        Either.try(() => new URL(request.url, "http://sandbox")),
+        () => new URL("http://sandbox/unroutable"),
+      )
       const n = yield* Ref.getAndUpdate(controls.requestCounter, (k) => k + 1)
       const correlationId = deterministicGuid(`${world.seed}:correlation`, n)
       const declaredLength = Number(request.headers["content-length"] ?? "0")
@@ -151,7 +155,7 @@ export const makeApp = (
           return respondJson(
             {
               code: "1099",
-              message: `The request body exceeds ${options.maxBodyBytes} bytes`,
+              message: `The request body could not be read or exceeds ${options.maxBodyBytes} bytes`,
               correlationId,
             },
             413,

@@ -18,7 +18,7 @@ import { makeApp, type ReceivedRequest } from "./internal/App.js"
 import { authBasePath } from "./internal/Auth.js"
 import type { FaultState } from "./internal/Faults.js"
 import { generateSigningKey } from "./internal/Jwt.js"
-import { posBasePath } from "./internal/PosApi.js"
+import { posBasePath, selfCertificationPosBasePath } from "./internal/PosApi.js"
 import {
   activePaymentStatuses,
   emptyState,
@@ -72,6 +72,8 @@ export declare namespace Sandbox {
     readonly authUrl: string
     /** PoS V10 base URL (`.../pos/v10`). */
     readonly posUrl: string
+    /** The same PoS V10 under MobilePay's self-certification path (`.../pos-self-certification-api/pos/v10`). */
+    readonly selfCertificationPosUrl: string
     /** User simulation base URL (`.../pos/app/usersimulation`). */
     readonly userSimulationUrl: string
     /** The demo integrator clients that can get tokens. */
@@ -203,6 +205,7 @@ export const make = (
       port,
       authUrl: `${baseUrl}${authBasePath}`,
       posUrl: `${baseUrl}${posBasePath}`,
+      selfCertificationPosUrl: `${baseUrl}${selfCertificationPosBasePath}`,
       userSimulationUrl: `${baseUrl}${userSimulationBasePath}`,
       clients: world.clients,
       merchants: world.merchants,

@@ -2,7 +2,7 @@ import { describe, expect, it, layer } from "@effect/vitest"
 import { Duration, Effect, TestClock } from "effect"
 import { Sandbox, SeedData } from "../src/index.js"
 import { createPos, expectError, initiate, reservedPayment, statusOf } from "./support/Flows.js"
-import { posClient } from "./support/Http.js"
+import { posClient, send } from "./support/Http.js"
 
 // The two ways client tests use the sandbox: a layer per test (own state, TestClock drives
 // it) or one layer shared by a describe block.
@@ -16,6 +16,15 @@ describe("Sandbox.layer", () => {
         `http://127.0.0.1:${sandbox.port}/pos/app/usersimulation`,
       )
       const pos = yield* posClient(sandbox, SeedData.integratorA, "DK90000028")
+      const viaSelfCertification = yield* send("GET", `${sandbox.selfCertificationPosUrl}/stores`, {
+        headers: {
+          authorization: `Bearer ${pos.token}`,
+          "x-ibm-client-id": SeedData.integratorA.clientId,
+          "x-mobilepay-client-system-version": "1.0.0",
+          "x-mobilepay-merchant-vat-number": "DK90000028",
+        },
+      })
+      expect(viaSelfCertification.status).toBe(200)
       const { paymentId } = yield* reservedPayment(sandbox, pos)
       yield* TestClock.adjust(Duration.days(7))
       expect(yield* statusOf(pos, paymentId)).toBe("ExpiredAndCancelled")

@@ -11,7 +11,7 @@ import type { Fault } from "../Fault.js"
 import { authBasePath, discovery, jwksEndpoint, tokenEndpoint } from "./Auth.js"
 import { pickFault, type FaultState } from "./Faults.js"
 import { Incoming, renderRefusal, respondJson, type IncomingRequest, type Refusal } from "./Http.js"
-import { posBasePath, posOperations } from "./PosApi.js"
+import { posBasePath, posOperations, selfCertificationPosBasePath } from "./PosApi.js"
 import { deterministicGuid } from "./State.js"
 import { userSimulationBasePath, userSimulationOperations } from "./UserSimulation.js"
 import type { World } from "./World.js"
@@ -97,10 +97,10 @@ export const makeApp = (
         answer(jwksEndpoint(world), false),
       ),
     )
-    for (const [method, path, handler, withOrigin] of posOperations(world)) {
-      router = HttpRouter.route(method)(`${posBasePath}${path}`, answer(handler, withOrigin))(
-        router,
-      )
+    for (const base of [posBasePath, selfCertificationPosBasePath] as const) {
+      for (const [method, path, handler, withOrigin] of posOperations(world)) {
+        router = HttpRouter.route(method)(`${base}${path}`, answer(handler, withOrigin))(router)
+      }
     }
     for (const [method, path, handler] of userSimulationOperations(world)) {
       router = HttpRouter.route(method)(`${userSimulationBasePath}${path}`, answer(handler, false))(

@@ -832,6 +832,8 @@ const cancelRefund = (world: World) =>
   })
 
 export const posBasePath = "/pos/v10"
+/** MobilePay's sandbox also serves PoS V10 for self-certification under this path. */
+export const selfCertificationPosBasePath = "/pos-self-certification-api/pos/v10"
 
 /** Every PoS V10 operation: method, path (router syntax), handler, and whether it is a refund one. */
 export const posOperations = (world: World) =>

@@ -4,7 +4,7 @@
  * --poll-delay MS, --max-body BYTES, and --fault RULE (repeatable, see `Fault.parseFaultRule`).
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Duration, Effect, Redacted } from "effect"
+import { Console, Duration, Effect, Redacted } from "effect"
 import { parseArgs } from "node:util"
 import { parseFaultRule, type FaultRule } from "../Fault.js"
 import { make, type SandboxOptions } from "../Sandbox.js"
@@ -16,7 +16,7 @@ const usage = `Usage: mobilepay-sandbox [--port 4010] [--host 127.0.0.1] [--seed
   e.g.  --fault "POST /pos/v10/payments=reset@0.3"  --fault "/pos/v10/**=latency:200"`
 
 const fail = (message: string): never => {
-  console.error(`${message}\n\n${usage}`)
+  process.stderr.write(`${message}\n\n${usage}\n`)
   process.exit(2)
 }
 
@@ -35,7 +35,7 @@ const options = (argv: ReadonlyArray<string>): SandboxOptions => {
     },
   })
   if (values.help === true) {
-    console.log(usage)
+    process.stdout.write(`${usage}\n`)
     process.exit(0)
   }
   const number = (name: string, text: string | undefined): number | undefined => {
@@ -88,7 +88,7 @@ const program = Effect.gen(function* () {
     ``,
     `Press Ctrl-C to stop.`,
   ]
-  console.log(lines.join("\n"))
+  yield* Console.log(lines.join("\n"))
   return yield* Effect.never
 }).pipe(Effect.scoped)
 

@@ -101,7 +101,7 @@ const withRecovery = <A, R>(
 const awaitReservation = (paymentId: string, options: FlowOptions) =>
   awaitPayment(paymentId, ["Reserved"], {
     ...options,
-    timeout: options.customerTimeout ?? Duration.minutes(2),
+    within: options.customerTimeout ?? Duration.minutes(2),
   }).pipe(Effect.catchTag("AwaitTimeout", () => abandon(paymentId, options)))
 
 // Gives up on a payment: the intent to cancel is recorded first, so that a reservation that
@@ -185,7 +185,7 @@ export const preparedPayment = (
     yield* Effect.logDebug(`payment ${paymentId} prepared, order ${orderId}`)
     const paired = yield* awaitPayment(paymentId, ["Paired"], {
       ...options,
-      timeout: options.customerTimeout ?? Duration.minutes(2),
+      within: options.customerTimeout ?? Duration.minutes(2),
     }).pipe(Effect.catchTag("AwaitTimeout", () => abandon(paymentId, options)))
     if (paired.status !== "Paired") {
       return PaymentOutcome.NotCompleted({ paymentId, status: paired.status })

@@ -9,12 +9,16 @@
  * @since 0.1.0
  */
 import { Duration, Effect, Option, Random, Schema, Stream } from "effect"
+import { positiveDuration } from "./internal/duration.js"
 import type * as Payment from "./Payment.js"
 import type * as PointOfSale from "./PointOfSale.js"
 import { type CallOptions, PosClient, type PosClientError } from "./PosClient.js"
 import type * as Refund from "./Refund.js"
 
 /**
+ * Options of a polling loop. `timeout` (from {@link CallOptions}) is the timeout of each poll,
+ * by default the client's read timeout (MobilePay's 0.5 s).
+ *
  * @since 0.1.0
  * @category options
  */
@@ -71,16 +75,25 @@ interface PollState {
 export const poll = <A extends { readonly pollDelayInMs: number }, R>(
   fetch: Effect.Effect<A, PosClientError, R>,
   options: Pick<PollOptions, "maxFailureDelay"> = {},
-): Stream.Stream<A, PosClientError, R> => {
-  const maxFailureDelay = Duration.toMillis(
-    Duration.decode(options.maxFailureDelay ?? "10 seconds"),
+): Stream.Stream<A, PosClientError, R> =>
+  Stream.unwrap(
+    Effect.map(
+      positiveDuration("maxFailureDelay", options.maxFailureDelay ?? "10 seconds"),
+      (maxFailureDelay) => pollEvery(fetch, Duration.toMillis(maxFailureDelay)),
+    ),
   )
+
+const pollEvery = <A extends { readonly pollDelayInMs: number }, R>(
+  fetch: Effect.Effect<A, PosClientError, R>,
+  maxFailureDelay: number,
+): Stream.Stream<A, PosClientError, R> => {
   const step = (state: PollState) =>
     Effect.gen(function* () {
       if (state.wait > 0) yield* Effect.sleep(Duration.millis(state.wait))
       const result = yield* Effect.either(fetch)
       if (result._tag === "Right") {
-        const delay = Math.max(minimumDelayMs, result.right.pollDelayInMs)
+        // A delay below the floor (or negative) from the server still polls, at the floor.
+        const delay = Math.max(minimumDelayMs, Math.ceil(result.right.pollDelayInMs))
         const next: PollState = { wait: delay, lastDelay: delay, failures: 0 }
         return Option.some([Option.some(result.right), next] as const)
       }
@@ -145,8 +158,11 @@ export const checkIn = (
  * @category options
  */
 export interface AwaitOptions extends PollOptions {
-  /** Give up (with {@link AwaitTimeout}) after this long. */
-  readonly timeout: Duration.DurationInput
+  /**
+   * Give up (with {@link AwaitTimeout}) after this long in all; `Duration.infinity` waits
+   * without end. Not to be confused with `timeout`, the timeout of each poll.
+   */
+  readonly within: Duration.DurationInput
 }
 
 const awaitFirst = <A>(
@@ -154,26 +170,28 @@ const awaitFirst = <A>(
   done: (a: A) => boolean,
   status: (a: A) => string | undefined,
   timeout: AwaitTimeout,
-  duration: Duration.DurationInput,
+  within: Duration.DurationInput,
 ): Effect.Effect<A, PosClientError | AwaitTimeout, PosClient> =>
-  Effect.suspend(() => {
-    let last: string | undefined
-    return stream.pipe(
-      Stream.tap((a) => {
-        const current = status(a)
-        if (current === last) return Effect.void
-        last = current
-        return Effect.logDebug(`${timeout.resource} ${timeout.id}: ${current}`)
-      }),
-      Stream.filter(done),
-      Stream.runHead,
-      Effect.flatMap(Effect.orDie), // the stream is infinite: it ends only with an element
-      Effect.timeoutFail({
-        duration,
-        onTimeout: () => new AwaitTimeout({ ...timeout, lastStatus: last }),
-      }),
-    )
-  })
+  Effect.flatMap(positiveDuration("within", within, { infinite: true }), (duration) =>
+    Effect.suspend(() => {
+      let last: string | undefined
+      return stream.pipe(
+        Stream.tap((a) => {
+          const current = status(a)
+          if (current === last) return Effect.void
+          last = current
+          return Effect.logDebug(`${timeout.resource} ${timeout.id}: ${current}`)
+        }),
+        Stream.filter(done),
+        Stream.runHead,
+        Effect.flatMap(Effect.orDie), // the stream is infinite: it ends only with an element
+        Effect.timeoutFail({
+          duration,
+          onTimeout: () => new AwaitTimeout({ ...timeout, lastStatus: last }),
+        }),
+      )
+    }),
+  )
 
 const finalPaymentStatuses: ReadonlySet<Payment.PaymentStatus> = new Set([
   "Captured",
@@ -200,7 +218,7 @@ export const awaitPayment = (
     (p) => statuses.includes(p.status) || finalPaymentStatuses.has(p.status),
     (p) => p.status,
     new AwaitTimeout({ resource: "payment", id: paymentId }),
-    options.timeout,
+    options.within,
   )
 
 const finalRefundStatuses: ReadonlySet<Refund.RefundStatus> = new Set([
@@ -226,7 +244,7 @@ export const awaitRefund = (
     (r) => statuses.includes(r.status) || finalRefundStatuses.has(r.status),
     (r) => r.status,
     new AwaitTimeout({ resource: "refund", id: refundId }),
-    options.timeout,
+    options.within,
   )
 
 /**
@@ -241,5 +259,5 @@ export const awaitCheckIn = (posId: string, options: AwaitOptions) =>
     (c) => c.isUserCheckedIn,
     (c) => (c.isUserCheckedIn ? "CheckedIn" : "NotCheckedIn"),
     new AwaitTimeout({ resource: "checkIn", id: posId }),
-    options.timeout,
+    options.within,
   )

@@ -40,8 +40,11 @@ export const RefundOutcome = Data.taggedEnum<RefundOutcome>()
 export const refund = (
   request: Refund.CreateRefundRequest.Encoded,
   options: CreateOptions & {
-    /** @default "1 minute" */
-    readonly timeout?: Duration.DurationInput | undefined
+    /**
+     * How long to wait for MobilePay to reserve the refund.
+     * @default "1 minute"
+     */
+    readonly reservationTimeout?: Duration.DurationInput | undefined
   } = {},
 ) =>
   Effect.gen(function* () {
@@ -49,7 +52,7 @@ export const refund = (
     const { refundId } = yield* client.createRefund(request, options)
     const reserved = yield* awaitRefund(refundId, ["Reserved"], {
       ...options,
-      timeout: options.timeout ?? Duration.minutes(1),
+      within: options.reservationTimeout ?? Duration.minutes(1),
     })
     if (reserved.status === "Reserved") {
       yield* client.captureRefund(refundId, options)

@@ -38,7 +38,7 @@ describe("Polling", () => {
         quiet,
       )
       const fiber = yield* Effect.fork(
-        Polling.awaitPayment(paymentId, ["Reserved"], { timeout: "1 minute" }).pipe(
+        Polling.awaitPayment(paymentId, ["Reserved"], { within: "1 minute" }).pipe(
           Effect.provide(context),
         ),
       )
@@ -65,7 +65,7 @@ describe("Polling", () => {
         quiet,
       )
       const fiber = yield* Effect.fork(
-        Polling.awaitPayment(paymentId, ["Reserved"], { timeout: "1 minute" }).pipe(
+        Polling.awaitPayment(paymentId, ["Reserved"], { within: "1 minute" }).pipe(
           Effect.provide(context),
         ),
       )
@@ -96,7 +96,7 @@ describe("Polling", () => {
     Effect.gen(function* () {
       const { context } = yield* setup(() => payment("CancelledByUser", 1000), quiet)
       const result = yield* Polling.awaitPayment(paymentId, ["Reserved"], {
-        timeout: "1 minute",
+        within: "1 minute",
       }).pipe(Effect.provide(context))
       expect(result.status).toBe("CancelledByUser")
     }),
@@ -106,7 +106,7 @@ describe("Polling", () => {
     Effect.gen(function* () {
       const { context, nextArrival } = yield* setup(() => payment("Initiated", 1000), quiet)
       const fiber = yield* Effect.fork(
-        Polling.awaitPayment(paymentId, ["Reserved"], { timeout: "2500 millis" }).pipe(
+        Polling.awaitPayment(paymentId, ["Reserved"], { within: "2500 millis" }).pipe(
           Effect.provide(context),
         ),
       )
@@ -140,13 +140,81 @@ describe("Polling", () => {
         quiet,
       )
       const fiber = yield* Effect.fork(
-        Polling.awaitCheckIn(posId, { timeout: "1 minute" }).pipe(Effect.provide(context)),
+        Polling.awaitCheckIn(posId, { within: "1 minute" }).pipe(Effect.provide(context)),
       )
       yield* nextArrival
       yield* nextArrival
       yield* Time.advanceToSleepWithin("1 second")
       const checkIn = yield* Fiber.join(fiber)
       expect(checkIn).toMatchObject({ isUserCheckedIn: true, customerToken: "c-1" })
+    }),
+  )
+
+  it.scoped(
+    "each poll has the read timeout, not the whole wait: a hanging poll ends at 0.5 s",
+    () =>
+      Effect.gen(function* () {
+        const script = [TokenEndpoint.hang, payment("Reserved", 1000)]
+        const { context, nextArrival, received } = yield* setup(
+          (_, nth) => script[nth] ?? payment("Reserved", 1000),
+          { readTimeout: "500 millis", retryPolicy: RetryPolicy.make({ retries: 0 }) },
+        )
+        const fiber = yield* Effect.fork(
+          Polling.awaitPayment(paymentId, ["Reserved"], { within: "1 minute" }).pipe(
+            Effect.provide(context),
+          ),
+        )
+        yield* nextArrival // token
+        yield* nextArrival // the poll that hangs
+        const timedOut = yield* Time.advanceToSleepWithin("1 minute")
+        const backoff = yield* Time.advanceToSleepWithin("1 minute")
+        expect((yield* Fiber.join(fiber)).status).toBe("Reserved")
+        expect(Duration.toMillis(timedOut)).toBe(500)
+        // The second poll went out after the 0.5 s timeout and one backoff (400 ± 20 %).
+        expect(Duration.toMillis(backoff)).toBeLessThanOrEqual(480)
+        expect(yield* received).toHaveLength(2)
+      }),
+  )
+
+  it.scoped("a poll's own timeout option applies to each poll", () =>
+    Effect.gen(function* () {
+      const script = [TokenEndpoint.hang, payment("Reserved", 1000)]
+      const { context, nextArrival } = yield* setup(
+        (_, nth) => script[nth] ?? payment("Reserved", 1000),
+        quiet,
+      )
+      const fiber = yield* Effect.fork(
+        Polling.awaitPayment(paymentId, ["Reserved"], {
+          within: "1 minute",
+          timeout: "2 seconds",
+        }).pipe(Effect.provide(context)),
+      )
+      yield* nextArrival
+      yield* nextArrival
+      const timedOut = yield* Time.advanceToSleepWithin("1 minute")
+      yield* Time.advanceToSleepWithin("1 minute")
+      expect((yield* Fiber.join(fiber)).status).toBe("Reserved")
+      expect(Duration.toMillis(timedOut)).toBe(2000)
+    }),
+  )
+
+  it.scoped("bad durations fail typed before any poll is sent", () =>
+    Effect.gen(function* () {
+      const { context, received } = yield* setup(() => payment("Reserved", 1000), quiet)
+      const bad: ReadonlyArray<Polling.AwaitOptions> = [
+        { within: Number.NaN },
+        { within: -1 },
+        { within: 0 },
+        { within: "soon" as Duration.DurationInput },
+        { within: "1 minute", maxFailureDelay: -5 },
+      ]
+      for (const options of bad) {
+        const error = yield* Effect.flip(
+          Polling.awaitPayment(paymentId, ["Reserved"], options).pipe(Effect.provide(context)),
+        )
+        expect(error._tag).toBe("InvalidInput")
+      }
+      expect(yield* received).toHaveLength(0)
     }),
   )
 })

@@ -5,7 +5,7 @@
  * `MOBILEPAY_CLIENT_SYSTEM_VERSION` and `MOBILEPAY_MERCHANT_VAT`).
  */
 import { ClientCredentials, Environment, MobilePayConfig } from "@effect-mobilepay/core"
-import { MobilePay, PosClient } from "@effect-mobilepay/pos"
+import { MobilePay, PaymentJournal, PosClient } from "@effect-mobilepay/pos"
 import { Sandbox, SeedData } from "@effect-mobilepay/sandbox"
 import { Config, Context, Effect, Layer, Option } from "effect"
 
@@ -83,7 +83,7 @@ export const layer = Layer.unwrapEffect(
   ),
 )
 
-/** MobilePay's services for the {@link Target}, and the target itself. */
+/** MobilePay's services and a payment journal for the {@link Target}, and the target itself. */
 export const layerMobilePay = Layer.unwrapEffect(
   Effect.map(Target, (target) => MobilePay.layer(target)),
-).pipe(Layer.provideMerge(layer))
+).pipe(Layer.provideMerge(layer), Layer.merge(PaymentJournal.layerMemory))

@@ -1,7 +1,7 @@
 /**
- * The one-layer setup: Node's undici HTTP client, the token client, `TokenService`,
- * `PosClient` and an in-memory `IntentStore`, composed. Replace the intent store with a
- * durable one (`Layer.provide` your own) in production.
+ * The one-layer setup: Node's undici HTTP client, the token client, `TokenService` and
+ * `PosClient`, composed. The flows also need a `PaymentJournal`: provide a durable one
+ * (`@effect-mobilepay/journal-sql`), or `PaymentJournal.layerMemory` in tests.
  *
  * @since 0.1.0
  */
@@ -9,7 +9,6 @@ import { type ClientCredentials, type InvalidInput, TokenClient } from "@effect-
 import { TokenService } from "@effect-mobilepay/token-service"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { type ConfigError, Layer } from "effect"
-import * as IntentStore from "./IntentStore.js"
 import * as PosClient from "./PosClient.js"
 
 /**
@@ -30,7 +29,7 @@ export interface Options extends PosClient.Options {
  * @since 0.1.0
  * @category layers
  */
-export type Services = PosClient.PosClient | TokenService.TokenService | IntentStore.IntentStore
+export type Services = PosClient.PosClient | TokenService.TokenService
 
 /**
  * Everything, from explicit options.
@@ -48,7 +47,6 @@ export const layer = (options: Options): Layer.Layer<Services, InvalidInput.Inva
         environment: options.environment,
       }),
     ),
-    Layer.merge(IntentStore.layerMemory),
     Layer.provide(NodeHttpClient.layerUndici),
   )
 
@@ -69,6 +67,5 @@ export const layerConfig = (
   PosClient.layerConfig(options).pipe(
     Layer.provideMerge(TokenService.layer(options.tokens)),
     Layer.provide(TokenClient.layerConfig(options.tokenRequest)),
-    Layer.merge(IntentStore.layerMemory),
     Layer.provide(NodeHttpClient.layerUndici),
   )

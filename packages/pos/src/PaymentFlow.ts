@@ -1,25 +1,51 @@
 /**
- * Whole payments on top of {@link PosClient}: pay and capture, prepared payments, and the
- * recovery of a point of sale blocked by an active payment (409, code 1301).
+ * Whole payments on top of {@link PosClient} and the {@link PaymentJournal}: pay and capture,
+ * prepared payments, and clearing a point of sale blocked by an active payment (409, code 1301).
+ *
+ * Every flow is written ahead in the journal: the payment and its idempotency key before the
+ * first request, MobilePay's payment id once known, the decision (capture how much, or cancel)
+ * before acting, the outcome after. So a flow that crashes or loses an answer is finished by
+ * `Recovery.recover` exactly as decided, and ringing the same order up again resumes it
+ * instead of making a second payment: an order that was captured answers `Captured` again.
  *
  * @since 0.1.0
  */
-import { Data, Duration, Effect } from "effect"
-import type * as Payment from "./Payment.js"
-import { awaitPayment } from "./Polling.js"
-import { type CreateOptions, PosClient, type PosClientError } from "./PosClient.js"
-import { IntentStore } from "./IntentStore.js"
+import { InvalidInput } from "@effect-mobilepay/core"
+import { Clock, Data, Duration, Effect, Option, Schema } from "effect"
+import { Amount, decodeRequest } from "./Domain.js"
+import * as Sale from "./internal/sale.js"
+import * as Payment from "./Payment.js"
+import type { PaymentJournal } from "./PaymentJournal.js"
+import {
+  type Entry,
+  type PaymentJournalError,
+  type Plan,
+  PreparedPaymentRequest,
+} from "./PaymentJournal.js"
+import type { PollOptions } from "./Polling.js"
+import type { PosClient } from "./PosClient.js"
+import { type CallOptions, type PosClientError } from "./PosClient.js"
+import {
+  type OrderIdReused,
+  type PartialCaptureUnavailable,
+  SaleInProgress,
+  type SaleUnresolved,
+} from "./SaleError.js"
 
 /**
- * How a payment flow ended: `Captured`, or `NotCompleted` with the final status (the customer
- * cancelled, MobilePay cancelled or expired it, or the flow gave up and cancelled it).
+ * How a payment flow ended: `Captured` with the captured amount, or `NotCompleted` with the
+ * final status (the customer cancelled, MobilePay cancelled or expired it, or the flow gave up
+ * and cancelled it). Always MobilePay's own final state, as the journal recorded it.
  *
  * @since 0.1.0
  * @category models
  */
 export type PaymentOutcome = Data.TaggedEnum<{
   Captured: { readonly paymentId: string; readonly amount: number }
-  NotCompleted: { readonly paymentId: string; readonly status: Payment.PaymentStatus }
+  NotCompleted: {
+    readonly paymentId: string
+    readonly status: Exclude<Payment.FinalPaymentStatus, "Captured">
+  }
 }>
 
 /**
@@ -31,10 +57,28 @@ export type PaymentOutcome = Data.TaggedEnum<{
 export const PaymentOutcome = Data.taggedEnum<PaymentOutcome>()
 
 /**
+ * Every way a payment flow fails: input refused before anything was written or sent, MobilePay
+ * refusing the payment (e.g. `PaymentAlreadyActive`, `StoreNotActivated`), the order being
+ * worked on elsewhere (`SaleInProgress`) or belonging to another sale (`OrderIdReused`), a
+ * sale that cannot be finished now (`SaleUnresolved`: recovery will), a partial capture the
+ * card does not allow (`PartialCaptureUnavailable`: cancelled), or the journal failing.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export type PaymentFlowError =
+  | PosClientError
+  | SaleInProgress
+  | OrderIdReused
+  | SaleUnresolved
+  | PartialCaptureUnavailable
+  | PaymentJournalError
+
+/**
  * @since 0.1.0
  * @category options
  */
-export interface FlowOptions extends CreateOptions {
+export interface FlowOptions extends PollOptions {
   /**
    * How long to wait for the customer (check-in and acceptance) before cancelling.
    * @default "2 minutes"
@@ -42,159 +86,216 @@ export interface FlowOptions extends CreateOptions {
   readonly customerTimeout?: Duration.DurationInput | undefined
   /**
    * On 409 1301 (a payment is already active on the point of sale): cancel the active
-   * payments of the point of sale and initiate once more.
+   * payments of the point of sale (through the journal when it knows them) and initiate once
+   * more.
    * @default false
    */
   readonly recoverActivePayment?: boolean | undefined
+  /**
+   * How long the flow's hold on its journal entry lasts without renewal (it is renewed while
+   * the flow runs). After a crash, recovery in other processes takes the sale over this long
+   * after the last renewal.
+   * @default "15 seconds"
+   */
+  readonly lease?: Duration.DurationInput | undefined
 }
 
 /**
- * Cancels the active (not yet reserved) payments of a point of sale, as MobilePay prescribes
- * after a 409 with code 1301. Reserved payments are left alone: settle them from their
- * intents (see `IntentStore.settle`). Returns the ids of the cancelled payments.
- *
- * @since 0.1.0
- * @category flows
+ * @since 0.2.0
+ * @category options
  */
-export const recoverActivePayment = (posId: string, options: CreateOptions = {}) =>
+export interface PayAndCaptureOptions extends FlowOptions {
+  /** Capture less than the reserved amount (only where partial capture is possible). */
+  readonly captureAmount?: number | undefined
+}
+
+const decodeInitiate = decodeRequest(Payment.InitiatePaymentRequest, "request")
+const decodePrepared = decodeRequest(PreparedPaymentRequest, "request")
+const decodeCaptureAmount = decodeRequest(Amount, "captureAmount")
+const isNotCompleted = Schema.is(
+  Payment.FinalPaymentStatus.pipe(
+    Schema.pickLiteral(
+      "CancelledByUser",
+      "CancelledByClient",
+      "CancelledByMobilePay",
+      "ExpiredAndCancelled",
+    ),
+  ),
+)
+
+const customerWait = (options: FlowOptions) => ({
+  field: "customerTimeout",
+  input: options.customerTimeout ?? "2 minutes",
+})
+
+const captureAmountOf = (amount: Amount, requested: number | undefined) =>
+  Effect.flatMap(decodeCaptureAmount(requested ?? amount), (capture) =>
+    capture > amount
+      ? Effect.fail(
+          new InvalidInput.InvalidInput({
+            field: "captureAmount",
+            reason: `must not exceed the amount (${amount.toFixed(2)})`,
+          }),
+        )
+      : Effect.succeed(capture),
+  )
+
+const toOutcome = (entry: Entry): Effect.Effect<PaymentOutcome> => {
+  const paymentId = Option.getOrElse(entry.resourceId, () => "")
+  return Option.match(entry.outcome, {
+    onNone: () => Effect.dieMessage(`journal entry ${entry.key} has no outcome`),
+    onSome: (outcome) => {
+      if (outcome._tag === "Final" && outcome.status === "Captured") {
+        const planned = entry.plan._tag === "CreateRefund" ? undefined : entry.plan.captureAmount
+        const amount = outcome.amount ?? planned
+        return amount === undefined
+          ? Effect.dieMessage(`journal entry ${entry.key} was captured without an amount`)
+          : Effect.succeed(PaymentOutcome.Captured({ paymentId, amount }))
+      }
+      if (outcome._tag === "Final" && isNotCompleted(outcome.status)) {
+        return Effect.succeed(PaymentOutcome.NotCompleted({ paymentId, status: outcome.status }))
+      }
+      return Effect.dieMessage(`journal entry ${entry.key} ended ${JSON.stringify(outcome)}`)
+    },
+  })
+}
+
+// Runs the order to its outcome. A create MobilePay refused fails the flow with MobilePay's
+// error, except 1301 when the flow may clear the point of sale: then once more, as a new attempt.
+const run = (
+  plan: Extract<Plan, { readonly _tag: "InitiatePayment" | "PreparePayment" }>,
+  options: FlowOptions,
+): Effect.Effect<PaymentOutcome, PaymentFlowError, PosClient | PaymentJournal> =>
   Effect.gen(function* () {
-    const client = yield* PosClient
-    const { paymentIds } = yield* client.queryPaymentIds({ posId }, options)
+    const session = yield* Sale.session(options, customerWait(options))
+    let clearedPointOfSale = false
+    const onRefused = (error: PosClientError) =>
+      error._tag === "PaymentAlreadyActive" &&
+      options.recoverActivePayment === true &&
+      !clearedPointOfSale
+        ? Effect.gen(function* () {
+            const posId = plan.request.posId
+            const cleared = yield* clearPointOfSale(session, posId)
+            yield* Effect.logDebug(
+              `point of sale ${posId} was busy: cancelled ${cleared.join(", ")}`,
+            )
+            clearedPointOfSale = true
+          })
+        : Effect.fail(error)
+    const entry = yield* Sale.settle(
+      session,
+      "Payment",
+      plan.request.orderId,
+      plan,
+      Sale.drivePayment,
+      onRefused,
+    )
+    return yield* toOutcome(entry)
+  })
+
+// Cancels the active payments of a point of sale: through the journal when it has them (their
+// flow is gone, or it would hold the lease), directly otherwise.
+const clearPointOfSale = (
+  session: Sale.Session,
+  posId: string,
+): Effect.Effect<ReadonlyArray<string>, PaymentFlowError> =>
+  Effect.gen(function* () {
+    const { engine, owner, merchantVat } = session
+    const options: CallOptions = {
+      merchantVat: merchantVat === "" ? undefined : merchantVat,
+      timeout: engine.timeout,
+    }
+    const { paymentIds } = yield* engine.client.queryPaymentIds({ posId }, options)
     const cancelled: Array<string> = []
     for (const paymentId of paymentIds) {
-      const payment = yield* client.queryPayment(paymentId, options)
-      if (isActive(payment.status)) {
-        yield* client
+      const payment = yield* engine.client.queryPayment(paymentId, options)
+      if (!isActive(payment.status)) continue
+      const known = yield* engine.journal.byResource("Payment", paymentId)
+      if (Option.isSome(known) && !known.value.isFinished) {
+        const at = yield* Clock.currentTimeMillis
+        const claimed = yield* engine.journal.claim(known.value.key, owner, {
+          now: at,
+          until: at + Duration.toMillis(engine.lease),
+        })
+        if (Option.isNone(claimed)) {
+          return yield* new SaleInProgress({
+            kind: "Payment",
+            orderId: known.value.orderId,
+            key: known.value.key,
+            leaseUntil: Option.getOrUndefined(known.value.leaseUntil),
+          })
+        }
+        yield* Sale.driveHeld(engine, { _tag: "Recover" }, owner, claimed.value, Sale.drivePayment)
+      } else {
+        yield* engine.client
           .cancelPayment(paymentId, options)
           .pipe(Effect.catchTag("PaymentCannotBeCancelled", () => Effect.void))
-        cancelled.push(paymentId)
       }
+      cancelled.push(paymentId)
     }
     return cancelled
   })
 
-const isActive = (status: Payment.PaymentStatus): boolean =>
+const isActive = (status: string): boolean =>
   status === "Initiated" ||
   status === "Prepared" ||
   status === "Paired" ||
   status === "IssuedToUser"
 
-const withRecovery = <A, R>(
+/**
+ * Cancels the active (not yet reserved) payments of a point of sale, as MobilePay prescribes
+ * after a 409 with code 1301; a payment the journal has is cancelled through it (and fails with
+ * `SaleInProgress` when a live flow holds it). Reserved payments are left to their decisions
+ * (see `Recovery.recover`). Returns the ids of the cancelled payments.
+ *
+ * @since 0.1.0
+ * @category flows
+ */
+export const recoverActivePayment = (
   posId: string,
-  create: Effect.Effect<A, PosClientError, R>,
-  options: FlowOptions,
-) =>
-  options.recoverActivePayment === true
-    ? create.pipe(
-        Effect.catchTag("PaymentAlreadyActive", () =>
-          recoverActivePayment(posId, options).pipe(
-            Effect.tap((cancelled) =>
-              Effect.logDebug(`point of sale ${posId} was busy: cancelled ${cancelled.join(", ")}`),
-            ),
-            Effect.zipRight(create),
-          ),
-        ),
-      )
-    : create
-
-// Waits for `Reserved`; on timeout cancels the payment and reports where it ended.
-const awaitReservation = (paymentId: string, options: FlowOptions) =>
-  awaitPayment(paymentId, ["Reserved"], {
-    ...options,
-    within: options.customerTimeout ?? Duration.minutes(2),
-  }).pipe(Effect.catchTag("AwaitTimeout", () => abandon(paymentId, options)))
-
-// Gives up on a payment: the intent to cancel is recorded first, so that a reservation that
-// slips in (or a cancel that fails) is cancelled by the settlement job, never captured.
-const abandon = (paymentId: string, options: FlowOptions) =>
-  Effect.gen(function* () {
-    const client = yield* PosClient
-    const intents = yield* IntentStore
-    yield* intents.record(paymentId, { _tag: "Cancel" })
-    yield* client
-      .cancelPayment(paymentId, options)
-      .pipe(Effect.catchTag("PaymentCannotBeCancelled", () => Effect.void))
-    yield* intents.remove(paymentId)
-    return yield* client.queryPayment(paymentId, options)
-  })
-
-// Captures a reserved payment, recording the intent first so that a crash between the two
-// leaves a reservation the settlement job knows to capture.
-const capture = (paymentId: string, amount: number, options: FlowOptions) =>
-  Effect.gen(function* () {
-    const client = yield* PosClient
-    const intents = yield* IntentStore
-    yield* intents.record(paymentId, { _tag: "Capture", amount })
-    yield* Effect.logDebug(`payment ${paymentId}: capturing ${amount}`)
-    yield* client.capturePayment(paymentId, { amount }, options)
-    yield* intents.remove(paymentId)
-    return PaymentOutcome.Captured({ paymentId, amount })
-  })
+  options: Pick<FlowOptions, "merchantVat" | "timeout" | "lease"> = {},
+): Effect.Effect<ReadonlyArray<string>, PaymentFlowError, PosClient | PaymentJournal> =>
+  Effect.flatMap(
+    Sale.session(options, { field: "customerTimeout", input: "2 minutes" }),
+    (session) => clearPointOfSale(session, posId),
+  )
 
 /**
  * The main job of a point of sale: initiate a payment, wait for the customer to accept it
  * (`Reserved`), capture it. The customer cancelling, MobilePay cancelling, expiry, or the
  * timeout (after which the payment is cancelled) end as `NotCompleted`.
  *
+ * Ringing up an order again resumes its payment: a captured one answers `Captured` without a
+ * second payment, an unfinished one continues where it stands, one that ended without money
+ * starts a new payment. Everything is checked before anything is written or sent.
+ *
  * @since 0.1.0
  * @category flows
  */
 export const payAndCapture = (
   request: Payment.InitiatePaymentRequest.Encoded,
-  options: FlowOptions & {
-    /** Capture less than the reserved amount (only where partial capture is possible). */
-    readonly captureAmount?: number | undefined
-  } = {},
-): Effect.Effect<PaymentOutcome, PosClientError, PosClient | IntentStore> =>
+  options: PayAndCaptureOptions = {},
+): Effect.Effect<PaymentOutcome, PaymentFlowError, PosClient | PaymentJournal> =>
   Effect.gen(function* () {
-    const client = yield* PosClient
-    const { paymentId } = yield* withRecovery(
-      request.posId,
-      client.initiatePayment(request, options),
-      options,
-    )
-    yield* Effect.logDebug(
-      `payment ${paymentId} initiated: ${request.amount} ${request.currencyCode}, order ${request.orderId}`,
-    )
-    const payment = yield* awaitReservation(paymentId, options)
-    if (payment.status !== "Reserved") {
-      return PaymentOutcome.NotCompleted({ paymentId, status: payment.status })
-    }
-    return yield* capture(paymentId, options.captureAmount ?? request.amount, options)
-  }).pipe(Effect.withSpan("PaymentFlow.payAndCapture"))
+    const checked = yield* decodeInitiate(request)
+    const captureAmount = yield* captureAmountOf(checked.amount, options.captureAmount)
+    return yield* run({ _tag: "InitiatePayment", request: checked, captureAmount }, options)
+  }).pipe(Effect.withSpan("PaymentFlow.payAndCapture", { captureStackTrace: false }))
 
 /**
  * A prepared payment: prepare it before the amount is known, wait for the customer to check
- * in (`Paired`), send the amount (`PaymentReady`), wait for `Reserved`, capture.
+ * in (`Paired`), send the amount (`PaymentReady`), wait for `Reserved`, capture. Journaled and
+ * resumable like {@link payAndCapture}.
  *
  * @since 0.1.0
  * @category flows
  */
 export const preparedPayment = (
   request: Payment.PreparePaymentRequest.Encoded & Payment.PaymentReadyRequest.Encoded,
-  options: FlowOptions = {},
-): Effect.Effect<PaymentOutcome, PosClientError, PosClient | IntentStore> =>
+  options: PayAndCaptureOptions = {},
+): Effect.Effect<PaymentOutcome, PaymentFlowError, PosClient | PaymentJournal> =>
   Effect.gen(function* () {
-    const client = yield* PosClient
-    const { posId, orderId, ...ready } = request
-    const { paymentId } = yield* withRecovery(
-      posId,
-      client.preparePayment({ posId, orderId }, options),
-      options,
-    )
-    yield* Effect.logDebug(`payment ${paymentId} prepared, order ${orderId}`)
-    const paired = yield* awaitPayment(paymentId, ["Paired"], {
-      ...options,
-      within: options.customerTimeout ?? Duration.minutes(2),
-    }).pipe(Effect.catchTag("AwaitTimeout", () => abandon(paymentId, options)))
-    if (paired.status !== "Paired") {
-      return PaymentOutcome.NotCompleted({ paymentId, status: paired.status })
-    }
-    yield* client.paymentReady(paymentId, ready, options)
-    yield* Effect.logDebug(`payment ${paymentId} ready: ${ready.amount} ${ready.currencyCode}`)
-    const payment = yield* awaitReservation(paymentId, options)
-    if (payment.status !== "Reserved") {
-      return PaymentOutcome.NotCompleted({ paymentId, status: payment.status })
-    }
-    return yield* capture(paymentId, request.amount, options)
-  }).pipe(Effect.withSpan("PaymentFlow.preparedPayment"))
+    const checked = yield* decodePrepared(request)
+    const captureAmount = yield* captureAmountOf(checked.amount, options.captureAmount)
+    return yield* run({ _tag: "PreparePayment", request: checked, captureAmount }, options)
+  }).pipe(Effect.withSpan("PaymentFlow.preparedPayment", { captureStackTrace: false }))

@@ -77,6 +77,8 @@ export declare namespace PosClient {
    * @category models
    */
   export interface Service {
+    /** The merchant calls are for when they name none (`Options.merchantVat`), if any. */
+    readonly merchantVat: string | undefined
     // Points of sale
     /** `CreatePos`: registers a point of sale in a store. */
     readonly createPos: (
@@ -367,6 +369,7 @@ export const make = (
     const refund = (id: string) => `${posUrl}/refunds/${id}`
 
     return PosClient.of({
+      merchantVat: defaultMerchant,
       createPos: (request, o) =>
         create(
           "CreatePos",

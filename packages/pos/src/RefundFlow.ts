@@ -1,12 +1,19 @@
 /**
- * A whole refund on top of {@link PosClient}: create it, wait until it is reserved, capture it.
+ * A whole refund on top of {@link PosClient} and the {@link PaymentJournal}: create it, wait
+ * until it is reserved, capture it. Written ahead in the journal like the payment flows, so a
+ * crash or a lost answer never makes a second refund or leaves one reserved: running the refund
+ * of a refund order id again resumes it, and `Recovery.recover` finishes what a flow could not.
  *
  * @since 0.1.0
  */
-import { Data, Duration, Effect } from "effect"
-import { awaitRefund } from "./Polling.js"
-import { type CreateOptions, PosClient } from "./PosClient.js"
-import type * as Refund from "./Refund.js"
+import { Data, type Duration, Effect, Option } from "effect"
+import { decodeRequest } from "./Domain.js"
+import * as Sale from "./internal/sale.js"
+import type { Entry, PaymentJournal, PaymentJournalError } from "./PaymentJournal.js"
+import type { PollOptions } from "./Polling.js"
+import type { PosClient, PosClientError } from "./PosClient.js"
+import * as Refund from "./Refund.js"
+import type { OrderIdReused, SaleInProgress, SaleUnresolved } from "./SaleError.js"
 
 /**
  * How a refund ended: `Refunded` (captured, by the client or automatically after 24 h), or
@@ -17,7 +24,10 @@ import type * as Refund from "./Refund.js"
  */
 export type RefundOutcome = Data.TaggedEnum<{
   Refunded: { readonly refundId: string; readonly amount: number }
-  NotRefunded: { readonly refundId: string; readonly status: Refund.RefundStatus }
+  NotRefunded: {
+    readonly refundId: string
+    readonly status: "CancelledByClient" | "CancelledByMobilePay"
+  }
 }>
 
 /**
@@ -29,36 +39,81 @@ export type RefundOutcome = Data.TaggedEnum<{
 export const RefundOutcome = Data.taggedEnum<RefundOutcome>()
 
 /**
+ * Every way a refund flow fails: input refused before anything was written or sent, MobilePay
+ * refusing the refund (e.g. `RefundExceedsCapturedAmount`), the refund order being worked on
+ * elsewhere or belonging to another refund, a refund that cannot be finished now
+ * (`SaleUnresolved`: recovery will), or the journal failing.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export type RefundFlowError =
+  PosClientError | SaleInProgress | OrderIdReused | SaleUnresolved | PaymentJournalError
+
+/**
+ * @since 0.2.0
+ * @category options
+ */
+export interface RefundOptions extends PollOptions {
+  /**
+   * How long to wait for MobilePay to reserve the refund. Past it the flow fails with
+   * `SaleUnresolved`; recovery captures the refund once it is reserved.
+   * @default "1 minute"
+   */
+  readonly reservationTimeout?: Duration.DurationInput | undefined
+  /**
+   * How long the flow's hold on its journal entry lasts without renewal.
+   * @default "15 seconds"
+   */
+  readonly lease?: Duration.DurationInput | undefined
+}
+
+const decodeRefund = decodeRequest(Refund.CreateRefundRequest, "request")
+
+const toOutcome = (entry: Entry): Effect.Effect<RefundOutcome> => {
+  const refundId = Option.getOrElse(entry.resourceId, () => "")
+  const outcome = Option.getOrUndefined(entry.outcome)
+  if (outcome?._tag === "Final") {
+    if (outcome.status === "Captured" || outcome.status === "ExpiredAndCaptured") {
+      const amount =
+        outcome.amount ?? (entry.plan._tag === "CreateRefund" ? entry.plan.request.amount : 0)
+      return Effect.succeed(RefundOutcome.Refunded({ refundId, amount }))
+    }
+    if (outcome.status === "CancelledByClient" || outcome.status === "CancelledByMobilePay") {
+      return Effect.succeed(RefundOutcome.NotRefunded({ refundId, status: outcome.status }))
+    }
+  }
+  return Effect.dieMessage(`journal entry ${entry.key} ended ${JSON.stringify(outcome)}`)
+}
+
+/**
  * Refunds (part of) a captured payment: `CreateRefund`, wait for `Reserved`, `CaptureRefund`.
  * MobilePay's refusals arrive typed (`PaymentNotCaptured` 1354, `RefundCurrencyMismatch`
  * 1365, `RefundPeriodExpired` 1366, `RefundExceedsCapturedAmount` 1367,
- * `InsufficientStoreBalance` 1368).
+ * `InsufficientStoreBalance` 1368). The refund order id identifies the refund: running it again
+ * answers with the refund already made (or resumes it), never a second one.
  *
  * @since 0.1.0
  * @category flows
  */
 export const refund = (
   request: Refund.CreateRefundRequest.Encoded,
-  options: CreateOptions & {
-    /**
-     * How long to wait for MobilePay to reserve the refund.
-     * @default "1 minute"
-     */
-    readonly reservationTimeout?: Duration.DurationInput | undefined
-  } = {},
-) =>
+  options: RefundOptions = {},
+): Effect.Effect<RefundOutcome, RefundFlowError, PosClient | PaymentJournal> =>
   Effect.gen(function* () {
-    const client = yield* PosClient
-    const { refundId } = yield* client.createRefund(request, options)
-    const reserved = yield* awaitRefund(refundId, ["Reserved"], {
-      ...options,
-      within: options.reservationTimeout ?? Duration.minutes(1),
+    const checked = yield* decodeRefund(request)
+    const session = yield* Sale.session(options, {
+      field: "reservationTimeout",
+      input: options.reservationTimeout ?? "1 minute",
     })
-    if (reserved.status === "Reserved") {
-      yield* client.captureRefund(refundId, options)
-      return RefundOutcome.Refunded({ refundId, amount: reserved.amount })
-    }
-    return reserved.status === "Captured" || reserved.status === "ExpiredAndCaptured"
-      ? RefundOutcome.Refunded({ refundId, amount: reserved.amount })
-      : RefundOutcome.NotRefunded({ refundId, status: reserved.status })
-  }).pipe(Effect.withSpan("RefundFlow.refund"))
+    const plan = { _tag: "CreateRefund", request: checked } as const
+    const entry = yield* Sale.settle(
+      session,
+      "Refund",
+      checked.refundOrderId,
+      plan,
+      Sale.driveRefund,
+      Effect.fail,
+    )
+    return yield* toOutcome(entry)
+  }).pipe(Effect.withSpan("RefundFlow.refund", { captureStackTrace: false }))

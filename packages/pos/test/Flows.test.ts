@@ -2,11 +2,18 @@
  * The flows against the sandbox in-process: normal and unhappy paths, with the customer played
  * through the user simulation and time (polling, timeouts, reservation expiry) on TestClock.
  */
-import { IntentStore, PaymentFlow, PointOfSaleFlow, RefundFlow } from "@effect-mobilepay/pos"
+import { PaymentFlow, PointOfSaleFlow, RefundFlow } from "@effect-mobilepay/pos"
 import { Time } from "@effect-mobilepay/test-support"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, TestClock } from "effect"
-import { creditUser, partialCaptureUser, pointOfSale, start, storeId } from "./support/Sandboxed.js"
+import { type Duration, Effect, Option } from "effect"
+import {
+  creditUser,
+  merchant,
+  partialCaptureUser,
+  pointOfSale,
+  start,
+  storeId,
+} from "./support/Sandboxed.js"
 
 // Long timeouts per call: the clock is moved in steps while requests are in flight, and these
 // tests are about the flows, not about timeouts (see PosClientPipeline.test.ts).
@@ -68,7 +75,7 @@ describe("PaymentFlow.payAndCapture", () => {
 
   it.scoped("nobody comes: after the customer timeout the payment is cancelled", () =>
     Effect.gen(function* () {
-      const { context, client, sandbox } = yield* start(patient)
+      const { context, client, journal, sandbox } = yield* start(patient)
       const pos = yield* pointOfSale(client)
       const fiber = yield* Effect.fork(
         PaymentFlow.payAndCapture(payment(pos.posId), { customerTimeout: "30 seconds" }).pipe(
@@ -78,11 +85,14 @@ describe("PaymentFlow.payAndCapture", () => {
       const outcome = yield* Time.driveUntilDone(fiber, "500 millis")
       expect(outcome).toMatchObject({ _tag: "NotCompleted", status: "CancelledByClient" })
       expect((yield* sandbox.payments).map((p) => p.status)).toEqual(["CancelledByClient"])
-      // Nothing left to settle: the cancel intent was carried out and removed.
-      const intents = yield* Effect.flatMap(IntentStore.IntentStore, (store) => store.all).pipe(
-        Effect.provide(context),
-      )
-      expect(intents).toEqual([])
+      // The journal has the decision and the outcome, and nothing left to recover.
+      const [entry] = yield* journal.attempts("Payment", merchant.vat, "order-1")
+      expect(Option.getOrUndefined(entry?.decision ?? Option.none())).toEqual({ _tag: "Cancel" })
+      expect(Option.getOrUndefined(entry?.outcome ?? Option.none())).toEqual({
+        _tag: "Final",
+        status: "CancelledByClient",
+      })
+      expect(yield* journal.unfinished).toEqual([])
     }),
   )
 
@@ -119,7 +129,7 @@ describe("PaymentFlow.payAndCapture", () => {
   )
 
   for (const [user, expected] of [
-    [creditUser, "PartialCaptureNotPossible"],
+    [creditUser, "PartialCaptureUnavailable"],
     [partialCaptureUser, "Captured"],
   ] as const) {
     it.scoped(`a partial capture for ${user} ends ${expected}`, () =>
@@ -198,51 +208,107 @@ describe("RefundFlow.refund", () => {
   )
 })
 
-describe("IntentStore.settle", () => {
-  it.scoped("captures exactly the reservations meant to be captured, cancels the others", () =>
+describe("options and input are checked before anything is written or sent", () => {
+  it.scoped("bad flow options and requests fail InvalidInput; no request, no journal entry", () =>
     Effect.gen(function* () {
-      const { context, client, sandbox } = yield* start(patient)
-      const reserve = (merchantPosId: string, orderId: string) =>
-        Effect.gen(function* () {
-          const pos = yield* pointOfSale(client, merchantPosId)
-          const { paymentId } = yield* client.initiatePayment(payment(pos.posId, orderId, 25))
-          yield* client.simulateCheckIn({ beaconId: pos.beaconId, phoneNumber: creditUser })
-          yield* client.simulateAcceptPayment({ beaconId: pos.beaconId, phoneNumber: creditUser })
-          return paymentId
-        })
-      const keep = yield* reserve("till-a", "keep")
-      const drop = yield* reserve("till-b", "drop")
-      const unknown = yield* reserve("till-c", "no-intent")
-      const store = yield* Effect.provide(IntentStore.IntentStore, context)
-      yield* store.record(keep, { _tag: "Capture", amount: 25 })
-      yield* store.record(drop, { _tag: "Cancel" })
-
-      const report = yield* IntentStore.settle.pipe(Effect.provide(context))
-      expect(report).toMatchObject({ captured: [keep], cancelled: [drop], failed: [] })
-      const statuses = new Map((yield* sandbox.payments).map((p) => [p.paymentId, p.status]))
-      expect([statuses.get(keep), statuses.get(drop), statuses.get(unknown)]).toEqual([
-        "Captured",
-        "CancelledByClient",
-        "Reserved",
-      ])
-      expect(yield* store.all).toEqual([])
-    }),
-  )
-
-  it.scoped("a reservation left for 7 days expires, and settling just forgets it", () =>
-    Effect.gen(function* () {
-      const { context, client, sandbox } = yield* start(patient)
+      const { context, client, journal, posRequests } = yield* start(patient)
       const pos = yield* pointOfSale(client)
-      const { paymentId } = yield* client.initiatePayment(payment(pos.posId))
-      yield* client.simulateCheckIn({ beaconId: pos.beaconId, phoneNumber: creditUser })
-      yield* client.simulateAcceptPayment({ beaconId: pos.beaconId, phoneNumber: creditUser })
-      const store = yield* Effect.provide(IntentStore.IntentStore, context)
-      yield* store.record(paymentId, { _tag: "Capture", amount: 100 })
-      yield* TestClock.adjust("7 days")
-      yield* TestClock.adjust("1 second")
-      const report = yield* IntentStore.settle.pipe(Effect.provide(context))
-      expect(report).toMatchObject({ alreadyFinal: [paymentId], captured: [] })
-      expect((yield* sandbox.payments).map((p) => p.status)).toEqual(["ExpiredAndCancelled"])
+      const before = (yield* posRequests).length
+      const good = payment(pos.posId)
+      const attempts: ReadonlyArray<
+        readonly [string, Effect.Effect<unknown, { _tag: string }, never>]
+      > = [
+        [
+          "captureAmount",
+          PaymentFlow.payAndCapture(good, { captureAmount: 9.999 }).pipe(Effect.provide(context)),
+        ],
+        [
+          "captureAmount",
+          PaymentFlow.payAndCapture(good, { captureAmount: Number.NaN }).pipe(
+            Effect.provide(context),
+          ),
+        ],
+        [
+          "captureAmount",
+          PaymentFlow.payAndCapture(good, { captureAmount: 100.01 }).pipe(Effect.provide(context)),
+        ],
+        [
+          "customerTimeout",
+          PaymentFlow.payAndCapture(good, { customerTimeout: Number.NaN }).pipe(
+            Effect.provide(context),
+          ),
+        ],
+        [
+          "customerTimeout",
+          PaymentFlow.payAndCapture(good, { customerTimeout: -1 }).pipe(Effect.provide(context)),
+        ],
+        [
+          "customerTimeout",
+          PaymentFlow.payAndCapture(good, {
+            customerTimeout: "soon" as Duration.DurationInput,
+          }).pipe(Effect.provide(context)),
+        ],
+        ["timeout", PaymentFlow.payAndCapture(good, { timeout: 0 }).pipe(Effect.provide(context))],
+        ["lease", PaymentFlow.payAndCapture(good, { lease: 0 }).pipe(Effect.provide(context))],
+        [
+          "merchantVat",
+          PaymentFlow.payAndCapture(good, { merchantVat: "SE12345678" }).pipe(
+            Effect.provide(context),
+          ),
+        ],
+        [
+          "amount",
+          PaymentFlow.payAndCapture({ ...good, amount: -5 }).pipe(Effect.provide(context)),
+        ],
+        [
+          "orderId",
+          PaymentFlow.payAndCapture({ ...good, orderId: "x".repeat(37) }).pipe(
+            Effect.provide(context),
+          ),
+        ],
+        [
+          "amount",
+          PaymentFlow.preparedPayment({ ...good, amount: 0 }).pipe(Effect.provide(context)),
+        ],
+        [
+          "currencyCode",
+          PaymentFlow.preparedPayment({ ...good, currencyCode: "SEK" as "DKK" }).pipe(
+            Effect.provide(context),
+          ),
+        ],
+        [
+          "reservationTimeout",
+          RefundFlow.refund(
+            { paymentId: pos.posId, refundOrderId: "r", amount: 1, currencyCode: "DKK" },
+            { reservationTimeout: -1 },
+          ).pipe(Effect.provide(context)),
+        ],
+        [
+          "refundOrderId",
+          RefundFlow.refund({
+            paymentId: pos.posId,
+            refundOrderId: "r\u0000",
+            amount: 1,
+            currencyCode: "DKK",
+          }).pipe(Effect.provide(context)),
+        ],
+        [
+          "storeId",
+          PointOfSaleFlow.ensurePos({
+            merchantPosId: "till-x",
+            storeId: "not-a-guid",
+            name: "Till",
+            supportedBeaconTypes: ["QR"],
+          }).pipe(Effect.provide(context)),
+        ],
+      ]
+      for (const [field, attempt] of attempts) {
+        const error = yield* Effect.flip(attempt)
+        expect(error, field).toMatchObject({ _tag: "InvalidInput" })
+        expect(error, field).toHaveProperty("field", expect.stringContaining(field))
+      }
+      expect((yield* posRequests).length).toBe(before)
+      expect(yield* journal.unfinished).toEqual([])
     }),
   )
 })

@@ -4,7 +4,7 @@
  * MobilePay, as integrator A for the self-certification merchant unless told otherwise.
  */
 import { ClientCredentials, Environment } from "@effect-mobilepay/core"
-import { MobilePay, PosClient } from "@effect-mobilepay/pos"
+import { MobilePay, PaymentJournal, PosClient } from "@effect-mobilepay/pos"
 import { Sandbox, SeedData } from "@effect-mobilepay/sandbox"
 import { Effect, Layer } from "effect"
 
@@ -15,7 +15,11 @@ export const creditUser = "+4520031801"
 export const partialCaptureUser = "+4520031805"
 
 export const start = (
-  options: Partial<MobilePay.Options> & { readonly sandbox?: Sandbox.SandboxOptions } = {},
+  options: Partial<MobilePay.Options> & {
+    readonly sandbox?: Sandbox.SandboxOptions
+    /** The journal the flows write to. @default PaymentJournal.layerMemory */
+    readonly journal?: Layer.Layer<PaymentJournal.PaymentJournal>
+  } = {},
 ) =>
   Effect.gen(function* () {
     const sandbox = yield* Sandbox.make(options.sandbox)
@@ -30,9 +34,10 @@ export const start = (
         clientSystemVersion: "1.2.3",
         merchantVat: merchant.vat,
         ...options,
-      }),
+      }).pipe(Layer.merge(options.journal ?? PaymentJournal.layerMemory)),
     )
     const client = yield* Effect.provide(PosClient.PosClient, context)
+    const journal = yield* Effect.provide(PaymentJournal.PaymentJournal, context)
     /** The requests the sandbox received on the PoS API (user simulation included). */
     const posRequests = Effect.map(sandbox.requests, (all) =>
       all.filter((request) => request.path.startsWith("/pos/")),
@@ -40,7 +45,7 @@ export const start = (
     const tokenRequests = Effect.map(sandbox.requests, (all) =>
       all.filter((request) => request.path.endsWith("/connect/token")),
     )
-    return { sandbox, client, context, posRequests, tokenRequests }
+    return { sandbox, client, journal, context, posRequests, tokenRequests }
   })
 
 /** A point of sale in the self-certification store, with its beacon. */

@@ -1,0 +1,186 @@
+/**
+ * Recovery: drives every unfinished journal entry to its decided end, after a crash, a lost
+ * answer or a flow that gave up (`SaleUnresolved`). MobilePay's recovery duties, done from the
+ * journal: a lost payment (refund) id is found by resending the create with its idempotency key
+ * (or, past MobilePay's 24 hours, by order id); what was decided is carried out, and only that
+ * (a reservation is captured only when the journal says so, with the amount it says); what was
+ * never decided is cancelled (its flow is gone); the outcome is recorded.
+ *
+ * Run it at start-up and periodically ({@link layer} does both). Entries a live flow holds
+ * (its lease) are left to it; with several processes on one journal each entry is worked on by
+ * one of them at a time.
+ *
+ * @since 0.2.0
+ */
+import type { InvalidInput } from "@effect-mobilepay/core"
+import { Clock, Data, Duration, Effect, Layer, Option, Schedule } from "effect"
+import { optionalPositiveDuration, positiveDuration } from "./internal/duration.js"
+import * as Sale from "./internal/sale.js"
+import { type Entry, PaymentJournal, type PaymentJournalError } from "./PaymentJournal.js"
+import { PosClient, type PosClientError } from "./PosClient.js"
+import type { PartialCaptureUnavailable, SaleUnresolved } from "./SaleError.js"
+
+/**
+ * @since 0.2.0
+ * @category options
+ */
+export interface RecoverOptions {
+  /** The timeout of each call, instead of the client's defaults. */
+  readonly timeout?: Duration.DurationInput | undefined
+  /**
+   * This process is the only one using the journal (a till's own SQLite file, at start-up):
+   * entries held by another journal instance are taken over at once instead of when their lease
+   * runs out, since that instance can only be a process that died.
+   * @default false
+   */
+  readonly exclusive?: boolean | undefined
+  /** How many entries are worked on at once. @default 4 */
+  readonly concurrency?: number | undefined
+  /** How long recovery's hold on an entry lasts without renewal. @default "15 seconds" */
+  readonly lease?: Duration.DurationInput | undefined
+}
+
+/**
+ * What one run of {@link recover} did.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export class RecoveryReport extends Data.Class<{
+  /** Finished now: their outcome is recorded (`Final`, or `NotCreated` when MobilePay refused). */
+  readonly finished: ReadonlyArray<Entry>
+  /** Nothing to do yet, e.g. a refund MobilePay has not reserved: a later run finishes them. */
+  readonly pending: ReadonlyArray<Entry>
+  /** Held by a live flow (or another process's recovery): left to it. */
+  readonly busy: ReadonlyArray<Entry>
+  /** Could not be finished now (MobilePay or the network failing): a later run tries again. */
+  readonly failed: ReadonlyArray<readonly [entry: Entry, error: RecoveryError]>
+}> {
+  /** Whether every unfinished entry found was finished. */
+  get isComplete(): boolean {
+    return this.pending.length === 0 && this.busy.length === 0 && this.failed.length === 0
+  }
+}
+
+/**
+ * Why recovery could not finish an entry now.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type RecoveryError =
+  SaleUnresolved | PartialCaptureUnavailable | PaymentJournalError | PosClientError
+
+type Result =
+  | { readonly _tag: "finished"; readonly entry: Entry }
+  | { readonly _tag: "pending"; readonly entry: Entry }
+  | { readonly _tag: "busy"; readonly entry: Entry }
+  | {
+      readonly _tag: "failed"
+      readonly entry: Entry
+      readonly error: RecoveryError
+    }
+
+/**
+ * One run of recovery over every unfinished entry of the journal. Fails only when the journal
+ * cannot be read; each entry's own failure is in the report.
+ *
+ * @since 0.2.0
+ * @category recovery
+ */
+export const recover = (
+  options: RecoverOptions = {},
+): Effect.Effect<
+  RecoveryReport,
+  PaymentJournalError | PosClientError,
+  PosClient | PaymentJournal
+> =>
+  Effect.gen(function* () {
+    const journal = yield* PaymentJournal
+    const engine: Sale.Engine = {
+      client: yield* PosClient,
+      journal,
+      timeout: yield* optionalPositiveDuration("timeout", options.timeout),
+      lease: yield* positiveDuration("lease", options.lease ?? "15 seconds"),
+    }
+    const owner = `${journal.instanceId}/${crypto.randomUUID()}`
+    const one = (entry: Entry): Effect.Effect<Result> =>
+      Effect.gen(function* () {
+        const at = yield* Clock.currentTimeMillis
+        const claimed = yield* journal.claim(entry.key, owner, {
+          now: at,
+          until: at + Duration.toMillis(engine.lease),
+          takeOverForeign: options.exclusive,
+        })
+        if (Option.isNone(claimed)) return { _tag: "busy", entry } as const
+        const driven = yield* Sale.driveHeld(
+          engine,
+          { _tag: "Recover" },
+          owner,
+          claimed.value,
+          Sale.drive,
+        )
+        return driven._tag === "Pending"
+          ? ({ _tag: "pending", entry: driven.entry } as const)
+          : ({ _tag: "finished", entry: driven.entry } as const)
+      }).pipe(Effect.catchAll((error) => Effect.succeed<Result>({ _tag: "failed", entry, error })))
+    const results = yield* Effect.forEach(yield* journal.unfinished, one, {
+      concurrency: Math.max(1, options.concurrency ?? 4),
+    })
+    const of = <T extends Result["_tag"]>(tag: T) =>
+      results.filter((r): r is Extract<Result, { readonly _tag: T }> => r._tag === tag)
+    return new RecoveryReport({
+      finished: of("finished").map((r) => r.entry),
+      pending: of("pending").map((r) => r.entry),
+      busy: of("busy").map((r) => r.entry),
+      failed: of("failed").map((r) => [r.entry, r.error] as const),
+    })
+  }).pipe(Effect.withSpan("Recovery.recover", { captureStackTrace: false }))
+
+const logReport = (report: RecoveryReport) =>
+  Effect.gen(function* () {
+    for (const entry of report.finished) {
+      const outcome = Option.getOrUndefined(entry.outcome)
+      yield* Effect.logInfo(
+        `recovered ${entry.kind.toLowerCase()} for order ${entry.orderId}: ${
+          outcome?._tag === "Final" ? outcome.status : "never created"
+        }`,
+      )
+    }
+    for (const [entry, error] of report.failed) {
+      yield* Effect.logWarning(
+        `could not recover ${entry.kind.toLowerCase()} for order ${entry.orderId} yet`,
+        error,
+      )
+    }
+  })
+
+/**
+ * @since 0.2.0
+ * @category options
+ */
+export interface LayerOptions extends RecoverOptions {
+  /** The time between runs (the first runs at once). @default "1 minute" */
+  readonly interval?: Duration.DurationInput | undefined
+}
+
+/**
+ * Recovery in the background for as long as the layer lives: one run at once (start-up), then
+ * one every `interval`, each logged (recovered entries at Info, failures at Warning).
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layer = (
+  options: LayerOptions = {},
+): Layer.Layer<never, InvalidInput.InvalidInput, PosClient | PaymentJournal> =>
+  Layer.scopedDiscard(
+    Effect.gen(function* () {
+      const interval = yield* positiveDuration("interval", options.interval ?? "1 minute")
+      const run = recover(options).pipe(
+        Effect.flatMap(logReport),
+        Effect.catchAll((error) => Effect.logWarning("payment journal recovery failed", error)),
+      )
+      yield* Effect.forkScoped(Effect.repeat(run, Schedule.spaced(interval)))
+    }),
+  )

@@ -5,9 +5,10 @@
  * `MOBILEPAY_CLIENT_SYSTEM_VERSION` and `MOBILEPAY_MERCHANT_VAT`).
  */
 import { ClientCredentials, Environment, MobilePayConfig } from "@effect-mobilepay/core"
-import { MobilePay, PaymentJournal, PosClient } from "@effect-mobilepay/pos"
+import { MobilePay, PosClient } from "@effect-mobilepay/pos"
 import { Sandbox, SeedData } from "@effect-mobilepay/sandbox"
 import { Config, Context, Effect, Layer, Option } from "effect"
+import * as Journal from "./Journal.js"
 
 export class Target extends Context.Tag("examples/Target")<
   Target,
@@ -83,7 +84,15 @@ export const layer = Layer.unwrapEffect(
   ),
 )
 
-/** MobilePay's services and a payment journal for the {@link Target}, and the target itself. */
-export const layerMobilePay = Layer.unwrapEffect(
-  Effect.map(Target, (target) => MobilePay.layer(target)),
-).pipe(Layer.provideMerge(layer), Layer.merge(PaymentJournal.layerMemory))
+/**
+ * MobilePay's services for the {@link Target}, the target itself, and the SQLite payment
+ * journal with recovery at start-up.
+ */
+export const layerMobilePay = Journal.recovery.pipe(
+  Layer.provideMerge(
+    Layer.unwrapEffect(Effect.map(Target, (target) => MobilePay.layer(target))).pipe(
+      Layer.provideMerge(layer),
+      Layer.merge(Journal.layer),
+    ),
+  ),
+)

@@ -19,6 +19,20 @@ export default tseslint.config(
     },
   },
   {
+    // What runs anywhere stays free of Node: Node pieces live in @effect-mobilepay/node.
+    files: ["packages/{core,token-service,pos}/src/**"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: ["node:*", "@effect/platform-node", "@effect/platform-node/*", "undici"] },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ["examples/**", "bench/**", "packages/sandbox/src/bin/**"],
     rules: { "no-console": "off" },
   },

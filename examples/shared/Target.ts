@@ -5,7 +5,8 @@
  * `MOBILEPAY_CLIENT_SYSTEM_VERSION` and `MOBILEPAY_MERCHANT_VAT`).
  */
 import { ClientCredentials, Environment, MobilePayConfig } from "@effect-mobilepay/core"
-import { MobilePay, PosClient } from "@effect-mobilepay/pos"
+import { NodeMobilePay } from "@effect-mobilepay/node"
+import { PosClient } from "@effect-mobilepay/pos"
 import { Sandbox, SeedData } from "@effect-mobilepay/sandbox"
 import { Config, Context, Effect, Layer, Option } from "effect"
 
@@ -85,5 +86,5 @@ export const layer = Layer.unwrapEffect(
 
 /** MobilePay's services for the {@link Target}, and the target itself. */
 export const layerMobilePay = Layer.unwrapEffect(
-  Effect.map(Target, (target) => MobilePay.layer(target)),
+  Effect.map(Target, (target) => NodeMobilePay.layer(target)),
 ).pipe(Layer.provideMerge(layer))

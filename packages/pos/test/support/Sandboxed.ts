@@ -6,6 +6,7 @@
 import { ClientCredentials, Environment } from "@effect-mobilepay/core"
 import { MobilePay, PosClient } from "@effect-mobilepay/pos"
 import { Sandbox, SeedData } from "@effect-mobilepay/sandbox"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Effect, Layer } from "effect"
 
 export const merchant = SeedData.selfCertificationMerchant
@@ -30,7 +31,7 @@ export const start = (
         clientSystemVersion: "1.2.3",
         merchantVat: merchant.vat,
         ...options,
-      }),
+      }).pipe(Layer.provide(NodeHttpClient.layerUndici)),
     )
     const client = yield* Effect.provide(PosClient.PosClient, context)
     /** The requests the sandbox received on the PoS API (user simulation included). */

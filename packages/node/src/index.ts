@@ -1,0 +1,6 @@
+/**
+ * `@effect-mobilepay/node`: the MobilePay client on Node.
+ *
+ * @since 0.2.0
+ */
+export * as NodeMobilePay from "./NodeMobilePay.js"

@@ -19,7 +19,11 @@ export class Environment extends Data.Class<{
   readonly authUrl: string
   /** PoS V10, e.g. `https://api.mobilepay.dk/pos/v10`. */
   readonly posUrl: string
-  /** The sandbox-only user simulation, when this environment has one. */
+  /**
+   * The sandbox-only user simulation, when this environment has one (read from
+   * `MOBILEPAY_USER_SIMULATION_URL` by `MobilePayConfig`); without it the simulation calls fail
+   * with `InvalidInput` before sending.
+   */
   readonly userSimulationUrl?: string | undefined
 }> {}
 

@@ -27,7 +27,7 @@ describe("NodeMobilePay", () => {
     }),
   )
 
-  it.scoped("layerConfig: configured from MOBILEPAY_*", () =>
+  it.scoped("layerConfig: configured from MOBILEPAY_*, the simulated customer included", () =>
     Effect.gen(function* () {
       const sandbox = yield* Sandbox.make()
       const config = ConfigProvider.fromMap(
@@ -36,6 +36,7 @@ describe("NodeMobilePay", () => {
           ["MOBILEPAY_CLIENT_SECRET", Redacted.value(SeedData.integratorA.clientSecret)],
           ["MOBILEPAY_AUTH_URL", sandbox.authUrl],
           ["MOBILEPAY_POS_URL", sandbox.posUrl],
+          ["MOBILEPAY_USER_SIMULATION_URL", sandbox.userSimulationUrl],
           ["MOBILEPAY_CLIENT_SYSTEM_VERSION", "2.0.1"],
           ["MOBILEPAY_MERCHANT_VAT", merchant.vat],
         ]),
@@ -44,9 +45,18 @@ describe("NodeMobilePay", () => {
         NodeMobilePay.layerConfig().pipe(Layer.provide(Layer.setConfigProvider(config))),
       )
       const client = yield* Effect.provide(PosClient.PosClient, context)
-      yield* client.getStores()
-      const [stores] = (yield* sandbox.requests).filter((r) => r.path === "/pos/v10/stores")
-      expect(stores?.headers["x-mobilepay-client-system-version"]).toBe("2.0.1")
+      const { posId } = yield* client.createPos({
+        merchantPosId: "till-1",
+        storeId: merchant.stores[0]?.storeId ?? "",
+        name: "Till 1",
+        supportedBeaconTypes: ["QR"],
+      })
+      const { beaconId } = yield* client.getPos(posId)
+      yield* client.simulateCheckIn({ beaconId, phoneNumber: "+4520031801" })
+      const requests = yield* sandbox.requests
+      const [create] = requests.filter((r) => r.path === "/pos/v10/pointofsales")
+      expect(create?.headers["x-mobilepay-client-system-version"]).toBe("2.0.1")
+      expect(requests.map((r) => r.path)).toContain("/pos/app/usersimulation/checkin")
     }),
   )
 })

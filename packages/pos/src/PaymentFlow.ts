@@ -120,12 +120,12 @@ const abandon = (paymentId: string, options: FlowOptions) =>
 
 // Captures a reserved payment, recording the intent first so that a crash between the two
 // leaves a reservation the settlement job knows to capture.
-const capture = (paymentId: string, amount: number, options: FlowOptions) =>
+const capture = (paymentId: string, amount: number, currencyCode: string, options: FlowOptions) =>
   Effect.gen(function* () {
     const client = yield* PosClient
     const intents = yield* IntentStore
     yield* intents.record(paymentId, { _tag: "Capture", amount })
-    yield* Effect.logDebug(`payment ${paymentId}: capturing ${amount}`)
+    yield* Effect.logDebug(`payment ${paymentId}: capturing ${amount.toFixed(2)} ${currencyCode}`)
     yield* client.capturePayment(paymentId, { amount }, options)
     yield* intents.remove(paymentId)
     return PaymentOutcome.Captured({ paymentId, amount })
@@ -154,13 +154,18 @@ export const payAndCapture = (
       options,
     )
     yield* Effect.logDebug(
-      `payment ${paymentId} initiated: ${request.amount} ${request.currencyCode}, order ${request.orderId}`,
+      `payment ${paymentId} initiated: ${request.amount.toFixed(2)} ${request.currencyCode}, order ${request.orderId}`,
     )
     const payment = yield* awaitReservation(paymentId, options)
     if (payment.status !== "Reserved") {
       return PaymentOutcome.NotCompleted({ paymentId, status: payment.status })
     }
-    return yield* capture(paymentId, options.captureAmount ?? request.amount, options)
+    return yield* capture(
+      paymentId,
+      options.captureAmount ?? request.amount,
+      request.currencyCode,
+      options,
+    )
   }).pipe(Effect.withSpan("PaymentFlow.payAndCapture"))
 
 /**
@@ -191,10 +196,12 @@ export const preparedPayment = (
       return PaymentOutcome.NotCompleted({ paymentId, status: paired.status })
     }
     yield* client.paymentReady(paymentId, ready, options)
-    yield* Effect.logDebug(`payment ${paymentId} ready: ${ready.amount} ${ready.currencyCode}`)
+    yield* Effect.logDebug(
+      `payment ${paymentId} ready: ${ready.amount.toFixed(2)} ${ready.currencyCode}`,
+    )
     const payment = yield* awaitReservation(paymentId, options)
     if (payment.status !== "Reserved") {
       return PaymentOutcome.NotCompleted({ paymentId, status: payment.status })
     }
-    return yield* capture(paymentId, request.amount, options)
+    return yield* capture(paymentId, request.amount, request.currencyCode, options)
   }).pipe(Effect.withSpan("PaymentFlow.preparedPayment"))

@@ -2,13 +2,14 @@
  * Where the examples run. Without `MOBILEPAY_CLIENT_ID` they start the sandbox in-process and
  * use its demo integrator and the self-certification merchant; with it they talk to MobilePay
  * as the `MOBILEPAY_*` variables say (see `@effect-mobilepay/core`; the examples also need
- * `MOBILEPAY_CLIENT_SYSTEM_VERSION` and `MOBILEPAY_MERCHANT_VAT`).
+ * `MOBILEPAY_CLIENT_SYSTEM_VERSION` and `MOBILEPAY_MERCHANT_VAT`), or to `pnpm sandbox` running
+ * in another terminal with the `MOBILEPAY_*_URL` variables it prints.
  */
 import { ClientCredentials, Environment, MobilePayConfig } from "@effect-mobilepay/core"
-import { NodeMobilePay } from "@effect-mobilepay/node"
-import { PosClient } from "@effect-mobilepay/pos"
+import { MobilePay, PosClient } from "@effect-mobilepay/pos"
 import { Sandbox, SeedData } from "@effect-mobilepay/sandbox"
-import { Config, Context, Effect, Layer, Option } from "effect"
+import { Config, ConfigError, Context, Effect, Layer, Option } from "effect"
+import * as Main from "./Main.js"
 
 export class Target extends Context.Tag("examples/Target")<
   Target,
@@ -53,7 +54,12 @@ const configured = Layer.effect(
     const required = <A>(value: Option.Option<A>, name: string) =>
       Option.match(value, {
         onNone: () =>
-          Effect.dieMessage(`the examples need ${name} when MOBILEPAY_CLIENT_ID is set`),
+          Effect.fail(
+            ConfigError.MissingData(
+              [name],
+              `the examples need ${name} when MOBILEPAY_CLIENT_ID is set`,
+            ),
+          ),
         onSome: Effect.succeed,
       })
     return {
@@ -84,7 +90,10 @@ export const layer = Layer.unwrapEffect(
   ),
 )
 
-/** MobilePay's services for the {@link Target}, and the target itself. */
+/**
+ * MobilePay's services for the {@link Target}, the target itself, and the counted HTTP client
+ * they use (`NodeMobilePay.layer(target)` is the same without the count).
+ */
 export const layerMobilePay = Layer.unwrapEffect(
-  Effect.map(Target, (target) => NodeMobilePay.layer(target)),
-).pipe(Layer.provideMerge(layer))
+  Effect.map(Target, (target) => MobilePay.layer(target)),
+).pipe(Layer.provideMerge(Layer.merge(layer, Main.layerHttpClient)))

@@ -33,7 +33,11 @@ export default tseslint.config(
     },
   },
   {
-    files: ["examples/**", "bench/**", "packages/sandbox/src/bin/**"],
+    files: ["scripts/**/*.mjs"],
+    languageOptions: { globals: { console: "readonly", process: "readonly", URL: "readonly" } },
+  },
+  {
+    files: ["examples/**", "bench/**", "packages/sandbox/src/bin/**", "scripts/**"],
     rules: { "no-console": "off" },
   },
 )

@@ -14,6 +14,32 @@ import { type ConfigError, Layer } from "effect"
  * Everything (`PosClient`, `TokenService`, `IntentStore`) from explicit options, over Node's
  * undici HTTP client.
  *
+ * @example
+ * import { ClientCredentials, Environment } from "@effect-mobilepay/core"
+ * import { NodeMobilePay } from "@effect-mobilepay/node"
+ * import { PosClient } from "@effect-mobilepay/pos"
+ * import { Effect, Layer, Redacted } from "effect"
+ *
+ * const MobilePayLive = Layer.unwrapEffect(
+ *   Effect.map(
+ *     ClientCredentials.make({
+ *       clientId: "a1b2c3d4-0001-4a00-8000-000000000001",
+ *       clientSecret: Redacted.make("the secret"),
+ *     }),
+ *     (credentials) =>
+ *       NodeMobilePay.layer({
+ *         credentials,
+ *         environment: Environment.sandbox,
+ *         clientSystemVersion: "1.0.0",
+ *         merchantVat: "DK90000028",
+ *       }),
+ *   ),
+ * )
+ *
+ * const stores = Effect.flatMap(PosClient.PosClient, (client) => client.getStores()).pipe(
+ *   Effect.provide(MobilePayLive),
+ * )
+ *
  * @since 0.2.0
  * @category layers
  */
@@ -25,6 +51,19 @@ export const layer = (
 /**
  * Everything, configured from the `MOBILEPAY_*` variables (see `MobilePay.layerConfig`), over
  * Node's undici HTTP client.
+ *
+ * @example
+ * import { NodeMobilePay } from "@effect-mobilepay/node"
+ * import { PaymentFlow } from "@effect-mobilepay/pos"
+ * import { Effect } from "effect"
+ *
+ * const sale = PaymentFlow.payAndCapture({
+ *   posId: "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+ *   orderId: "receipt-42",
+ *   amount: 125.5,
+ *   currencyCode: "DKK",
+ *   plannedCaptureDelay: "None",
+ * }).pipe(Effect.provide(NodeMobilePay.layerConfig()))
  *
  * @since 0.2.0
  * @category layers

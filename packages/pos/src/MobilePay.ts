@@ -74,6 +74,18 @@ export const layer = (
  * `MOBILEPAY_AUTH_URL`, `MOBILEPAY_POS_URL` and `MOBILEPAY_USER_SIMULATION_URL`),
  * `MOBILEPAY_CLIENT_SYSTEM_VERSION`, `MOBILEPAY_MERCHANT_VAT`.
  *
+ * @example
+ * import { MobilePay, PosClient } from "@effect-mobilepay/pos"
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Effect, Layer } from "effect"
+ *
+ * // Wherever `fetch` is: a worker, Deno, Bun. On Node, `NodeMobilePay` does this with undici.
+ * const MobilePayLive = MobilePay.layerConfig().pipe(Layer.provide(FetchHttpClient.layer))
+ *
+ * const stores = Effect.flatMap(PosClient.PosClient, (client) => client.getStores()).pipe(
+ *   Effect.provide(MobilePayLive),
+ * )
+ *
  * @since 0.1.0
  * @category layers
  */

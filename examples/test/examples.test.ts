@@ -118,6 +118,12 @@ describe("examples against `pnpm sandbox` in another terminal", () => {
     }
   })
 
+  it("the README's quickstart pays to Captured", { timeout: 90_000 }, async () => {
+    const { code, output } = await run("quickstart", variables)
+    expect(output).toMatch(/payment [0-9a-f-]{36} captured: 125\.50 DKK/)
+    expect(code).toBe(0)
+  })
+
   it(
     "a wrong secret prints the typed cause in one line, and exits 1",
     { timeout: 90_000 },

@@ -6,6 +6,7 @@
  */
 import { SeedData } from "@effect-mobilepay/sandbox"
 import { execFile, spawn, type ChildProcess } from "node:child_process"
+import { readFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -160,3 +161,11 @@ it(
     expect(code).toBe(1)
   },
 )
+
+it("the README shows the quickstart and the integration test as they are here", () => {
+  const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8")
+  for (const file of ["../quickstart.ts", "./your-integration.test.ts"]) {
+    const text = readFileSync(new URL(file, import.meta.url), "utf8")
+    expect(readme).toContain(text.slice(text.indexOf("import ")))
+  }
+})

@@ -53,9 +53,12 @@ const check = (condition, message) => {
   if (!condition) throw new CheckFailed(message)
 }
 
-// A user's shell, not this script's: no npm_* or pnpm settings inherited from `pnpm run`.
+// A user's shell, not this script's: no npm_* or pnpm settings inherited from `pnpm run`, but
+// the machine's Node headers for native addons (.ci/run sets npm_config_nodedir).
 const cleanEnv = Object.fromEntries(
-  Object.entries(process.env).filter(([key]) => !/^(npm_|pnpm_)/i.test(key)),
+  Object.entries(process.env).filter(
+    ([key]) => !/^(npm_|pnpm_)/i.test(key) || key.toLowerCase() === "npm_config_nodedir",
+  ),
 )
 
 /** Runs a command to its end; rejects with its output when it fails. */
@@ -255,6 +258,12 @@ try {
         })
       : run("pnpm", ["install", "--config.confirmModulesPurge=false"], { cwd: dir, env: cleanEnv })
 
+  // The `allowBuilds:` block of the workspace's pnpm-workspace.yaml, as it stands.
+  const allowBuilds = (
+    /^allowBuilds:\n(?:[ \t]+.*\n?)*/m.exec(
+      readFileSync(join(root, "pnpm-workspace.yaml"), "utf8"),
+    )?.[0] ?? ""
+  ).trimEnd()
   const typescript = readJson(join(root, "node_modules", "typescript", "package.json")).version
   const expectCaptured = (output, what) =>
     check(/^Captured 125\.50$/m.test(output), `${what} did not reach Captured:\n${output}`)
@@ -275,11 +284,8 @@ try {
       { typescript, "@types/node": "^20.19.0" },
     )
     if (manager === "pnpm") {
-      // pnpm asks about every dependency's build script; the client needs none of them.
-      writeFileSync(
-        join(dir, "pnpm-workspace.yaml"),
-        'allowBuilds:\n  "@parcel/watcher": false\n  msgpackr-extract: false\n',
-      )
+      // pnpm asks about every dependency's build script: the same answers as this workspace's.
+      writeFileSync(join(dir, "pnpm-workspace.yaml"), `${allowBuilds}\n`)
     }
     await install(manager, dir)
 

@@ -3,7 +3,7 @@ import js from "@eslint/js"
 import tseslint from "typescript-eslint"
 
 export default tseslint.config(
-  { ignores: ["**/node_modules/**", "**/dist/**"] },
+  { ignores: ["**/node_modules/**", "**/dist/**", "packages/*/docs/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -19,7 +19,25 @@ export default tseslint.config(
     },
   },
   {
-    files: ["examples/**", "bench/**", "packages/sandbox/src/bin/**"],
+    // What runs anywhere stays free of Node: Node pieces live in @effect-mobilepay/node.
+    files: ["packages/{core,token-service,pos,journal-sql}/src/**"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: ["node:*", "@effect/platform-node", "@effect/platform-node/*", "undici"] },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ["scripts/**/*.mjs"],
+    languageOptions: { globals: { console: "readonly", process: "readonly", URL: "readonly" } },
+  },
+  {
+    files: ["examples/**", "bench/**", "packages/sandbox/src/bin/**", "scripts/**"],
     rules: { "no-console": "off" },
   },
 )

@@ -5,9 +5,8 @@
  *   pnpm example onboarding
  */
 import { PointOfSaleFlow, PosClient } from "@effect-mobilepay/pos"
-import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Effect, Layer } from "effect"
-import * as Console from "./shared/Console.js"
+import { Effect } from "effect"
+import * as Main from "./shared/Main.js"
 import { layerMobilePay, Target } from "./shared/Target.js"
 
 const program = Effect.gen(function* () {
@@ -17,6 +16,7 @@ const program = Effect.gen(function* () {
 
   const stores = yield* client.getDetailedStores()
   yield* Effect.log(`merchant ${target.merchantVat} has ${stores.length} store(s)`)
+  let tills = 0
   for (const store of stores) {
     yield* Effect.log(
       `store ${store.storeId}: ${store.storeName}, ${store.storeCity} (${store.merchantBrandId}/${store.merchantLocationId})`,
@@ -31,13 +31,14 @@ const program = Effect.gen(function* () {
         Effect.log(`  store not activated for MobilePay PoS yet (1204): skipped`),
       ),
     )
-    if (pos !== undefined) yield* Effect.log(`  till ${pos.posId}, beacon ${pos.beaconId}`)
+    if (pos !== undefined) {
+      tills += 1
+      yield* Effect.log(`  till ${pos.posId}, beacon ${pos.beaconId}`)
+    }
   }
   const { posIds } = yield* client.getPosWithFilter({ merchantPosId: "till-1-00001" })
   yield* Effect.log(`looking the till up by merchantPosId finds ${posIds.join(", ")}`)
+  return `${tills} of ${stores.length} store(s) have a till`
 })
 
-program.pipe(
-  Effect.provide(Layer.merge(layerMobilePay, Console.layer)),
-  NodeRuntime.runMain({ disablePrettyLogger: true }),
-)
+Main.run(program, layerMobilePay)

@@ -1,14 +1,13 @@
 /**
  * The main job of a point of sale: make sure the till exists, take a payment, capture it.
  *
- *   pnpm start                      # against the embedded sandbox
- *   MOBILEPAY_CLIENT_ID=... pnpm start   # against MobilePay (see the README)
+ *   pnpm start                           # against the embedded sandbox
+ *   MOBILEPAY_CLIENT_ID=... pnpm start   # against MobilePay or `pnpm sandbox` (see the README)
  */
 import { PaymentFlow, PointOfSaleFlow } from "@effect-mobilepay/pos"
-import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Effect, Layer } from "effect"
-import * as Console from "./shared/Console.js"
+import { Effect } from "effect"
 import * as Customer from "./shared/Customer.js"
+import * as Main from "./shared/Main.js"
 import { layerMobilePay, Target } from "./shared/Target.js"
 
 const program = Effect.gen(function* () {
@@ -35,15 +34,12 @@ const program = Effect.gen(function* () {
     },
     { recoverActivePayment: true, customerTimeout: "1 minute" },
   )
-  yield* PaymentFlow.PaymentOutcome.$match(outcome, {
+  return yield* PaymentFlow.PaymentOutcome.$match(outcome, {
     Captured: ({ paymentId, amount }) =>
-      Effect.log(`payment ${paymentId} captured: ${amount.toFixed(2)} DKK`),
+      Effect.succeed(`payment ${paymentId} captured: ${Main.amount(amount)}`),
     NotCompleted: ({ paymentId, status }) =>
       Effect.fail(new Error(`payment ${paymentId} ended ${status}, not captured`)),
   })
 })
 
-program.pipe(
-  Effect.provide(Layer.merge(layerMobilePay, Console.layer)),
-  NodeRuntime.runMain({ disablePrettyLogger: true }),
-)
+Main.run(program, layerMobilePay)

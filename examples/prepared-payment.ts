@@ -5,10 +5,9 @@
  *   pnpm example prepared-payment
  */
 import { PaymentFlow, PointOfSaleFlow } from "@effect-mobilepay/pos"
-import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Effect, Layer } from "effect"
-import * as Console from "./shared/Console.js"
+import { Effect } from "effect"
 import * as Customer from "./shared/Customer.js"
+import * as Main from "./shared/Main.js"
 import { layerMobilePay, Target } from "./shared/Target.js"
 
 const program = Effect.gen(function* () {
@@ -33,14 +32,12 @@ const program = Effect.gen(function* () {
     },
     { recoverActivePayment: true, customerTimeout: "1 minute" },
   )
-  yield* PaymentFlow.PaymentOutcome.$match(outcome, {
-    Captured: ({ paymentId, amount }) => Effect.log(`payment ${paymentId} captured: ${amount} DKK`),
+  return yield* PaymentFlow.PaymentOutcome.$match(outcome, {
+    Captured: ({ paymentId, amount }) =>
+      Effect.succeed(`prepared payment ${paymentId} captured: ${Main.amount(amount)}`),
     NotCompleted: ({ paymentId, status }) =>
       Effect.fail(new Error(`payment ${paymentId} ended ${status}, not captured`)),
   })
 })
 
-program.pipe(
-  Effect.provide(Layer.merge(layerMobilePay, Console.layer)),
-  NodeRuntime.runMain({ disablePrettyLogger: true }),
-)
+Main.run(program, layerMobilePay)

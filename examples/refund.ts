@@ -4,10 +4,9 @@
  *   pnpm example refund
  */
 import { PaymentFlow, PointOfSaleFlow, RefundFlow } from "@effect-mobilepay/pos"
-import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Effect, Layer } from "effect"
-import * as Console from "./shared/Console.js"
+import { Effect } from "effect"
 import * as Customer from "./shared/Customer.js"
+import * as Main from "./shared/Main.js"
 import { layerMobilePay, Target } from "./shared/Target.js"
 
 const program = Effect.gen(function* () {
@@ -29,7 +28,9 @@ const program = Effect.gen(function* () {
   if (payment._tag !== "Captured") {
     return yield* Effect.fail(new Error(`payment ended ${payment.status}: nothing to refund`))
   }
-  yield* Effect.log(`payment ${payment.paymentId} captured: 200 DKK; the customer returns one item`)
+  yield* Effect.log(
+    `payment ${payment.paymentId} captured: ${Main.amount(payment.amount)}; the customer returns one item`,
+  )
 
   const refund = yield* RefundFlow.refund({
     paymentId: payment.paymentId,
@@ -37,14 +38,14 @@ const program = Effect.gen(function* () {
     amount: 49.5,
     currencyCode: "DKK",
   })
-  yield* RefundFlow.RefundOutcome.$match(refund, {
-    Refunded: ({ refundId, amount }) => Effect.log(`refund ${refundId} done: ${amount} DKK back`),
+  return yield* RefundFlow.RefundOutcome.$match(refund, {
+    Refunded: ({ refundId, amount }) =>
+      Effect.succeed(
+        `${Main.amount(payment.amount)} captured, refund ${refundId} gave ${Main.amount(amount)} back`,
+      ),
     NotRefunded: ({ refundId, status }) =>
       Effect.fail(new Error(`refund ${refundId} ended ${status}`)),
   })
 })
 
-program.pipe(
-  Effect.provide(Layer.merge(layerMobilePay, Console.layer)),
-  NodeRuntime.runMain({ disablePrettyLogger: true }),
-)
+Main.run(program, layerMobilePay)

@@ -8,6 +8,7 @@ const examples = [
   "onboarding",
   "token",
   "request-token",
+  "quickstart",
 ]
 
 const name = process.argv[2]

@@ -6,12 +6,10 @@
  */
 import { TokenClient } from "@effect-mobilepay/core"
 import { TokenService } from "@effect-mobilepay/token-service"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { DateTime, Effect, Layer, Metric } from "effect"
-import * as Console from "./shared/Console.js"
-import { Target } from "./shared/Target.js"
+import * as Main from "./shared/Main.js"
 import * as Targets from "./shared/Target.js"
+import { Target } from "./shared/Target.js"
 
 const program = Effect.gen(function* () {
   const target = yield* Target
@@ -25,18 +23,13 @@ const program = Effect.gen(function* () {
   const hits = yield* Metric.value(TokenService.metrics.hits)
   const requests = yield* Metric.value(TokenService.metrics.misses)
   yield* Effect.log(`1000 more gets: ${hits.count} cache hits, ${requests.count} request(s) in all`)
+  return `1001 gets of a token answered by ${requests.count} token request(s)`
 })
 
 const tokenService = Layer.unwrapEffect(
   Effect.map(Target, (target) =>
-    TokenService.layer().pipe(
-      Layer.provide(TokenClient.layer(target)),
-      Layer.provide(NodeHttpClient.layerUndici),
-    ),
+    TokenService.layer().pipe(Layer.provide(TokenClient.layer(target))),
   ),
-).pipe(Layer.provideMerge(Targets.layer))
+).pipe(Layer.provideMerge(Layer.merge(Targets.layer, Main.layerHttpClient)))
 
-program.pipe(
-  Effect.provide(Layer.merge(tokenService, Console.layer)),
-  NodeRuntime.runMain({ disablePrettyLogger: true }),
-)
+Main.run(program, tokenService)

@@ -2,13 +2,15 @@
  * Where the examples run. Without `MOBILEPAY_CLIENT_ID` they start the sandbox in-process and
  * use its demo integrator and the self-certification merchant; with it they talk to MobilePay
  * as the `MOBILEPAY_*` variables say (see `@effect-mobilepay/core`; the examples also need
- * `MOBILEPAY_CLIENT_SYSTEM_VERSION` and `MOBILEPAY_MERCHANT_VAT`).
+ * `MOBILEPAY_CLIENT_SYSTEM_VERSION` and `MOBILEPAY_MERCHANT_VAT`), or to `pnpm sandbox` running
+ * in another terminal with the `MOBILEPAY_*_URL` variables it prints.
  */
 import { ClientCredentials, Environment, MobilePayConfig } from "@effect-mobilepay/core"
 import { MobilePay, PosClient } from "@effect-mobilepay/pos"
 import { Sandbox, SeedData } from "@effect-mobilepay/sandbox"
-import { Config, Context, Effect, Layer, Option } from "effect"
+import { Config, ConfigError, Context, Effect, Layer, Option } from "effect"
 import * as Journal from "./Journal.js"
+import * as Main from "./Main.js"
 
 export class Target extends Context.Tag("examples/Target")<
   Target,
@@ -53,7 +55,12 @@ const configured = Layer.effect(
     const required = <A>(value: Option.Option<A>, name: string) =>
       Option.match(value, {
         onNone: () =>
-          Effect.dieMessage(`the examples need ${name} when MOBILEPAY_CLIENT_ID is set`),
+          Effect.fail(
+            ConfigError.MissingData(
+              [name],
+              `the examples need ${name} when MOBILEPAY_CLIENT_ID is set`,
+            ),
+          ),
         onSome: Effect.succeed,
       })
     return {
@@ -85,13 +92,14 @@ export const layer = Layer.unwrapEffect(
 )
 
 /**
- * MobilePay's services for the {@link Target}, the target itself, and the SQLite payment
+ * MobilePay's services for the {@link Target}, the target itself, the counted HTTP client they
+ * use (`NodeMobilePay.layer(target)` is the same without the count), and the SQLite payment
  * journal with recovery at start-up.
  */
 export const layerMobilePay = Journal.recovery.pipe(
   Layer.provideMerge(
     Layer.unwrapEffect(Effect.map(Target, (target) => MobilePay.layer(target))).pipe(
-      Layer.provideMerge(layer),
+      Layer.provideMerge(Layer.merge(layer, Main.layerHttpClient)),
       Layer.merge(Journal.layer),
     ),
   ),

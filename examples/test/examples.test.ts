@@ -1,49 +1,171 @@
 /**
- * Every example, run as a user runs it (a child process, no MobilePay credentials): it starts
- * the embedded sandbox, plays the customer, and must end with exit code 0 and say so.
+ * Every example, run as a user runs it (a child process): against the embedded sandbox (no
+ * MobilePay credentials), and against `pnpm sandbox` running in another terminal (the
+ * `MOBILEPAY_*` variables it prints). Each must end with exit code 0 and a summary; a failure
+ * must be one readable line naming its typed cause, with no stack trace.
  */
-import { execFile } from "node:child_process"
+import { SeedData } from "@effect-mobilepay/sandbox"
+import { execFile, spawn, type ChildProcess } from "node:child_process"
+import { readFileSync } from "node:fs"
+import { createRequire } from "node:module"
+import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { describe, expect, it } from "vitest"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { Redacted } from "effect"
 
 const examplesDir = fileURLToPath(new URL("..", import.meta.url))
+const sandboxBin = join(
+  dirname(createRequire(import.meta.url).resolve("@effect-mobilepay/sandbox/package.json")),
+  "bin/mobilepay-sandbox.js",
+)
 
-const run = (name: string) =>
+const run = (name: string, variables: Record<string, string> = {}) =>
   new Promise<{ readonly code: number; readonly output: string }>((resolve) => {
-    const env = { ...process.env }
-    delete env["MOBILEPAY_CLIENT_ID"]
-    execFile(
+    const env: Record<string, string | undefined> = { ...process.env, ...variables }
+    if (variables["MOBILEPAY_CLIENT_ID"] === undefined) delete env["MOBILEPAY_CLIENT_ID"]
+    const child = execFile(
       process.execPath,
       ["--import", "tsx", `${name}.ts`],
       { cwd: examplesDir, env, timeout: 60_000 },
-      (error, stdout, stderr) => {
-        resolve({
-          code: error === null ? 0 : ((error.code as number | undefined) ?? 1),
-          output: stdout + stderr,
-        })
-      },
+      (_, stdout, stderr) => resolve({ code: child.exitCode ?? -1, output: stdout + stderr }),
     )
   })
 
+const summary = /done: .+, in \d+\.\d\d s with \d+ HTTP requests/
+// An amount is always printed with two decimals and its currency: `125.50 DKK`.
+const looseAmount = /(?<![\d.])\d+(\.\d)?\s+DKK|\d+\.\d\d(?! DKK)\s+(captured|back)/
+
 const expectations: ReadonlyArray<readonly [string, ReadonlyArray<RegExp>]> = [
-  ["pay-and-capture", [/: IssuedToUser/, /: Reserved/, /captured: 125\.50 DKK/]],
+  [
+    "pay-and-capture",
+    [/: IssuedToUser/, /: Reserved/, /capturing 125\.50 DKK/, /captured: 125\.50 DKK, in/],
+  ],
   [
     "prepared-payment",
-    [/prepared, order/, /: Paired/, /ready: 89\.95 DKK/, /captured: 89\.95 DKK/],
+    [/prepared, order/, /: Paired/, /ready: 89\.95 DKK/, /captured: 89\.95 DKK, in/],
   ],
-  ["refund", [/captured: 200 DKK/, /refund .* done: 49\.5 DKK back/]],
+  ["refund", [/captured: 200\.00 DKK;/, /refund .* gave 49\.50 DKK back, in/]],
   ["onboarding", [/has \d+ store/, /till [0-9a-f-]{36}, beacon/, /finds [0-9a-f-]{36}/]],
   ["token", [/token <redacted> \(Bearer/, /1000 more gets: \d+ cache hits, 1 request/]],
   ["request-token", [/got a Bearer token \(<redacted>\)/]],
 ]
 
+const expectSuccess = (
+  { code, output }: { readonly code: number; readonly output: string },
+  patterns: ReadonlyArray<RegExp>,
+) => {
+  expect(output).not.toMatch(/ERROR|Error:/)
+  for (const pattern of patterns) expect(output).toMatch(pattern)
+  expect(output).toMatch(summary)
+  expect(output).not.toMatch(looseAmount)
+  expect(code).toBe(0)
+}
+
 describe("examples against the embedded sandbox", () => {
   for (const [name, patterns] of expectations) {
     it.concurrent(`${name} runs to the end`, { timeout: 90_000 }, async () => {
-      const { code, output } = await run(name)
-      expect(output).not.toMatch(/level=ERROR|Error:/)
-      for (const pattern of patterns) expect(output).toMatch(pattern)
-      expect(code).toBe(0)
+      expectSuccess(await run(name), patterns)
     })
+  }
+})
+
+describe("examples against `pnpm sandbox` in another terminal", () => {
+  let sandbox: ChildProcess | undefined
+  let variables: Record<string, string> = {}
+
+  beforeAll(async () => {
+    const child = spawn(process.execPath, [sandboxBin, "--port", "0"], {
+      stdio: ["ignore", "pipe", "inherit"],
+    })
+    sandbox = child
+    const banner = await new Promise<string>((resolve) => {
+      let out = ""
+      child.stdout.on("data", (chunk: Buffer) => {
+        out += chunk.toString("utf8")
+        if (out.includes("Ctrl-C")) resolve(out)
+      })
+    })
+    // Exactly the lines the sandbox prints for pointing a program at it.
+    const printed = Object.fromEntries(
+      [...banner.matchAll(/^\s+(MOBILEPAY_\w+_URL)=(\S+)$/gm)].map(([, key, value]) => [
+        key,
+        value,
+      ]),
+    )
+    expect(Object.keys(printed)).toEqual([
+      "MOBILEPAY_AUTH_URL",
+      "MOBILEPAY_POS_URL",
+      "MOBILEPAY_USER_SIMULATION_URL",
+    ])
+    variables = {
+      ...printed,
+      MOBILEPAY_CLIENT_ID: SeedData.integratorA.clientId,
+      MOBILEPAY_CLIENT_SECRET: Redacted.value(SeedData.integratorA.clientSecret),
+      MOBILEPAY_CLIENT_SYSTEM_VERSION: "1.0.0",
+      MOBILEPAY_MERCHANT_VAT: SeedData.selfCertificationMerchant.vat,
+    }
+  }, 30_000)
+
+  afterAll(() => {
+    sandbox?.kill("SIGINT")
+  })
+
+  // One after the other: the examples share their points of sale, as one user's runs would.
+  it("every example runs to the end", { timeout: 240_000 }, async () => {
+    for (const [name, patterns] of expectations) {
+      const result = await run(name, variables)
+      expect(result.output).toContain("talking to MobilePay (custom: http://127.0.0.1:")
+      expectSuccess(result, patterns)
+    }
+  })
+
+  it("the README's quickstart pays to Captured", { timeout: 90_000 }, async () => {
+    const { code, output } = await run("quickstart", variables)
+    expect(output).toMatch(/payment [0-9a-f-]{36} captured: 125\.50 DKK/)
+    expect(code).toBe(0)
+  })
+
+  it(
+    "a wrong secret prints the typed cause in one line, and exits 1",
+    { timeout: 90_000 },
+    async () => {
+      const { code, output } = await run("request-token", {
+        ...variables,
+        MOBILEPAY_CLIENT_SECRET: "not-the-secret",
+      })
+      const errors = output.split("\n").filter((line) => line.includes("ERROR"))
+      expect(errors).toHaveLength(1)
+      expect(errors[0]).toMatch(
+        new RegExp(`InvalidClientCredentials: .*${SeedData.integratorA.clientId}.*\\(HTTP 401\\)`),
+      )
+      expect(output).not.toContain("not-the-secret")
+      expect(output).not.toMatch(/^\s+at /m)
+      expect(code).toBe(1)
+    },
+  )
+})
+
+it(
+  "a missing MOBILEPAY_CLIENT_SYSTEM_VERSION is one readable line, no stack",
+  { timeout: 90_000 },
+  async () => {
+    const { code, output } = await run("pay-and-capture", {
+      MOBILEPAY_CLIENT_ID: SeedData.integratorA.clientId,
+      MOBILEPAY_CLIENT_SECRET: "a-secret",
+      MOBILEPAY_MERCHANT_VAT: "DK90000028",
+    })
+    expect(output.trim().split("\n")).toEqual([
+      expect.stringMatching(/ERROR .*MOBILEPAY_CLIENT_SYSTEM_VERSION/),
+    ])
+    expect(output).not.toContain("a-secret")
+    expect(code).toBe(1)
+  },
+)
+
+it("the README shows the quickstart and the integration test as they are here", () => {
+  const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8")
+  for (const file of ["../quickstart.ts", "./your-integration.test.ts"]) {
+    const text = readFileSync(new URL(file, import.meta.url), "utf8")
+    expect(readme).toContain(text.slice(text.indexOf("import ")))
   }
 })

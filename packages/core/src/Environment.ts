@@ -19,7 +19,11 @@ export class Environment extends Data.Class<{
   readonly authUrl: string
   /** PoS V10, e.g. `https://api.mobilepay.dk/pos/v10`. */
   readonly posUrl: string
-  /** The sandbox-only user simulation, when this environment has one. */
+  /**
+   * The sandbox-only user simulation, when this environment has one (read from
+   * `MOBILEPAY_USER_SIMULATION_URL` by `MobilePayConfig`); without it the simulation calls fail
+   * with `InvalidInput` before sending.
+   */
   readonly userSimulationUrl?: string | undefined
 }> {}
 
@@ -64,6 +68,16 @@ export const selfCertification: Environment = new Environment({
 
 /**
  * Any other pair of base URLs, e.g. a local sandbox.
+ *
+ * @example
+ * import { Environment } from "@effect-mobilepay/core"
+ *
+ * // `pnpm sandbox` prints these (as MOBILEPAY_AUTH_URL, _POS_URL, _USER_SIMULATION_URL).
+ * const local = Environment.custom({
+ *   authUrl: "http://127.0.0.1:4010/integrator-authentication",
+ *   posUrl: "http://127.0.0.1:4010/pos/v10",
+ *   userSimulationUrl: "http://127.0.0.1:4010/pos/app/usersimulation",
+ * })
  *
  * @since 0.1.0
  * @category environments

@@ -8,6 +8,7 @@
  * | `MOBILEPAY_CLIENT_SECRET` | its secret (read as `Redacted`) |
  * | `MOBILEPAY_ENVIRONMENT` | `sandbox` (default) or `production` |
  * | `MOBILEPAY_AUTH_URL`, `MOBILEPAY_POS_URL` | override either base URL (e.g. a local sandbox) |
+ * | `MOBILEPAY_USER_SIMULATION_URL` | the user simulation's base URL (e.g. a local sandbox's) |
  * | `MOBILEPAY_CLIENT_SYSTEM_VERSION` | the certified `Major.Minor.Build`, optional |
  * | `MOBILEPAY_MERCHANT_VAT` | a default merchant, optional |
  *
@@ -36,16 +37,21 @@ const environment: Config.Config<Environment.Environment> = Config.all({
   )("MOBILEPAY_ENVIRONMENT").pipe(Config.withDefault("sandbox" as const)),
   authUrl: Config.option(Config.nonEmptyString("MOBILEPAY_AUTH_URL")),
   posUrl: Config.option(Config.nonEmptyString("MOBILEPAY_POS_URL")),
+  userSimulationUrl: Config.option(Config.nonEmptyString("MOBILEPAY_USER_SIMULATION_URL")),
 }).pipe(
-  Config.map(({ name, authUrl, posUrl }) => {
+  Config.map(({ name, authUrl, posUrl, userSimulationUrl }) => {
     const base = name === "production" ? Environment.production : Environment.sandbox
-    return Option.isNone(authUrl) && Option.isNone(posUrl)
-      ? base
-      : Environment.custom({
-          authUrl: Option.getOrElse(authUrl, () => base.authUrl),
-          posUrl: Option.getOrElse(posUrl, () => base.posUrl),
-          userSimulationUrl: base.userSimulationUrl,
-        })
+    if (Option.isNone(authUrl) && Option.isNone(posUrl) && Option.isNone(userSimulationUrl)) {
+      return base
+    }
+    return Environment.custom({
+      authUrl: Option.getOrElse(authUrl, () => base.authUrl),
+      posUrl: Option.getOrElse(posUrl, () => base.posUrl),
+      // A PoS API elsewhere keeps its simulated customers there too: never the public sandbox's.
+      userSimulationUrl: Option.getOrElse(userSimulationUrl, () =>
+        Option.isNone(posUrl) ? base.userSimulationUrl : undefined,
+      ),
+    })
   }),
 )
 

@@ -1,12 +1,70 @@
 /**
+ * `@effect-mobilepay/core`: MobilePay's Integrator Authentication token request as typed
+ * Effects, with the domain types and retry policy the other packages share.
+ *
+ * @since 0.1.0
+ */
+
+/**
+ * An access token from Integrator Authentication.
+ *
  * @since 0.1.0
  */
 export * as AccessToken from "./AccessToken.js"
+
+/**
+ * An integrator client's OAuth 2.0 credentials.
+ *
+ * @since 0.1.0
+ */
 export * as ClientCredentials from "./ClientCredentials.js"
+
+/**
+ * The formats MobilePay requires of the values a client sends, as branded schemas.
+ *
+ * @since 0.1.0
+ */
 export * as Domain from "./Domain.js"
+
+/**
+ * Where MobilePay is: sandbox, production, or custom base URLs.
+ *
+ * @since 0.1.0
+ */
 export * as Environment from "./Environment.js"
+
+/**
+ * The error for a value that MobilePay would reject, caught before any request leaves the process.
+ *
+ * @since 0.1.0
+ */
 export * as InvalidInput from "./InvalidInput.js"
+
+/**
+ * Reading a client's configuration (`MOBILEPAY_*`) from Effect's `Config`.
+ *
+ * @since 0.1.0
+ */
 export * as MobilePayConfig from "./MobilePayConfig.js"
+
+/**
+ * MobilePay's retry rules as `Schedule`s, shared by the token request and every PoS call.
+ *
+ * @since 0.1.0
+ */
 export * as RetryPolicy from "./RetryPolicy.js"
+
+/**
+ * The Integrator Authentication token request (OAuth 2.0 client credentials, RFC 6749 §4.4) as a
+ * typed Effect, with MobilePay's retry rules and a per-attempt timeout.
+ *
+ * @since 0.1.0
+ */
 export * as TokenClient from "./TokenClient.js"
+
+/**
+ * The ways a token request fails, as tagged errors a caller can `catchTag`.
+ *
+ * @since 0.1.0
+ */
 export * as TokenError from "./TokenError.js"

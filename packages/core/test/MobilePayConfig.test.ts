@@ -53,6 +53,29 @@ describe("MobilePayConfig.config", () => {
     }),
   )
 
+  it.effect("MOBILEPAY_USER_SIMULATION_URL points the simulated customer at a local sandbox", () =>
+    Effect.gen(function* () {
+      const config = yield* read({
+        ...minimal,
+        MOBILEPAY_AUTH_URL: "http://127.0.0.1:4010/integrator-authentication",
+        MOBILEPAY_POS_URL: "http://127.0.0.1:4010/pos/v10",
+        MOBILEPAY_USER_SIMULATION_URL: "http://127.0.0.1:4010/pos/app/usersimulation/",
+      })
+      expect(config.environment.userSimulationUrl).toBe(
+        "http://127.0.0.1:4010/pos/app/usersimulation",
+      )
+    }),
+  )
+
+  it.effect("a PoS URL override without it has no user simulation, not the public sandbox's", () =>
+    Effect.gen(function* () {
+      const config = yield* read({ ...minimal, MOBILEPAY_POS_URL: "http://127.0.0.1:4010/pos/v10" })
+      expect(config.environment.userSimulationUrl).toBeUndefined()
+      const sandbox = yield* read(minimal)
+      expect(sandbox.environment.userSimulationUrl).toBe(Environment.sandbox.userSimulationUrl)
+    }),
+  )
+
   const invalid: ReadonlyArray<readonly [string, Record<string, string>]> = [
     ["a client id with ':'", { ...minimal, MOBILEPAY_CLIENT_ID: "a:b" }],
     ["a malformed VAT", { ...minimal, MOBILEPAY_MERCHANT_VAT: "DK123" }],

@@ -8,7 +8,8 @@
  */
 import { ClientCredentials, Environment } from "@effect-mobilepay/core"
 import type { PosClient } from "@effect-mobilepay/pos"
-import { MobilePay, PaymentFlow, Recovery, RefundFlow } from "@effect-mobilepay/pos"
+import { NodeMobilePay } from "@effect-mobilepay/node"
+import { PaymentFlow, Recovery, RefundFlow } from "@effect-mobilepay/pos"
 import { Fault, type Sandbox, SeedData } from "@effect-mobilepay/sandbox"
 import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import { SqlPaymentJournal } from "@effect-mobilepay/journal-sql"
@@ -103,7 +104,7 @@ describe("the fault soak", () => {
 
         // The tills' own client, with timeouts short enough for slow answers to bite.
         const context = yield* Layer.build(
-          MobilePay.layer({
+          NodeMobilePay.layer({
             credentials: yield* ClientCredentials.make(SeedData.integratorA),
             environment: Environment.custom({
               authUrl: sandbox.authUrl,

@@ -1,13 +1,15 @@
 /**
- * The one-layer setup: Node's undici HTTP client, the token client, `TokenService` and
- * `PosClient`, composed. The flows also need a `PaymentJournal`: provide a durable one
- * (`@effect-mobilepay/journal-sql`), or `PaymentJournal.layerMemory` in tests.
+ * The one-layer setup: the token client, `TokenService` and `PosClient`, composed over any
+ * `HttpClient` in context. On Node, `NodeMobilePay` from `@effect-mobilepay/node` provides one;
+ * elsewhere provide your platform's (`FetchHttpClient` works anywhere `fetch` does). The flows
+ * also need a `PaymentJournal`: a durable one from `@effect-mobilepay/journal-sql`, or
+ * `PaymentJournal.layerMemory` in tests.
  *
  * @since 0.1.0
  */
 import { type ClientCredentials, type InvalidInput, TokenClient } from "@effect-mobilepay/core"
 import { TokenService } from "@effect-mobilepay/token-service"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import type { HttpClient } from "@effect/platform"
 import { type ConfigError, Layer } from "effect"
 import * as PosClient from "./PosClient.js"
 
@@ -24,6 +26,17 @@ export interface Options extends PosClient.Options {
 }
 
 /**
+ * The options of {@link layerConfig}: everything but what the `MOBILEPAY_*` variables say.
+ *
+ * @since 0.2.0
+ * @category options
+ */
+export type ConfigOptions = Omit<
+  Options,
+  "credentials" | "environment" | "clientSystemVersion" | "merchantVat"
+>
+
+/**
  * What the one-layer setup provides.
  *
  * @since 0.1.0
@@ -32,12 +45,14 @@ export interface Options extends PosClient.Options {
 export type Services = PosClient.PosClient | TokenService.TokenService
 
 /**
- * Everything, from explicit options.
+ * Everything, from explicit options, over the `HttpClient` in context.
  *
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: Options): Layer.Layer<Services, InvalidInput.InvalidInput> =>
+export const layer = (
+  options: Options,
+): Layer.Layer<Services, InvalidInput.InvalidInput, HttpClient.HttpClient> =>
   PosClient.layer(options).pipe(
     Layer.provideMerge(TokenService.layer(options.tokens)),
     Layer.provide(
@@ -47,25 +62,33 @@ export const layer = (options: Options): Layer.Layer<Services, InvalidInput.Inva
         environment: options.environment,
       }),
     ),
-    Layer.provide(NodeHttpClient.layerUndici),
   )
 
 /**
- * Everything, configured from the environment: `MOBILEPAY_CLIENT_ID`,
- * `MOBILEPAY_CLIENT_SECRET`, `MOBILEPAY_ENVIRONMENT` (or `MOBILEPAY_AUTH_URL` and
- * `MOBILEPAY_POS_URL`), `MOBILEPAY_CLIENT_SYSTEM_VERSION`, `MOBILEPAY_MERCHANT_VAT`.
+ * Everything, configured from the environment, over the `HttpClient` in context:
+ * `MOBILEPAY_CLIENT_ID`, `MOBILEPAY_CLIENT_SECRET`, `MOBILEPAY_ENVIRONMENT` (or
+ * `MOBILEPAY_AUTH_URL`, `MOBILEPAY_POS_URL` and `MOBILEPAY_USER_SIMULATION_URL`),
+ * `MOBILEPAY_CLIENT_SYSTEM_VERSION`, `MOBILEPAY_MERCHANT_VAT`.
+ *
+ * @example
+ * import { MobilePay, PosClient } from "@effect-mobilepay/pos"
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Effect, Layer } from "effect"
+ *
+ * // Wherever `fetch` is: a worker, Deno, Bun. On Node, `NodeMobilePay` does this with undici.
+ * const MobilePayLive = MobilePay.layerConfig().pipe(Layer.provide(FetchHttpClient.layer))
+ *
+ * const stores = Effect.flatMap(PosClient.PosClient, (client) => client.getStores()).pipe(
+ *   Effect.provide(MobilePayLive),
+ * )
  *
  * @since 0.1.0
  * @category layers
  */
 export const layerConfig = (
-  options: Omit<PosClient.Options, "environment" | "clientSystemVersion" | "merchantVat"> & {
-    readonly tokens?: TokenService.Options | undefined
-    readonly tokenRequest?: Omit<TokenClient.Options, "credentials" | "environment"> | undefined
-  } = {},
-): Layer.Layer<Services, ConfigError.ConfigError> =>
+  options: ConfigOptions = {},
+): Layer.Layer<Services, ConfigError.ConfigError, HttpClient.HttpClient> =>
   PosClient.layerConfig(options).pipe(
     Layer.provideMerge(TokenService.layer(options.tokens)),
     Layer.provide(TokenClient.layerConfig(options.tokenRequest)),
-    Layer.provide(NodeHttpClient.layerUndici),
   )

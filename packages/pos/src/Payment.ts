@@ -137,7 +137,11 @@ export const InitiatePaymentRequest = Schema.Struct({
 export type InitiatePaymentRequest = typeof InitiatePaymentRequest.Type
 /** @since 0.1.0 */
 export declare namespace InitiatePaymentRequest {
-  /** The caller's plain input, also the JSON body sent. @since 0.1.0 */
+  /**
+   * The caller's plain input, also the JSON body sent.
+   *
+   * @since 0.1.0
+   */
   export type Encoded = typeof InitiatePaymentRequest.Encoded
 }
 
@@ -156,7 +160,11 @@ export const PreparePaymentRequest = Schema.Struct({
 export type PreparePaymentRequest = typeof PreparePaymentRequest.Type
 /** @since 0.1.0 */
 export declare namespace PreparePaymentRequest {
-  /** The caller's plain input, also the JSON body sent. @since 0.1.0 */
+  /**
+   * The caller's plain input, also the JSON body sent.
+   *
+   * @since 0.1.0
+   */
   export type Encoded = typeof PreparePaymentRequest.Encoded
 }
 
@@ -178,7 +186,11 @@ export const PaymentReadyRequest = Schema.Struct({
 export type PaymentReadyRequest = typeof PaymentReadyRequest.Type
 /** @since 0.1.0 */
 export declare namespace PaymentReadyRequest {
-  /** The caller's plain input, also the JSON body sent. @since 0.1.0 */
+  /**
+   * The caller's plain input, also the JSON body sent.
+   *
+   * @since 0.1.0
+   */
   export type Encoded = typeof PaymentReadyRequest.Encoded
 }
 
@@ -196,7 +208,11 @@ export const PaymentCaptureRequest = Schema.Struct({
 export type PaymentCaptureRequest = typeof PaymentCaptureRequest.Type
 /** @since 0.1.0 */
 export declare namespace PaymentCaptureRequest {
-  /** The caller's plain input, also the JSON body sent. @since 0.1.0 */
+  /**
+   * The caller's plain input, also the JSON body sent.
+   *
+   * @since 0.1.0
+   */
   export type Encoded = typeof PaymentCaptureRequest.Encoded
 }
 
@@ -217,7 +233,11 @@ export const QueryPaymentIdsRequest = Schema.Struct({
 export type QueryPaymentIdsRequest = typeof QueryPaymentIdsRequest.Type
 /** @since 0.1.0 */
 export declare namespace QueryPaymentIdsRequest {
-  /** The caller's plain input, also the query parameters sent. @since 0.1.0 */
+  /**
+   * The caller's plain input, also the query parameters sent.
+   *
+   * @since 0.1.0
+   */
   export type Encoded = typeof QueryPaymentIdsRequest.Encoded
 }
 

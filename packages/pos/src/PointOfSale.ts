@@ -95,7 +95,11 @@ export const CreatePosRequest = Schema.Struct({
 export type CreatePosRequest = typeof CreatePosRequest.Type
 /** @since 0.1.0 */
 export declare namespace CreatePosRequest {
-  /** The caller's plain input, also the JSON body sent. @since 0.1.0 */
+  /**
+   * The caller's plain input, also the JSON body sent.
+   *
+   * @since 0.1.0
+   */
   export type Encoded = typeof CreatePosRequest.Encoded
 }
 
@@ -116,7 +120,11 @@ export const GetPosWithFilterRequest = Schema.Struct({
 export type GetPosWithFilterRequest = typeof GetPosWithFilterRequest.Type
 /** @since 0.1.0 */
 export declare namespace GetPosWithFilterRequest {
-  /** The caller's plain input, also the query parameters sent. @since 0.1.0 */
+  /**
+   * The caller's plain input, also the query parameters sent.
+   *
+   * @since 0.1.0
+   */
   export type Encoded = typeof GetPosWithFilterRequest.Encoded
 }
 

@@ -450,7 +450,11 @@ export class PosDecodeError extends Schema.TaggedError<PosDecodeError>()("PosDec
     return `${this.operation}: MobilePay's answer (HTTP ${this.status}) did not decode, ${where}: ${this.reason}`
   }
 
-  /** The error for a body that `error` says did not decode. */
+  /**
+   * The error for a body that `error` says did not decode.
+   *
+   * @since 0.1.0
+   */
   static fromParseError(options: {
     readonly operation: PosOperation
     readonly status: number

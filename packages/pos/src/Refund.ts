@@ -67,7 +67,11 @@ export const CreateRefundRequest = Schema.Struct({
 export type CreateRefundRequest = typeof CreateRefundRequest.Type
 /** @since 0.1.0 */
 export declare namespace CreateRefundRequest {
-  /** The caller's plain input, also the JSON body sent. @since 0.1.0 */
+  /**
+   * The caller's plain input, also the JSON body sent.
+   *
+   * @since 0.1.0
+   */
   export type Encoded = typeof CreateRefundRequest.Encoded
 }
 
@@ -85,7 +89,11 @@ export const QueryRefundIdsRequest = Schema.Struct({
 export type QueryRefundIdsRequest = typeof QueryRefundIdsRequest.Type
 /** @since 0.1.0 */
 export declare namespace QueryRefundIdsRequest {
-  /** The caller's plain input, also the query parameters sent. @since 0.1.0 */
+  /**
+   * The caller's plain input, also the query parameters sent.
+   *
+   * @since 0.1.0
+   */
   export type Encoded = typeof QueryRefundIdsRequest.Encoded
 }
 

@@ -61,7 +61,11 @@ export const GetStoresRequest = Schema.Struct({
 export type GetStoresRequest = typeof GetStoresRequest.Type
 /** @since 0.1.0 */
 export declare namespace GetStoresRequest {
-  /** The caller's plain input, also the query parameters sent. @since 0.1.0 */
+  /**
+   * The caller's plain input, also the query parameters sent.
+   *
+   * @since 0.1.0
+   */
   export type Encoded = typeof GetStoresRequest.Encoded
 }
 

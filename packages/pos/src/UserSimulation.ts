@@ -39,7 +39,11 @@ export const UserCheckInRequest = Schema.Struct({
 export type UserCheckInRequest = typeof UserCheckInRequest.Type
 /** @since 0.1.0 */
 export declare namespace UserCheckInRequest {
-  /** The caller's plain input, also the JSON body sent. @since 0.1.0 */
+  /**
+   * The caller's plain input, also the JSON body sent.
+   *
+   * @since 0.1.0
+   */
   export type Encoded = typeof UserCheckInRequest.Encoded
 }
 
@@ -58,7 +62,11 @@ export const AcceptPaymentRequest = Schema.Struct({
 export type AcceptPaymentRequest = typeof AcceptPaymentRequest.Type
 /** @since 0.1.0 */
 export declare namespace AcceptPaymentRequest {
-  /** The caller's plain input, also the JSON body sent. @since 0.1.0 */
+  /**
+   * The caller's plain input, also the JSON body sent.
+   *
+   * @since 0.1.0
+   */
   export type Encoded = typeof AcceptPaymentRequest.Encoded
 }
 
@@ -76,6 +84,10 @@ export const CancelPaymentByUserRequest = Schema.Struct({
 export type CancelPaymentByUserRequest = typeof CancelPaymentByUserRequest.Type
 /** @since 0.1.0 */
 export declare namespace CancelPaymentByUserRequest {
-  /** The caller's plain input, also the JSON body sent. @since 0.1.0 */
+  /**
+   * The caller's plain input, also the JSON body sent.
+   *
+   * @since 0.1.0
+   */
   export type Encoded = typeof CancelPaymentByUserRequest.Encoded
 }

@@ -1,5 +1,6 @@
 import { MobilePay, PosClient } from "@effect-mobilepay/pos"
 import { Sandbox, SeedData } from "@effect-mobilepay/sandbox"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Layer, Redacted } from "effect"
 
@@ -23,6 +24,7 @@ describe("MobilePay.layerConfig", () => {
       const sandbox = yield* Sandbox.make()
       const context = yield* Layer.build(
         MobilePay.layerConfig().pipe(
+          Layer.provide(NodeHttpClient.layerUndici),
           Layer.provide(
             Layer.setConfigProvider(
               configFor(sandbox, { MOBILEPAY_CLIENT_SYSTEM_VERSION: "3.0.1" }),
@@ -43,7 +45,10 @@ describe("MobilePay.layerConfig", () => {
       const sandbox = yield* Sandbox.make()
       const error = yield* Effect.flip(
         Layer.build(
-          MobilePay.layerConfig().pipe(Layer.provide(Layer.setConfigProvider(configFor(sandbox)))),
+          MobilePay.layerConfig().pipe(
+            Layer.provide(NodeHttpClient.layerUndici),
+            Layer.provide(Layer.setConfigProvider(configFor(sandbox))),
+          ),
         ),
       )
       expect(String(error)).toContain("MOBILEPAY_CLIENT_SYSTEM_VERSION")

@@ -7,6 +7,7 @@ import { ClientCredentials, Environment } from "@effect-mobilepay/core"
 import { MobilePay, PosClient } from "@effect-mobilepay/pos"
 import { Fault, SeedData } from "@effect-mobilepay/sandbox"
 import { Time } from "@effect-mobilepay/test-support"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Fiber, Layer } from "effect"
 import { creditUser, merchant, pointOfSale, start, storeId } from "./support/Sandboxed.js"
@@ -96,7 +97,7 @@ describe("points of sale", () => {
           environment: Environment.custom({ authUrl: sandbox.authUrl, posUrl: sandbox.posUrl }),
           clientSystemVersion: "1.0.0",
           merchantVat: merchant.vat,
-        }),
+        }).pipe(Layer.provide(NodeHttpClient.layerUndici)),
       )
       const intruder = yield* Effect.provide(PosClient.PosClient, other)
       const error = yield* Effect.flip(intruder.getPos(pos.posId))

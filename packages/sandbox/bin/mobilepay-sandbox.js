@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Runs the TypeScript entry point directly: the workspace ships sources, not a build.
+// The workspace's entry point: runs the TypeScript source through tsx, so `pnpm sandbox` needs
+// no build. The published package's bin is the compiled dist/bin/main.js.
 import { register } from "tsx/esm/api"
 
 register()

@@ -38,17 +38,85 @@ import {
   type TestUser,
 } from "./SeedData.js"
 
-export type { ReceivedRequest } from "./internal/App.js"
 export type {
+  /**
+   * A request as the sandbox received it: method, path, headers and body.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  ReceivedRequest,
+} from "./internal/App.js"
+export type {
+  /**
+   * How a customer finds a point of sale: `QR`, `NFC` or `Bluetooth`.
+   *
+   * @since 0.1.0
+   * @category models
+   */
   BeaconType,
+  /**
+   * The currencies MobilePay PoS takes: `DKK` and `EUR`.
+   *
+   * @since 0.1.0
+   * @category models
+   */
   CurrencyCode,
+  /**
+   * Who created a resource: the integrator client and the merchant.
+   *
+   * @since 0.1.0
+   * @category models
+   */
   Owner,
+  /**
+   * A payment as the sandbox holds it, with its status as of now.
+   *
+   * @since 0.1.0
+   * @category models
+   */
   Payment,
+  /**
+   * The states of a payment.
+   *
+   * @since 0.1.0
+   * @category models
+   */
   PaymentStatus,
+  /**
+   * When a payment will be captured after it is reserved.
+   *
+   * @since 0.1.0
+   * @category models
+   */
   PlannedCaptureDelay,
+  /**
+   * A point of sale as the sandbox holds it.
+   *
+   * @since 0.1.0
+   * @category models
+   */
   PointOfSale,
+  /**
+   * A refund as the sandbox holds it, with its status as of now.
+   *
+   * @since 0.1.0
+   * @category models
+   */
   Refund,
+  /**
+   * The states of a refund.
+   *
+   * @since 0.1.0
+   * @category models
+   */
   RefundStatus,
+  /**
+   * The restrictions a payment can carry (e.g. no debit cards).
+   *
+   * @since 0.1.0
+   * @category models
+   */
   Restrictions,
 } from "./internal/State.js"
 

@@ -1,12 +1,43 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { spawn } from "node:child_process"
+import { execFile, spawn } from "node:child_process"
 import { once } from "node:events"
+import { createServer } from "node:net"
 import { fileURLToPath } from "node:url"
 import { SeedData } from "../src/index.js"
 import { field, requestToken } from "./support/Http.js"
 
 const bin = fileURLToPath(new URL("../bin/mobilepay-sandbox.js", import.meta.url))
+
+/** Runs the CLI to its end. */
+const run = (args: ReadonlyArray<string>) =>
+  Effect.async<{ readonly code: number; readonly stdout: string; readonly stderr: string }>(
+    (resume) => {
+      const child = execFile(
+        process.execPath,
+        [bin, ...args],
+        { timeout: 15_000 },
+        (_, stdout, stderr) =>
+          resume(Effect.succeed({ code: child.exitCode ?? -1, stdout, stderr })),
+      )
+    },
+  )
+
+/** A port something else listens on, for as long as the scope is open. */
+const portInUse = Effect.acquireRelease(
+  Effect.async<{ readonly port: number; readonly close: () => void }>((resume) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      resume(
+        Effect.succeed({
+          port: typeof address === "object" && address !== null ? address.port : 0,
+          close: () => server.close(),
+        }),
+      )
+    })
+  }),
+  ({ close }) => Effect.sync(close),
+)
 
 describe("mobilepay-sandbox CLI", () => {
   it.live(
@@ -37,6 +68,69 @@ describe("mobilepay-sandbox CLI", () => {
         child.kill("SIGINT")
         const [code] = yield* Effect.promise(() => once(child, "exit"))
         expect(code).toBe(0)
+      }).pipe(Effect.scoped),
+    20_000,
+  )
+
+  it.live(
+    "--help prints the usage and every option, and exits 0",
+    () =>
+      Effect.gen(function* () {
+        const { code, stdout } = yield* run(["--help"])
+        expect(stdout).toContain("mobilepay-sandbox [--port PORT]")
+        for (const option of [
+          "--host",
+          "--seed",
+          "--token-lifetime",
+          "--poll-delay",
+          "--max-body",
+          "--fault",
+        ]) {
+          expect(stdout).toContain(option)
+        }
+        expect(code).toBe(0)
+      }),
+    20_000,
+  )
+
+  it.live(
+    "a wrong flag prints what is wrong and the usage, no stack, and exits 2",
+    () =>
+      Effect.gen(function* () {
+        const { code, stdout, stderr } = yield* run(["--prot", "4010"])
+        expect(stderr).toContain("unknown argument: '--prot'")
+        expect(stderr).toContain("Usage: mobilepay-sandbox [--port PORT]")
+        expect(stderr).not.toMatch(/^\s+at /m)
+        expect(stdout).toBe("")
+        expect(code).toBe(2)
+      }),
+    20_000,
+  )
+
+  it.live(
+    "a malformed value is refused the same way",
+    () =>
+      Effect.gen(function* () {
+        const fault = yield* run(["--fault", "POST /pos/v10/payments=explode"])
+        expect(fault.stderr).toContain("cannot read --fault POST /pos/v10/payments=explode")
+        const port = yield* run(["--port", "-1"])
+        expect(port.stderr).toContain("--port must be 0 or more")
+        expect([fault.code, port.code]).toEqual([2, 2])
+      }),
+    20_000,
+  )
+
+  it.live(
+    "a port in use is one line naming it, and exit code 1",
+    () =>
+      Effect.gen(function* () {
+        const { port } = yield* portInUse
+        const { code, stdout, stderr } = yield* run(["--port", String(port)])
+        expect(stderr.trim().split("\n")).toEqual([
+          `mobilepay-sandbox: port ${port} on 127.0.0.1 is in use (EADDRINUSE): stop what uses it, or pick another with --port`,
+        ])
+        expect(stdout).toBe("")
+        expect(code).toBe(1)
       }).pipe(Effect.scoped),
     20_000,
   )

@@ -4,7 +4,8 @@
  * itself uses to play the customer and look at the sandbox.
  */
 import { ClientCredentials, Environment } from "@effect-mobilepay/core"
-import { MobilePay, PosClient } from "@effect-mobilepay/pos"
+import { NodeMobilePay } from "@effect-mobilepay/node"
+import { PosClient } from "@effect-mobilepay/pos"
 import { Sandbox, SeedData } from "@effect-mobilepay/sandbox"
 import { Effect, Layer, Schema } from "effect"
 import { execFile } from "node:child_process"
@@ -50,7 +51,7 @@ export const startSandbox = (options: Sandbox.SandboxOptions = {}) =>
   Effect.gen(function* () {
     const sandbox = yield* Sandbox.make({ pollDelay: "100 millis", ...options })
     const context = yield* Layer.build(
-      MobilePay.layer({
+      NodeMobilePay.layer({
         credentials: yield* ClientCredentials.make(SeedData.integratorA),
         environment: Environment.custom({
           authUrl: sandbox.authUrl,

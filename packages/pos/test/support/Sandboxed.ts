@@ -6,6 +6,7 @@
 import { ClientCredentials, Environment } from "@effect-mobilepay/core"
 import { MobilePay, PaymentJournal, PosClient } from "@effect-mobilepay/pos"
 import { Sandbox, SeedData } from "@effect-mobilepay/sandbox"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Effect, Layer } from "effect"
 
 export const merchant = SeedData.selfCertificationMerchant
@@ -34,7 +35,10 @@ export const start = (
         clientSystemVersion: "1.2.3",
         merchantVat: merchant.vat,
         ...options,
-      }).pipe(Layer.merge(options.journal ?? PaymentJournal.layerMemory)),
+      }).pipe(
+        Layer.provide(NodeHttpClient.layerUndici),
+        Layer.merge(options.journal ?? PaymentJournal.layerMemory),
+      ),
     )
     const client = yield* Effect.provide(PosClient.PosClient, context)
     const journal = yield* Effect.provide(PaymentJournal.PaymentJournal, context)

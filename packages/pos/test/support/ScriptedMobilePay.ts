@@ -6,6 +6,7 @@
 import { ClientCredentials, Environment, RetryPolicy } from "@effect-mobilepay/core"
 import { MobilePay, PosClient } from "@effect-mobilepay/pos"
 import { TokenEndpoint } from "@effect-mobilepay/test-support"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Effect, Layer, Redacted } from "effect"
 
 export const clientId = "a1b2c3d4-0000-4000-8000-000000000001"
@@ -40,7 +41,7 @@ export const setup = (pos: Script, options: Partial<PosClient.Options> = {}) =>
         merchantVat: "DK90000028",
         tokenRequest: { retryPolicy: RetryPolicy.make({ retries: 0 }), timeout: "1 hour" },
         ...options,
-      }),
+      }).pipe(Layer.provide(NodeHttpClient.layerUndici)),
     )
     const client = yield* Effect.provide(PosClient.PosClient, context)
     const received = Effect.map(server.received, (all) =>

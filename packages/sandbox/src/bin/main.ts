@@ -1,68 +1,77 @@
+#!/usr/bin/env node
 /**
  * `mobilepay-sandbox`: runs a sandbox until Ctrl-C, printing where it listens and the demo
- * credentials. Options: --port (default 4010), --host, --seed, --token-lifetime SECONDS,
- * --poll-delay MS, --max-body BYTES, and --fault RULE (repeatable, see `Fault.parseFaultRule`).
+ * credentials. `--help` lists the options; a wrong option prints what is wrong and the usage
+ * (exit 2); a port in use is one line (exit 1).
  */
+import { Command, HelpDoc, Options, Usage, ValidationError } from "@effect/cli"
+import type { ServeError } from "@effect/platform/HttpServerError"
+import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Console, Duration, Effect, Redacted } from "effect"
-import { parseArgs } from "node:util"
-import { parseFaultRule, type FaultRule } from "../Fault.js"
-import { make, type SandboxOptions } from "../Sandbox.js"
+import { Console, Data, Duration, Effect, Option, Redacted, Schema } from "effect"
+import { readFileSync } from "node:fs"
+import { parseFaultRule } from "../Fault.js"
+import { make, type Sandbox } from "../Sandbox.js"
 
-const usage = `Usage: mobilepay-sandbox [--port 4010] [--host 127.0.0.1] [--seed TEXT]
-                         [--token-lifetime SECONDS] [--poll-delay MS] [--max-body BYTES]
-                         [--fault "METHOD /path=KIND[:ARG][@PROBABILITY][xTIMES]"]...
-  KIND: latency:MS | 500[:CODE] | 503 | reset | 401 | malformed
-  e.g.  --fault "POST /pos/v10/payments=reset@0.3"  --fault "/pos/v10/**=latency:200"`
-
-const fail = (message: string): never => {
-  process.stderr.write(`${message}\n\n${usage}\n`)
-  process.exit(2)
-}
-
-const options = (argv: ReadonlyArray<string>): SandboxOptions => {
-  const { values } = parseArgs({
-    args: argv.filter((arg) => arg !== "--"),
-    options: {
-      port: { type: "string", default: "4010" },
-      host: { type: "string" },
-      seed: { type: "string" },
-      "token-lifetime": { type: "string" },
-      "poll-delay": { type: "string" },
-      "max-body": { type: "string" },
-      fault: { type: "string", multiple: true },
-      help: { type: "boolean", short: "h" },
-    },
-  })
-  if (values.help === true) {
-    process.stdout.write(`${usage}\n`)
-    process.exit(0)
-  }
-  const number = (name: string, text: string | undefined): number | undefined => {
-    if (text === undefined) return undefined
-    const n = Number(text)
-    return Number.isInteger(n) && n >= 0 ? n : fail(`--${name} must be a non-negative integer`)
-  }
-  const faults: Array<FaultRule> = (values.fault ?? []).map(
-    (text) => parseFaultRule(text) ?? fail(`cannot read --fault ${text}`),
+const nonNegative = (name: string, unit: string) =>
+  Options.integer(name).pipe(
+    Options.withPseudoName(unit),
+    Options.mapEffect((n) =>
+      n >= 0
+        ? Effect.succeed(n)
+        : Effect.fail(ValidationError.invalidValue(HelpDoc.p(`--${name} must be 0 or more`))),
+    ),
   )
-  const tokenLifetime = number("token-lifetime", values["token-lifetime"])
-  const pollDelay = number("poll-delay", values["poll-delay"])
-  const maxBodyBytes = number("max-body", values["max-body"])
-  return {
-    port: number("port", values.port) ?? 4010,
-    faults,
-    ...(values.host === undefined ? {} : { host: values.host }),
-    ...(values.seed === undefined ? {} : { seed: values.seed }),
-    ...(tokenLifetime === undefined ? {} : { tokenLifetime: Duration.seconds(tokenLifetime) }),
-    ...(pollDelay === undefined ? {} : { pollDelay: Duration.millis(pollDelay) }),
-    ...(maxBodyBytes === undefined ? {} : { maxBodyBytes }),
-  }
+
+const options = {
+  port: nonNegative("port", "PORT").pipe(
+    Options.withDefault(4010),
+    Options.withDescription("The port to listen on; 0 picks a free one."),
+  ),
+  host: Options.text("host").pipe(
+    Options.withPseudoName("HOST"),
+    Options.withDefault("127.0.0.1"),
+    Options.withDescription("The interface to listen on."),
+  ),
+  seed: Options.text("seed").pipe(
+    Options.withPseudoName("TEXT"),
+    Options.optional,
+    Options.withDescription("Drives ids and fault draws: same seed, same run."),
+  ),
+  tokenLifetime: nonNegative("token-lifetime", "SECONDS").pipe(
+    Options.optional,
+    Options.withDescription("Lifetime of access tokens in seconds (default 3700)."),
+  ),
+  pollDelay: nonNegative("poll-delay", "MS").pipe(
+    Options.optional,
+    Options.withDescription("The pollDelayInMs the PoS API answers with (default 1000)."),
+  ),
+  maxBody: nonNegative("max-body", "BYTES").pipe(
+    Options.optional,
+    Options.withDescription("Larger request bodies get 413 (default 65536 bytes)."),
+  ),
+  faults: Options.text("fault").pipe(
+    Options.withPseudoName("RULE"),
+    Options.repeated,
+    Options.mapEffect((texts) =>
+      Effect.forEach(texts, (text) =>
+        Option.match(Option.fromNullable(parseFaultRule(text)), {
+          onNone: () =>
+            Effect.fail(ValidationError.invalidValue(HelpDoc.p(`cannot read --fault ${text}`))),
+          onSome: Effect.succeed,
+        }),
+      ),
+    ),
+    Options.withDescription(
+      'A fault rule, repeatable: "METHOD /path=KIND[:ARG][@PROBABILITY][xTIMES]" with KIND ' +
+        "latency:MS | 500[:CODE] | 503 | reset | 401 | malformed, " +
+        'e.g. "POST /pos/v10/payments=reset@0.3" or "/pos/v10/**=latency:200".',
+    ),
+  ),
 }
 
-const program = Effect.gen(function* () {
-  const sandbox = yield* make(options(process.argv.slice(2)))
-  const lines = [
+const banner = (sandbox: Sandbox.Service): string =>
+  [
     `MobilePay sandbox listening on ${sandbox.baseUrl}`,
     ``,
     `  auth               ${sandbox.authUrl}   (token: POST ${sandbox.authUrl}/connect/token)`,
@@ -86,10 +95,98 @@ const program = Effect.gen(function* () {
     `Test users: ${sandbox.testUsers.map((u) => u.phoneNumber).join(" ")}`,
     `  (…01/…03 credit, …02 debit, …04 credit with loyalty, …05 partial capture)`,
     ``,
+    `To point the examples (or your program) at it:`,
+    `  MOBILEPAY_AUTH_URL=${sandbox.authUrl}`,
+    `  MOBILEPAY_POS_URL=${sandbox.posUrl}`,
+    `  MOBILEPAY_USER_SIMULATION_URL=${sandbox.userSimulationUrl}`,
+    ``,
     `Press Ctrl-C to stop.`,
-  ]
-  yield* Console.log(lines.join("\n"))
-  return yield* Effect.never
-}).pipe(Effect.scoped)
+  ].join("\n")
 
-NodeRuntime.runMain(program)
+/** A failure the CLI reports in one line, then exits with `exitCode`. */
+class CliFailure extends Data.TaggedError("CliFailure")<{
+  readonly message: string
+  readonly exitCode: number
+}> {}
+
+// The operating system's reason a server could not listen (EADDRINUSE, EACCES, ...).
+const ErrnoCause = Schema.Struct({ code: Schema.String })
+
+const cannotListen = (error: ServeError, host: string, port: number): string =>
+  Option.match(Schema.decodeUnknownOption(ErrnoCause)(error.cause), {
+    onNone: () => `cannot listen on ${host}:${port}: ${String(error.cause)}`,
+    onSome: ({ code }) =>
+      code === "EADDRINUSE"
+        ? `port ${port} on ${host} is in use (EADDRINUSE): stop what uses it, or pick another with --port`
+        : `cannot listen on ${host}:${port} (${code})`,
+  })
+
+const command = Command.make("mobilepay-sandbox", options, (o) =>
+  Effect.gen(function* () {
+    const sandbox = yield* make({
+      port: o.port,
+      host: o.host,
+      faults: o.faults,
+      ...Option.match(o.seed, { onNone: () => ({}), onSome: (seed) => ({ seed }) }),
+      ...Option.match(o.tokenLifetime, {
+        onNone: () => ({}),
+        onSome: (s) => ({ tokenLifetime: Duration.seconds(s) }),
+      }),
+      ...Option.match(o.pollDelay, {
+        onNone: () => ({}),
+        onSome: (ms) => ({ pollDelay: Duration.millis(ms) }),
+      }),
+      ...Option.match(o.maxBody, {
+        onNone: () => ({}),
+        onSome: (maxBodyBytes) => ({ maxBodyBytes }),
+      }),
+    }).pipe(
+      Effect.mapError(
+        (error) =>
+          new CliFailure({
+            message: `mobilepay-sandbox: ${cannotListen(error, o.host, o.port)}`,
+            exitCode: 1,
+          }),
+      ),
+    )
+    yield* Console.log(banner(sandbox))
+    return yield* Effect.never
+  }).pipe(Effect.scoped),
+).pipe(
+  Command.withDescription(
+    "A local MobilePay: the Integrator Authentication token server, PoS V10 and the user " +
+      "simulation on one loopback HTTP server, with demo credentials and fault injection.",
+  ),
+)
+
+const PackageJson = Schema.parseJson(Schema.Struct({ version: Schema.String }))
+const version = Schema.decodeUnknownSync(PackageJson)(
+  readFileSync(new URL("../../package.json", import.meta.url), "utf8"),
+).version
+
+const cli = Command.run(command, { name: "mobilepay-sandbox", version })
+
+// `pnpm sandbox -- --port 4010` passes the `--` along: it separates nothing here.
+const argv = [...process.argv.slice(0, 2), ...process.argv.slice(2).filter((arg) => arg !== "--")]
+
+cli(argv).pipe(
+  // @effect/cli has printed what is wrong; add the usage, and exit 2 as command-line tools do.
+  Effect.catchIf(ValidationError.isValidationError, () =>
+    Effect.fail(
+      new CliFailure({
+        message:
+          `Usage: ${HelpDoc.toAnsiText(Usage.getHelp(Command.getUsage(command))).trimEnd()}\n` +
+          `Run mobilepay-sandbox --help for what each option means.`,
+        exitCode: 2,
+      }),
+    ),
+  ),
+  // One line, no stack; the exit code says it failed.
+  Effect.catchTag("CliFailure", (failure) =>
+    Console.error(failure.message).pipe(
+      Effect.andThen(Effect.sync(() => (process.exitCode = failure.exitCode))),
+    ),
+  ),
+  Effect.provide(NodeContext.layer),
+  NodeRuntime.runMain,
+)

@@ -12,7 +12,7 @@ import { PaymentJournal } from "@effect-mobilepay/pos"
 import * as Migrator from "@effect/sql/Migrator"
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
-import { Clock, Effect, Layer, Option, Schema } from "effect"
+import { Clock, Effect, Layer, Logger, LogLevel, Option, Schema } from "effect"
 
 /**
  * @since 0.2.0
@@ -119,9 +119,10 @@ export const migrate = (
     table: `${table}_migrations`,
   })
   // Two processes starting together may both try to create the migrations table: the loser
-  // fails once, then finds it.
+  // fails once, then finds it. The migrator's step-by-step lines stay out of the program's log.
   return Effect.asVoid(
     Effect.retry(run, { times: 3 }).pipe(
+      Logger.withMinimumLogLevel(LogLevel.Info),
       Effect.withSpan("SqlPaymentJournal.migrate", { captureStackTrace: false }),
     ),
   )

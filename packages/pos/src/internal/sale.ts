@@ -398,6 +398,8 @@ const queryPayment = (engine: Engine, entry: Entry, paymentId: string) =>
     unresolved(entry, error),
   )
 
+const currencyOf = (plan: Plan): string => plan.request.currencyCode
+
 const final = (status: string, amount: Amount | undefined): Outcome =>
   amount === undefined ? { _tag: "Final", status } : { _tag: "Final", status, amount }
 
@@ -535,6 +537,9 @@ const carryOutPayment = (
       if (payment.status !== "Reserved") {
         return { _tag: "Pending", entry, status: payment.status } as const
       }
+      yield* Effect.logDebug(
+        `payment ${paymentId}: capturing ${decision.amount.toFixed(2)} ${currencyOf(entry.plan)}`,
+      )
       const captured = yield* Effect.either(
         engine.client.capturePayment(paymentId, { amount: decision.amount }, options),
       )

@@ -12,7 +12,8 @@ import {
   type TokenError,
 } from "@effect-mobilepay/core"
 import type { HttpClient } from "@effect/platform"
-import { type ConfigError, Context, Duration, Effect, Layer, type Scope } from "effect"
+import { type ConfigError, Context, type Duration, Effect, Either, Layer, type Scope } from "effect"
+import * as Check from "./internal/options.js"
 import * as Cache from "./internal/tokenCache.js"
 
 /**
@@ -118,7 +119,9 @@ export const metrics = Cache.metrics
 
 /**
  * Builds the service on the {@link TokenClient} in context. Its renewal fibers live in the
- * `Scope`: closing it stops them, with no timer left behind.
+ * `Scope`: closing it stops them, with no timer left behind. An option that is not a valid
+ * duration or number (NaN, negative, garbage) makes `get` and `refresh` fail with
+ * `InvalidInput` naming it, and nothing is sent.
  *
  * @since 0.1.0
  * @category constructors
@@ -128,16 +131,45 @@ export const make = (
 ): Effect.Effect<TokenService.Service, never, TokenClient.TokenClient | Scope.Scope> =>
   Effect.gen(function* () {
     const client = yield* TokenClient.TokenClient
-    const cache = yield* Cache.make(client, {
-      refreshAhead: Duration.decode(options.refreshAhead ?? "5 minutes"),
-      refreshJitter: Math.max(0, Math.min(1, options.refreshJitter ?? 0.1)),
-      safetyMargin: Duration.decode(options.safetyMargin ?? "30 seconds"),
-      idleTimeout: Duration.decode(options.idleTimeout ?? "15 minutes"),
-      maxKeys: Math.max(1, Math.floor(options.maxKeys ?? 10_000)),
-      invalidCredentialsHold: Duration.decode(options.invalidCredentialsHold ?? "10 seconds"),
-      renewalRetryDelay: Duration.decode(options.renewalRetryDelay ?? "1 second"),
-      renewalRetryMaxDelay: Duration.decode(options.renewalRetryMaxDelay ?? "30 seconds"),
+    const settings = Either.all({
+      refreshAhead: Check.duration("refreshAhead", options.refreshAhead, "5 minutes"),
+      refreshJitter: Check.number("refreshJitter", options.refreshJitter, 0.1, 0, 1),
+      safetyMargin: Check.duration("safetyMargin", options.safetyMargin, "30 seconds"),
+      idleTimeout: Check.duration("idleTimeout", options.idleTimeout, "15 minutes"),
+      maxKeys: Either.map(
+        Check.number("maxKeys", options.maxKeys, 10_000, 1, Infinity),
+        Math.floor,
+      ),
+      invalidCredentialsHold: Check.duration(
+        "invalidCredentialsHold",
+        options.invalidCredentialsHold,
+        "10 seconds",
+      ),
+      renewalRetryDelay: Check.duration(
+        "renewalRetryDelay",
+        options.renewalRetryDelay,
+        "1 second",
+        "positive",
+      ),
+      renewalRetryMaxDelay: Check.duration(
+        "renewalRetryMaxDelay",
+        options.renewalRetryMaxDelay,
+        "30 seconds",
+        "positive",
+      ),
     })
+    // The layer's type stays as it is (callers compose it with `never` errors): bad options
+    // make every get and refresh fail with the typed error, before any request is sent.
+    if (Either.isLeft(settings)) {
+      const rejected = Effect.fail(settings.left)
+      return TokenService.of({
+        clientId: client.clientId,
+        get: () => rejected,
+        invalidate: () => Effect.void,
+        refresh: () => rejected,
+      })
+    }
+    const cache = yield* Cache.make(client, settings.right)
     return TokenService.of({
       clientId: client.clientId,
       get: cache.get,

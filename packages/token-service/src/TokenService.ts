@@ -106,6 +106,15 @@ export interface Options {
   readonly renewalRetryDelay?: Duration.DurationInput | undefined
   /** @default "30 seconds" */
   readonly renewalRetryMaxDelay?: Duration.DurationInput | undefined
+  /**
+   * After a failed token request, `get` for that key fails at once with the same error for
+   * this long (doubling with each further failure, up to `failureBackoffMaxDelay`) instead of
+   * making a request per caller while the token endpoint is failing.
+   * @default "1 second"
+   */
+  readonly failureBackoff?: Duration.DurationInput | undefined
+  /** @default "30 seconds" */
+  readonly failureBackoffMaxDelay?: Duration.DurationInput | undefined
 }
 
 /**
@@ -156,6 +165,12 @@ export const make = (
         options.renewalRetryMaxDelay,
         "30 seconds",
         "positive",
+      ),
+      failureBackoff: Check.duration("failureBackoff", options.failureBackoff, "1 second"),
+      failureBackoffMaxDelay: Check.duration(
+        "failureBackoffMaxDelay",
+        options.failureBackoffMaxDelay,
+        "30 seconds",
       ),
     })
     // The layer's type stays as it is (callers compose it with `never` errors): bad options

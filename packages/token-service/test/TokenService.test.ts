@@ -70,7 +70,7 @@ describe("TokenService.get", () => {
   )
 
   it.scoped(
-    "a failed cold request fails every waiting caller alike, and the next get retries",
+    "a failed cold request fails every waiting caller alike, and the first get after the backoff retries",
     () =>
       Effect.gen(function* () {
         const { service, requestCount } = yield* setup((index) =>
@@ -86,6 +86,7 @@ describe("TokenService.get", () => {
           if (Exit.isFailure(exit))
             expect(exit.cause).toMatchObject({ error: { _tag: "TokenEndpointError", status: 404 } })
         }
+        yield* TestClock.adjust("1 second")
         expect(value(yield* service.get())).toBe("token-1")
         expect(yield* requestCount).toBe(2)
       }),
@@ -185,6 +186,70 @@ describe("renewal ahead of expiry", () => {
       yield* TestClock.setTime(45_000)
       const error = yield* Effect.flip(service.get())
       expect(error).toMatchObject({ _tag: "TokenEndpointError", status: 503 })
+    }),
+  )
+})
+
+describe("during a token endpoint outage", () => {
+  const callEvery250ms = (get: Effect.Effect<unknown, unknown>, seconds: number) =>
+    Effect.gen(function* () {
+      const exits: Array<Exit.Exit<unknown, unknown>> = []
+      for (let tick = 0; tick < seconds * 4; tick++) {
+        exits.push(yield* Effect.exit(get))
+        yield* TestClock.adjust("250 millis")
+      }
+      return exits
+    })
+
+  it.scoped(
+    "a caller at 4 gets/s makes one request per backoff (1, 2, 4, 8 s), failing typed",
+    () =>
+      Effect.gen(function* () {
+        const { service, requestCount } = yield* setup(() => TokenEndpoint.respond(503, "down"))
+        const exits = yield* callEvery250ms(service.get(), 10)
+        for (const exit of exits) {
+          expect(exit).toMatchObject({
+            cause: { error: { _tag: "TokenEndpointError", status: 503 } },
+          })
+        }
+        expect(yield* requestCount).toBe(4) // at 0, 1, 3 and 7 s
+      }),
+  )
+
+  it.scoped("after expiry, callers share the backoff of the failing renewals", () =>
+    Effect.gen(function* () {
+      const { service, requestCount } = yield* setup((index) =>
+        index === 0 ? issue(60)(index) : TokenEndpoint.respond(503, "down"),
+      )
+      yield* service.get()
+      yield* TestClock.setTime(60_000) // expired; the renewals since 30 s have failed
+      const before = yield* requestCount
+      const exits = yield* callEvery250ms(service.get(), 20)
+      expect(exits.every(Exit.isFailure)).toBe(true)
+      expect((yield* requestCount) - before).toBeLessThanOrEqual(2) // not 80
+    }),
+  )
+
+  it.scoped("the first success ends the backoff: the next failure waits 1 s again", () =>
+    Effect.gen(function* () {
+      const { service, requestCount } = yield* setup(
+        (index) =>
+          index === 0 || index === 1 || index === 3 ? TokenEndpoint.respond(503) : issue(60)(index),
+        { failureBackoff: "1 second", refreshAhead: "1 second" },
+      )
+      yield* Effect.flip(service.get()) // request 0 fails: hold 1 s
+      yield* TestClock.adjust("1 second")
+      yield* Effect.flip(service.get()) // request 1 fails: hold 2 s
+      yield* TestClock.adjust("1 second")
+      yield* Effect.flip(service.get()) // held, no request
+      expect(yield* requestCount).toBe(2)
+      yield* TestClock.adjust("1 second")
+      yield* service.get() // request 2 succeeds
+      yield* service.invalidate(yield* service.get())
+      yield* Effect.flip(service.get()) // request 3 fails: hold 1 s, not 4 s
+      yield* TestClock.adjust("1 second")
+      expect(value(yield* service.get())).toBe("token-4")
+      expect(yield* requestCount).toBe(5)
     }),
   )
 })

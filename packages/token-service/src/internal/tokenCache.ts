@@ -37,6 +37,8 @@ export interface Settings {
   readonly invalidCredentialsHold: Duration.Duration
   readonly renewalRetryDelay: Duration.Duration
   readonly renewalRetryMaxDelay: Duration.Duration
+  readonly failureBackoff: Duration.Duration
+  readonly failureBackoffMaxDelay: Duration.Duration
 }
 
 type Failure = TokenError.TokenError | InvalidInput.InvalidInput
@@ -53,6 +55,10 @@ interface Entry {
   renewAt: number
   /** The request under way for this key, shared by everyone who needs it. */
   inflight: Deferred.Deferred<AccessToken.AccessToken, Failure> | undefined
+  /** The last request failed: callers get its error, with no new request, until `until`. */
+  failure:
+    | { readonly error: TokenError.TokenError; readonly until: number; readonly count: number }
+    | undefined
   lastUsed: number
 }
 
@@ -85,6 +91,8 @@ export const make = (client: TokenClient.TokenClient.Service, settings: Settings
     const marginMs = Duration.toMillis(settings.safetyMargin)
     const idleMs = Duration.toMillis(settings.idleTimeout)
     const holdMs = Duration.toMillis(settings.invalidCredentialsHold)
+    const failureMs = Duration.toMillis(settings.failureBackoff)
+    const failureMaxMs = Duration.toMillis(settings.failureBackoffMaxDelay)
     let rejected:
       { readonly error: TokenError.InvalidClientCredentials; readonly until: number } | undefined
 
@@ -116,6 +124,7 @@ export const make = (client: TokenClient.TokenClient.Service, settings: Settings
           usableUntil: 0,
           renewAt: 0,
           inflight: undefined,
+          failure: undefined,
           lastUsed: now,
         }
         entries.set(key, entry)
@@ -135,6 +144,7 @@ export const make = (client: TokenClient.TokenClient.Service, settings: Settings
         // Whole milliseconds: a fractional deadline can sit less than one floating-point step
         // past the clock, where a sleep until it would return at once, forever.
         entry.token = token
+        entry.failure = undefined
         entry.usableUntil = Math.floor(expiresAt - Math.min(marginMs, lead / 2))
         entry.renewAt = Math.floor(expiresAt - lead - jitter)
         if (entries.get(entry.key) === entry) {
@@ -153,12 +163,8 @@ export const make = (client: TokenClient.TokenClient.Service, settings: Settings
         entry.inflight = deferred
         yield* client.requestToken({ merchantVat: entry.merchantVat }).pipe(
           Effect.tap((token) => store(entry, token, reason)),
-          Effect.tapErrorTag("InvalidClientCredentials", (error) =>
-            Clock.currentTimeMillis.pipe(
-              Effect.map((now) => {
-                rejected = { error, until: now + holdMs }
-              }),
-            ),
+          Effect.tapError((error) =>
+            error._tag === "InvalidInput" ? Effect.void : hold(entry, error),
           ),
           Effect.onExit((exit) =>
             Effect.sync(() => {
@@ -173,6 +179,16 @@ export const make = (client: TokenClient.TokenClient.Service, settings: Settings
           Effect.forkIn(scope),
         )
         return yield* Deferred.await(deferred)
+      })
+
+    // After a failed request the key answers with its error until the backoff is over, so that
+    // callers during an outage share one request per backoff instead of making one each.
+    const hold = (entry: Entry, error: TokenError.TokenError) =>
+      Effect.map(Clock.currentTimeMillis, (now) => {
+        if (error._tag === "InvalidClientCredentials") rejected = { error, until: now + holdMs }
+        const count = (entry.failure?.count ?? 0) + 1
+        const delay = Math.min(failureMaxMs, failureMs * 2 ** (count - 1))
+        entry.failure = { error, until: now + delay, count }
       })
 
     // The scheduling, in one place: sleep until the renewal is due or the key goes idle,
@@ -224,6 +240,8 @@ export const make = (client: TokenClient.TokenClient.Service, settings: Settings
           return yield* Effect.fail(rejected.error)
         const entry = entries.get(key) ?? (yield* admit(key, merchantVat, now))
         entry.lastUsed = now
+        if (entry.failure !== undefined && now < entry.failure.until)
+          return yield* Effect.fail(entry.failure.error)
         return yield* request(entry, "miss")
       })
 

@@ -15,6 +15,7 @@ import type { HttpClient } from "@effect/platform"
 import { type ConfigError, Context, type Duration, Effect, Either, Layer, type Scope } from "effect"
 import * as Check from "./internal/options.js"
 import * as Cache from "./internal/tokenCache.js"
+import { SharedTokenStore } from "./SharedTokenStore.js"
 
 /**
  * @since 0.1.0
@@ -115,6 +116,12 @@ export interface Options {
   readonly failureBackoff?: Duration.DurationInput | undefined
   /** @default "30 seconds" */
   readonly failureBackoffMaxDelay?: Duration.DurationInput | undefined
+  /**
+   * With a {@link SharedTokenStore}: while another process holds a key's lease, look at the
+   * store again this often (a published change wakes the waiter sooner).
+   * @default "100 millis"
+   */
+  readonly leasePollInterval?: Duration.DurationInput | undefined
 }
 
 /**
@@ -172,6 +179,12 @@ export const make = (
         options.failureBackoffMaxDelay,
         "30 seconds",
       ),
+      leasePollInterval: Check.duration(
+        "leasePollInterval",
+        options.leasePollInterval,
+        "100 millis",
+        "positive",
+      ),
     })
     // The layer's type stays as it is (callers compose it with `never` errors): bad options
     // make every get and refresh fail with the typed error, before any request is sent.
@@ -184,7 +197,11 @@ export const make = (
         refresh: () => rejected,
       })
     }
-    const cache = yield* Cache.make(client, settings.right)
+    const cache = yield* Cache.make(
+      client,
+      settings.right,
+      yield* Effect.serviceOption(SharedTokenStore),
+    )
     return TokenService.of({
       clientId: client.clientId,
       get: cache.get,

@@ -1,1 +1,2 @@
+export * as SharedTokenStore from "./SharedTokenStore.js"
 export * as TokenService from "./TokenService.js"

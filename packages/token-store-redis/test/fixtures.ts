@@ -1,0 +1,110 @@
+/**
+ * What the suites share: a TokenService on a scripted loopback token endpoint, on its own or
+ * in front of a Redis store under a key prefix of its own (deleted when the test ends).
+ */
+import {
+  ClientCredentials,
+  Environment,
+  type InvalidInput,
+  RetryPolicy,
+  TokenClient,
+} from "@effect-mobilepay/core"
+import { RedisTokenStore } from "@effect-mobilepay/token-store-redis"
+import type { TokenEndpoint } from "@effect-mobilepay/test-support"
+import type { SharedTokenStore } from "@effect-mobilepay/token-service"
+import { TokenService } from "@effect-mobilepay/token-service"
+import { NodeHttpClient } from "@effect/platform-node"
+import { type Duration, Effect, Layer, Option, Redacted } from "effect"
+import { Redis } from "ioredis"
+import { randomBytes, randomUUID } from "node:crypto"
+
+export const clientId = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
+export const clientSecret = "client-secret-that-must-never-reach-redis"
+
+/** A fresh encryption key, as `openssl rand -base64 32` makes one. */
+export const newKey = () => Redacted.make(randomBytes(32).toString("base64"))
+
+/** A key prefix no other test run uses; every key under it is deleted when the scope closes. */
+export const isolatedPrefix = (redisUrl: string) =>
+  Effect.gen(function* () {
+    const prefix = `mobilepay-test:${randomUUID()}`
+    yield* Effect.addFinalizer(() => deleteUnder(redisUrl, prefix))
+    return prefix
+  })
+
+export const deleteUnder = (redisUrl: string, prefix: string) =>
+  Effect.promise(async () => {
+    const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 })
+    try {
+      await redis.connect()
+      let cursor = "0"
+      do {
+        const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000)
+        if (keys.length > 0) await redis.del(...keys)
+        cursor = next
+      } while (cursor !== "0")
+    } catch {
+      // Redis gone (a test stopped it): nothing left to delete there.
+    } finally {
+      redis.disconnect()
+    }
+  })
+
+/** Every key (name and raw value) under the prefix, as a Redis dump would show them. */
+export const dump = (redisUrl: string, prefix: string) =>
+  Effect.promise(async () => {
+    const redis = new Redis(redisUrl)
+    try {
+      const names = await redis.keys(`${prefix}:*`)
+      const values = names.length === 0 ? [] : await redis.mget(...names)
+      return names.map((name, i) => ({ name, value: values[i] ?? null }))
+    } finally {
+      redis.disconnect()
+    }
+  })
+
+export interface StoreSetup {
+  readonly redisUrl: string
+  readonly keyPrefix: string
+  readonly key?: Redacted.Redacted<string>
+  readonly previousKeys?: ReadonlyArray<Redacted.Redacted<string>>
+  readonly commandTimeout?: Duration.DurationInput
+}
+
+/** The store layer for a setup (a generous timeout: a loaded test machine is not an outage). */
+export const storeLayer = (setup: StoreSetup) =>
+  RedisTokenStore.layer({
+    url: setup.redisUrl,
+    key: setup.key ?? newKey(),
+    previousKeys: setup.previousKeys,
+    keyPrefix: setup.keyPrefix,
+    commandTimeout: setup.commandTimeout ?? "2 seconds",
+  })
+
+/** A TokenService on `endpoint`, with the shared store in `store` if given. */
+export const tokenService = (
+  endpoint: TokenEndpoint.TokenEndpoint,
+  store: Option.Option<Layer.Layer<SharedTokenStore.SharedTokenStore, InvalidInput.InvalidInput>>,
+  options: TokenService.Options = {},
+) =>
+  Effect.gen(function* () {
+    const http = yield* Layer.build(NodeHttpClient.layerUndici)
+    const client = yield* TokenClient.make({
+      credentials: yield* ClientCredentials.make({
+        clientId,
+        clientSecret: Redacted.make(clientSecret),
+      }),
+      environment: Environment.custom({ authUrl: endpoint.authUrl, posUrl: "http://127.0.0.1:9" }),
+      // One request per attempt, so that each test sees exactly the requests made.
+      retryPolicy: RetryPolicy.make({ retries: 0 }),
+      timeout: "1 hour",
+    }).pipe(Effect.provide(http))
+    const make = TokenService.make(options).pipe(
+      Effect.provideService(TokenClient.TokenClient, client),
+    )
+    return yield* Option.match(store, {
+      onNone: () => make,
+      onSome: (layer) =>
+        Effect.flatMap(Layer.build(layer), (context) => Effect.provide(make, context)),
+    })
+  })

@@ -35,6 +35,7 @@ export const isolatedPrefix = (redisUrl: string) =>
 export const deleteUnder = (redisUrl: string, prefix: string) =>
   Effect.promise(async () => {
     const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 })
+    redis.on("error", () => {})
     try {
       await redis.connect()
       let cursor = "0"
@@ -54,6 +55,7 @@ export const deleteUnder = (redisUrl: string, prefix: string) =>
 export const dump = (redisUrl: string, prefix: string) =>
   Effect.promise(async () => {
     const redis = new Redis(redisUrl)
+    redis.on("error", () => {})
     try {
       const names = await redis.keys(`${prefix}:*`)
       const values = names.length === 0 ? [] : await redis.mget(...names)

@@ -8,10 +8,9 @@ import { Services } from "@effect-mobilepay/test-support"
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Queue, Redacted, Schema } from "effect"
 import { type ChildProcess, spawn } from "node:child_process"
-import { createServer, connect } from "node:net"
 import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
-import { dump, isolatedPrefix, newKey } from "./fixtures.js"
+import { dump, freePort, isolatedPrefix, killRedis, newKey, startRedis } from "./fixtures.js"
 
 const redisUrl = Services.redisUrl()
 const packageDir = fileURLToPath(new URL("..", import.meta.url))
@@ -135,47 +134,6 @@ const SteadyResult = Schema.Struct({
   degraded: Schema.Number,
 })
 const StormResult = Schema.Struct({ failures: Schema.Number })
-
-/** A TCP port nothing listens on (the OS picks it; free again once closed). */
-const freePort = Effect.async<number>((resume) => {
-  const server = createServer()
-  server.listen(0, "127.0.0.1", () => {
-    const address = server.address()
-    const port = address !== null && typeof address !== "string" ? address.port : 0
-    server.close(() => resume(Effect.succeed(port)))
-  })
-})
-
-const accepting = (port: number) =>
-  Effect.async<boolean>((resume) => {
-    const socket = connect({ host: "127.0.0.1", port })
-    socket.once("connect", () => {
-      socket.destroy()
-      resume(Effect.succeed(true))
-    })
-    socket.once("error", () => resume(Effect.succeed(false)))
-  })
-
-// A private redis-server for the test that stops it; killed with the test's scope at the latest.
-const servers = new Map<number, ChildProcess>()
-const startRedis = (port: number) =>
-  Effect.gen(function* () {
-    const server = spawn(
-      "redis-server",
-      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-      { stdio: "ignore" },
-    )
-    servers.set(port, server)
-    yield* Effect.addFinalizer(() => Effect.sync(() => server.kill("SIGKILL")))
-    while (!(yield* accepting(port))) yield* Effect.sleep("20 millis")
-  })
-const killRedis = (port: number) =>
-  Effect.async<void>((resume) => {
-    const server = servers.get(port)
-    if (server === undefined || server.exitCode !== null) return resume(Effect.void)
-    server.once("exit", () => resume(Effect.void))
-    server.kill("SIGKILL")
-  })
 
 /** Token requests the sandbox received, per merchant. */
 const tokenRequests = (sandbox: Sandbox.Sandbox.Service) =>

@@ -8,12 +8,15 @@ import { Observe, Services, Time, TokenEndpoint } from "@effect-mobilepay/test-s
 import { SharedTokenStore, TokenService } from "@effect-mobilepay/token-service"
 import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Layer, Metric, Option, Redacted, TestClock } from "effect"
+import { Redis } from "ioredis"
 import {
   clientId,
   clientSecret,
   dump,
+  freePort,
   isolatedPrefix,
   newKey,
+  startRedis,
   storeLayer,
   tokenService,
 } from "./fixtures.js"
@@ -182,6 +185,44 @@ describe.skipIf(redisUrl === undefined)("RedisTokenStore", () => {
       expect(warnings[0]).toContain("shared token store unavailable")
       expect(warnings[0]).not.toContain(clientSecret)
     }),
+  )
+
+  it.scopedLive(
+    "Redis slow: a get answers alone within the command timeout, then shares again",
+    () =>
+      Effect.gen(function* () {
+        const port = yield* freePort
+        yield* startRedis(port, "--enable-debug-command", "yes")
+        const privateUrl = `redis://127.0.0.1:${port}`
+        const keyPrefix = yield* isolatedPrefix(privateUrl)
+        const endpoint = yield* TokenEndpoint.make(issue)
+        const service = yield* tokenService(
+          endpoint,
+          Option.some(storeLayer({ redisUrl: privateUrl, keyPrefix, commandTimeout: "50 millis" })),
+        )
+        const fallbacks = Effect.map(
+          Metric.value(TokenService.metrics.storeFallbacks),
+          (state) => state.count,
+        )
+        const before = yield* fallbacks
+        const admin = yield* Effect.acquireRelease(
+          Effect.sync(() => new Redis(privateUrl)),
+          (redis) => Effect.sync(() => redis.disconnect()),
+        )
+        // Redis stops answering for a second.
+        const asleep = admin.call("DEBUG", "SLEEP", "1")
+        yield* Effect.sleep("100 millis")
+        const started = Date.now()
+        yield* service.get("DK90000028")
+        expect(Date.now() - started).toBeLessThan(500)
+        expect((yield* fallbacks) - before).toBe(1)
+        yield* Effect.promise(() => asleep)
+        yield* Effect.sleep("1 second") // the store's retryAfter
+        yield* service.get("FI90000040")
+        expect((yield* fallbacks) - before).toBe(1)
+        const names = (yield* dump(privateUrl, keyPrefix)).map((entry) => entry.name)
+        expect(names).toContain(`${keyPrefix}:{${clientId}:FI90000040}:token`)
+      }),
   )
 
   it.scoped(

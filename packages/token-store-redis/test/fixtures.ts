@@ -16,7 +16,9 @@ import { TokenService } from "@effect-mobilepay/token-service"
 import { NodeHttpClient } from "@effect/platform-node"
 import { type Duration, Effect, Layer, Option, Redacted } from "effect"
 import { Redis } from "ioredis"
+import { type ChildProcess, spawn } from "node:child_process"
 import { randomBytes, randomUUID } from "node:crypto"
+import { connect, createServer } from "node:net"
 
 export const clientId = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
 export const clientSecret = "client-secret-that-must-never-reach-redis"
@@ -109,4 +111,55 @@ export const tokenService = (
       onSome: (layer) =>
         Effect.flatMap(Layer.build(layer), (context) => Effect.provide(make, context)),
     })
+  })
+
+/** A TCP port nothing listens on (the OS picks it; free again once closed). */
+export const freePort = Effect.async<number>((resume) => {
+  const server = createServer()
+  server.listen(0, "127.0.0.1", () => {
+    const address = server.address()
+    const port = address !== null && typeof address !== "string" ? address.port : 0
+    server.close(() => resume(Effect.succeed(port)))
+  })
+})
+
+const accepting = (port: number) =>
+  Effect.async<boolean>((resume) => {
+    const socket = connect({ host: "127.0.0.1", port })
+    socket.once("connect", () => {
+      socket.destroy()
+      resume(Effect.succeed(true))
+    })
+    socket.once("error", () => resume(Effect.succeed(false)))
+  })
+
+// A private redis-server for the test that stops it; killed with the test's scope at the latest.
+const servers = new Map<number, ChildProcess>()
+export const startRedis = (port: number, ...options: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    const server = spawn(
+      "redis-server",
+      [
+        "--port",
+        String(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        ...options,
+      ],
+      { stdio: "ignore" },
+    )
+    servers.set(port, server)
+    yield* Effect.addFinalizer(() => Effect.sync(() => server.kill("SIGKILL")))
+    while (!(yield* accepting(port))) yield* Effect.sleep("20 millis")
+  })
+export const killRedis = (port: number) =>
+  Effect.async<void>((resume) => {
+    const server = servers.get(port)
+    if (server === undefined || server.exitCode !== null) return resume(Effect.void)
+    server.once("exit", () => resume(Effect.void))
+    server.kill("SIGKILL")
   })

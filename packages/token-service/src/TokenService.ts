@@ -43,7 +43,10 @@ export declare namespace TokenService {
      * for one token causes one new request, a late 401 for an old token none.
      */
     readonly invalidate: (token: AccessToken.AccessToken) => Effect.Effect<void>
-    /** Requests a new token now (joining a request already under way) and caches it. */
+    /**
+     * Requests a new token now (joining a request already under way) and caches it. With a
+     * shared store, a token newer than this process's, got by another process, counts as new.
+     */
     readonly refresh: (
       merchantVat?: string,
     ) => Effect.Effect<AccessToken.AccessToken, TokenError.TokenError | InvalidInput.InvalidInput>

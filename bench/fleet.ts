@@ -21,7 +21,7 @@ const fleetSizes = [1, 4, 16] as const
 const tokenLifetimeSeconds = 4
 const refreshAheadMs = 1_000
 const steadyMs = 6_000
-const renewalPeriods = steadyMs / (tokenLifetimeSeconds * 1000 - refreshAheadMs)
+const renewalPeriodMs = tokenLifetimeSeconds * 1000 - refreshAheadMs
 const redisUrl = process.env["MOBILEPAY_TEST_REDIS_URL"] || "redis://127.0.0.1:6379"
 const stores = ["in-process", "redis"] as const
 type Store = (typeof stores)[number]
@@ -122,8 +122,12 @@ interface Outcome {
   readonly hits: ReadonlyArray<number>
   readonly coldRequests: number
   readonly steadyRequests: number
+  /** Renewal periods from the end of the cold start to the end of the run. */
+  readonly steadyPeriods: number
   readonly expired: number
   readonly failed: number
+  /** Times a process could not use Redis in time and went on alone. */
+  readonly fallbacks: number
 }
 
 const rowName = (store: Store, processes: number) =>
@@ -160,14 +164,17 @@ export const fleet = async (): Promise<ReadonlyArray<Section>> => {
           const cold: Array<number> = []
           for (const worker of workers) cold.push(...JSON.parse(await expectLine(worker, "cold")))
           const afterCold = endpoint.requests()
+          const steadyFrom = Date.now()
           const hits: Array<number> = []
           let expired = 0
           let failed = 0
+          let fallbacks = 0
           for (const worker of workers) {
             const done = JSON.parse(await expectLine(worker, "done"))
             hits.push(...done.hits)
             expired += done.expired
             failed += done.failed
+            fallbacks += done.fallbacks
           }
           outcomes.push({
             store,
@@ -176,8 +183,10 @@ export const fleet = async (): Promise<ReadonlyArray<Section>> => {
             hits,
             coldRequests: afterCold - before,
             steadyRequests: endpoint.requests() - afterCold,
+            steadyPeriods: (Date.now() - steadyFrom) / renewalPeriodMs,
             expired,
             failed,
+            fallbacks,
           })
         }
         for (const worker of workers) worker.send("exit")
@@ -196,8 +205,10 @@ export const fleet = async (): Promise<ReadonlyArray<Section>> => {
     const alone = of("in-process")
     const shared = of("redis")
     const perPeriod = (o: Outcome | undefined) =>
-      o === undefined ? "-" : (o.steadyRequests / renewalPeriods).toFixed(0)
-    return `${String(processes).padStart(2)} process${processes === 1 ? ": " : "es:"} token requests, cold start: in-process ${alone?.coldRequests ?? "-"}, Redis ${shared?.coldRequests ?? "-"}; per renewal period: in-process ${perPeriod(alone)}, Redis ${perPeriod(shared)}`
+      o === undefined ? "-" : (o.steadyRequests / o.steadyPeriods).toFixed(0)
+    const fellBack =
+      shared === undefined || shared.fallbacks === 0 ? "" : ` (${shared.fallbacks} Redis fallbacks)`
+    return `${String(processes).padStart(2)} process${processes === 1 ? ": " : "es:"} token requests, cold start: in-process ${alone?.coldRequests ?? "-"}, Redis ${shared?.coldRequests ?? "-"}; per renewal period: in-process ${perPeriod(alone)}, Redis ${perPeriod(shared)}${fellBack}`
   })
   const wrong = outcomes.filter(
     (o) => o.expired > 0 || o.failed > 0 || (o.store === "redis" && o.coldRequests !== merchants),
@@ -205,7 +216,7 @@ export const fleet = async (): Promise<ReadonlyArray<Section>> => {
   const checks = [
     ...requestNotes,
     withRedis
-      ? `Redis: ${redisUrl}; a renewal period is ~${tokenLifetimeSeconds * 1000 - refreshAheadMs} ms (${tokenLifetimeSeconds} s tokens renewed ${refreshAheadMs} ms ahead)`
+      ? `Redis: ${redisUrl}; a renewal period is ~${renewalPeriodMs} ms (${tokenLifetimeSeconds} s tokens renewed ${refreshAheadMs} ms ahead)`
       : `Redis at ${redisUrl} not reachable: Redis rows left out`,
     wrong.length === 0
       ? `every get answered, none with an expired token; the Redis fleet made exactly ${merchants} cold requests at every size`

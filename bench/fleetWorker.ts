@@ -9,7 +9,7 @@ import { ClientCredentials, Environment, TokenClient } from "@effect-mobilepay/c
 import { RedisTokenStore } from "@effect-mobilepay/token-store-redis"
 import { TokenService } from "@effect-mobilepay/token-service"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import { Effect, Layer, Logger, ManagedRuntime, Redacted, Schema } from "effect"
+import { Effect, Layer, Logger, ManagedRuntime, Metric, Redacted, Schema } from "effect"
 import { createInterface } from "node:readline"
 
 const Setup = Schema.parseJson(
@@ -126,7 +126,8 @@ const runOnce = async (run: typeof Run.Type) => {
     }
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
-  say(`done ${JSON.stringify({ hits, expired, failed })}`)
+  const fallbacks = await runtime.runPromise(Metric.value(TokenService.metrics.storeFallbacks))
+  say(`done ${JSON.stringify({ hits, expired, failed, fallbacks: fallbacks.count })}`)
   await runtime.dispose()
 }
 

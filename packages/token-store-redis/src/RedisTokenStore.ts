@@ -222,8 +222,11 @@ export const make = (
         )
       })
     })
-    // ioredis subscribes again by itself after a reconnect.
-    yield* Effect.promise(() => subscriber.subscribe(channel).catch(() => 0))
+    // Subscribe on every (re)connection: ioredis only resubscribes channels it had subscribed,
+    // and a process started while Redis was down had none.
+    const subscribe = () => subscriber.subscribe(channel).catch(() => 0)
+    subscriber.on("ready", () => void subscribe())
+    yield* Effect.promise(subscribe)
 
     let unavailableUntil = 0
     const run = <A>(operation: string, command: (redis: Redis) => Promise<A>) =>

@@ -225,6 +225,33 @@ describe.skipIf(redisUrl === undefined)("RedisTokenStore", () => {
       }),
   )
 
+  it.scopedLive("a process started while Redis was down hears invalidations once it is up", () =>
+    Effect.gen(function* () {
+      const port = yield* freePort
+      const privateUrl = `redis://127.0.0.1:${port}`
+      const keyPrefix = yield* isolatedPrefix(privateUrl)
+      const key = newKey()
+      const endpoint = yield* TokenEndpoint.make(issue)
+      const early = yield* tokenService(
+        endpoint,
+        Option.some(storeLayer({ redisUrl: privateUrl, keyPrefix, key })),
+      )
+      yield* startRedis(port)
+      yield* Effect.sleep("1500 millis") // the store reconnects within a second
+      const late = yield* tokenService(
+        endpoint,
+        Option.some(storeLayer({ redisUrl: privateUrl, keyPrefix, key })),
+      )
+      const token = yield* late.get("DK90000028")
+      expect(value(yield* early.get("DK90000028"))).toBe(value(token))
+      expect((yield* endpoint.received).length).toBe(1)
+      yield* late.invalidate(token)
+      yield* Time.waitUntil(
+        Effect.map(early.get("DK90000028"), (current) => value(current) !== value(token)),
+      ).pipe(Effect.timeoutFail({ duration: "3 seconds", onTimeout: () => "never heard of it" }))
+    }),
+  )
+
   it.scoped(
     "layerConfig reads the key from MOBILEPAY_TOKEN_STORE_KEY and refuses a short one",
     () =>

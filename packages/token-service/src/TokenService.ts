@@ -138,7 +138,9 @@ export const metrics = Cache.metrics
 
 /**
  * Builds the service on the {@link TokenClient} in context. Its renewal fibers live in the
- * `Scope`: closing it stops them, with no timer left behind. An option that is not a valid
+ * `Scope`: closing it stops them, with no timer left behind. With a {@link SharedTokenStore}
+ * in context (e.g. from `@effect-mobilepay/token-store-redis`), tokens are shared with every
+ * process using the same store; without one, this process keeps its own. An option that is not a valid
  * duration or number (NaN, negative, garbage) makes `get` and `refresh` fail with
  * `InvalidInput` naming it, and nothing is sent.
  *

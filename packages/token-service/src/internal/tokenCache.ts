@@ -313,7 +313,10 @@ export const make = (
             continue
           }
           const error = outcome.left
-          if (error._tag !== "TokenStoreUnavailable") return yield* Effect.fail(error)
+          if (error._tag !== "TokenStoreUnavailable") {
+            yield* storeAvailable
+            return yield* Effect.fail(error)
+          }
           // Degrade, never fail a good call: this process requests for itself.
           yield* storeUnavailable(error)
           return yield* requestToken(entry, reason)

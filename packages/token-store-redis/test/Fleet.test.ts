@@ -128,7 +128,6 @@ const SteadyResult = Schema.Struct({
   posFailures: Schema.Number,
   slowestGetMs: Schema.Number,
   misses: Schema.Number,
-  requests: Schema.Number,
   shared: Schema.Number,
   fallbacks: Schema.Number,
   degraded: Schema.Number,

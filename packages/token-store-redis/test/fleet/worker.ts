@@ -177,7 +177,6 @@ const program = Effect.gen(function* () {
       posFailures,
       slowestGetMs: Math.round(slowest),
       misses: (yield* count(TokenService.metrics.misses)) - missesBefore,
-      requests: yield* count(TokenService.metrics.requests),
       shared: yield* count(TokenService.metrics.shared),
       fallbacks: yield* count(TokenService.metrics.storeFallbacks),
       degraded: (yield* Metric.value(TokenService.metrics.storeDegraded)).value,

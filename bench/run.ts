@@ -4,6 +4,7 @@
  */
 import * as Os from "node:os"
 import { startTokenEndpoint } from "./loopback.js"
+import { fleet } from "./fleet.js"
 import { render, type Section } from "./report.js"
 import { singleFlight } from "./singleFlight.js"
 import { tokenRequest } from "./tokenRequest.js"
@@ -19,7 +20,7 @@ console.log("times per op; × baseline = p50 / baseline p50 (lower is faster)\n"
 const endpoint = await startTokenEndpoint()
 const sections: Array<Section> = []
 try {
-  for (const benchmark of [tokenServiceHit, tokenRequest, singleFlight]) {
+  for (const benchmark of [tokenServiceHit, tokenRequest, singleFlight, fleet]) {
     const result = await benchmark(endpoint)
     for (const section of Array.isArray(result) ? result : [result]) {
       sections.push(section)

@@ -12,8 +12,10 @@ import {
   type TokenError,
 } from "@effect-mobilepay/core"
 import type { HttpClient } from "@effect/platform"
-import { type ConfigError, Context, Duration, Effect, Layer, type Scope } from "effect"
+import { type ConfigError, Context, type Duration, Effect, Either, Layer, type Scope } from "effect"
+import * as Check from "./internal/options.js"
 import * as Cache from "./internal/tokenCache.js"
+import { SharedTokenStore } from "./SharedTokenStore.js"
 
 /**
  * @since 0.1.0
@@ -41,7 +43,10 @@ export declare namespace TokenService {
      * for one token causes one new request, a late 401 for an old token none.
      */
     readonly invalidate: (token: AccessToken.AccessToken) => Effect.Effect<void>
-    /** Requests a new token now (joining a request already under way) and caches it. */
+    /**
+     * Requests a new token now (joining a request already under way) and caches it. With a
+     * shared store, a token newer than this process's, got by another process, counts as new.
+     */
     readonly refresh: (
       merchantVat?: string,
     ) => Effect.Effect<AccessToken.AccessToken, TokenError.TokenError | InvalidInput.InvalidInput>
@@ -105,6 +110,21 @@ export interface Options {
   readonly renewalRetryDelay?: Duration.DurationInput | undefined
   /** @default "30 seconds" */
   readonly renewalRetryMaxDelay?: Duration.DurationInput | undefined
+  /**
+   * After a failed token request, `get` for that key fails at once with the same error for
+   * this long (doubling with each further failure, up to `failureBackoffMaxDelay`) instead of
+   * making a request per caller while the token endpoint is failing.
+   * @default "1 second"
+   */
+  readonly failureBackoff?: Duration.DurationInput | undefined
+  /** @default "30 seconds" */
+  readonly failureBackoffMaxDelay?: Duration.DurationInput | undefined
+  /**
+   * With a {@link SharedTokenStore}: while another process holds a key's lease, look at the
+   * store again this often (a published change wakes the waiter sooner).
+   * @default "100 millis"
+   */
+  readonly leasePollInterval?: Duration.DurationInput | undefined
 }
 
 /**
@@ -118,7 +138,11 @@ export const metrics = Cache.metrics
 
 /**
  * Builds the service on the {@link TokenClient} in context. Its renewal fibers live in the
- * `Scope`: closing it stops them, with no timer left behind.
+ * `Scope`: closing it stops them, with no timer left behind. With a {@link SharedTokenStore}
+ * in context (e.g. from `@effect-mobilepay/token-store-redis`), tokens are shared with every
+ * process using the same store; without one, this process keeps its own. An option that is not a valid
+ * duration or number (NaN, negative, garbage) makes `get` and `refresh` fail with
+ * `InvalidInput` naming it, and nothing is sent.
  *
  * @since 0.1.0
  * @category constructors
@@ -128,16 +152,61 @@ export const make = (
 ): Effect.Effect<TokenService.Service, never, TokenClient.TokenClient | Scope.Scope> =>
   Effect.gen(function* () {
     const client = yield* TokenClient.TokenClient
-    const cache = yield* Cache.make(client, {
-      refreshAhead: Duration.decode(options.refreshAhead ?? "5 minutes"),
-      refreshJitter: Math.max(0, Math.min(1, options.refreshJitter ?? 0.1)),
-      safetyMargin: Duration.decode(options.safetyMargin ?? "30 seconds"),
-      idleTimeout: Duration.decode(options.idleTimeout ?? "15 minutes"),
-      maxKeys: Math.max(1, Math.floor(options.maxKeys ?? 10_000)),
-      invalidCredentialsHold: Duration.decode(options.invalidCredentialsHold ?? "10 seconds"),
-      renewalRetryDelay: Duration.decode(options.renewalRetryDelay ?? "1 second"),
-      renewalRetryMaxDelay: Duration.decode(options.renewalRetryMaxDelay ?? "30 seconds"),
+    const settings = Either.all({
+      refreshAhead: Check.duration("refreshAhead", options.refreshAhead, "5 minutes"),
+      refreshJitter: Check.number("refreshJitter", options.refreshJitter, 0.1, 0, 1),
+      safetyMargin: Check.duration("safetyMargin", options.safetyMargin, "30 seconds"),
+      idleTimeout: Check.duration("idleTimeout", options.idleTimeout, "15 minutes"),
+      maxKeys: Either.map(
+        Check.number("maxKeys", options.maxKeys, 10_000, 1, Infinity),
+        Math.floor,
+      ),
+      invalidCredentialsHold: Check.duration(
+        "invalidCredentialsHold",
+        options.invalidCredentialsHold,
+        "10 seconds",
+      ),
+      renewalRetryDelay: Check.duration(
+        "renewalRetryDelay",
+        options.renewalRetryDelay,
+        "1 second",
+        "positive",
+      ),
+      renewalRetryMaxDelay: Check.duration(
+        "renewalRetryMaxDelay",
+        options.renewalRetryMaxDelay,
+        "30 seconds",
+        "positive",
+      ),
+      failureBackoff: Check.duration("failureBackoff", options.failureBackoff, "1 second"),
+      failureBackoffMaxDelay: Check.duration(
+        "failureBackoffMaxDelay",
+        options.failureBackoffMaxDelay,
+        "30 seconds",
+      ),
+      leasePollInterval: Check.duration(
+        "leasePollInterval",
+        options.leasePollInterval,
+        "100 millis",
+        "positive",
+      ),
     })
+    // The layer's type stays as it is (callers compose it with `never` errors): bad options
+    // make every get and refresh fail with the typed error, before any request is sent.
+    if (Either.isLeft(settings)) {
+      const rejected = Effect.fail(settings.left)
+      return TokenService.of({
+        clientId: client.clientId,
+        get: () => rejected,
+        invalidate: () => Effect.void,
+        refresh: () => rejected,
+      })
+    }
+    const cache = yield* Cache.make(
+      client,
+      settings.right,
+      yield* Effect.serviceOption(SharedTokenStore),
+    )
     return TokenService.of({
       clientId: client.clientId,
       get: cache.get,

@@ -5,6 +5,13 @@
  */
 
 /**
+ * A store of tokens shared by several processes (a fleet), behind `TokenService`.
+ *
+ * @since 0.2.0
+ */
+export * as SharedTokenStore from "./SharedTokenStore.js"
+
+/**
  * Access tokens that are always fresh without callers thinking about them.
  *
  * @since 0.1.0

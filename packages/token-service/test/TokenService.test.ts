@@ -1,151 +1,15 @@
-import {
-  ClientCredentials,
-  Environment,
-  RetryPolicy,
-  TokenClient,
-  type AccessToken,
-} from "@effect-mobilepay/core"
 import { TokenEndpoint, Time } from "@effect-mobilepay/test-support"
-import { TokenService } from "@effect-mobilepay/token-service"
-import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, Layer, Metric, Redacted, Scope, TestClock } from "effect"
+import { Effect, TestClock } from "effect"
+import { contract, inProcess, issue, setupWith, value } from "./contract.js"
 
-type Script = (index: number, request: TokenEndpoint.ReceivedRequest) => TokenEndpoint.Reply
+contract("in-process store", inProcess)
 
-/** Answers every request with a new token, `token-<n>`, valid for `expiresIn` seconds. */
-const issue =
-  (expiresIn = 3600) =>
-  (index: number): TokenEndpoint.Reply =>
-    TokenEndpoint.respond(
-      200,
-      TokenEndpoint.tokenBody({ access_token: `token-${index}`, expires_in: expiresIn }),
-    )
-
-const setup = (script: Script, options: TokenService.Options = {}) =>
-  Effect.gen(function* () {
-    // The HTTP client lives as long as the test (or the scope the test extends it to).
-    const http = yield* Layer.build(NodeHttpClient.layerUndici)
-    const endpoint = yield* TokenEndpoint.make(script)
-    const client = yield* TokenClient.make({
-      credentials: yield* ClientCredentials.make({
-        clientId: "7c9e6679-7425-40de-944b-e07fc1f90ae7",
-        clientSecret: Redacted.make("secret"),
-      }),
-      environment: Environment.custom({ authUrl: endpoint.authUrl, posUrl: "http://127.0.0.1:9" }),
-      // One request per attempt, and timeouts far from any renewal, so that each test sees
-      // exactly the requests the service decides to make.
-      retryPolicy: RetryPolicy.make({ retries: 0 }),
-      timeout: "1 hour",
-    }).pipe(Effect.provide(http))
-    const service = yield* TokenService.make(options).pipe(
-      Effect.provideService(TokenClient.TokenClient, client),
-    )
-    const requestCount = Effect.map(endpoint.received, (all) => all.length)
-    return { endpoint, service, requestCount }
-  })
-
-const value = (token: AccessToken.AccessToken) => Redacted.value(token.value)
-const misses = Effect.map(Metric.value(TokenService.metrics.misses), (state) => state.count)
-
-describe("TokenService.get", () => {
-  it.scoped("1,000 concurrent gets on a cold key make one request and share its token", () =>
-    Effect.gen(function* () {
-      const { service, requestCount } = yield* setup(issue())
-      const tokens = yield* Effect.all(
-        Array.from({ length: 1000 }, () => service.get("DK90000028")),
-        { concurrency: "unbounded" },
-      )
-      expect(yield* requestCount).toBe(1)
-      expect(new Set(tokens.map(value))).toEqual(new Set(["token-0"]))
-    }),
-  )
-
-  it.scoped("10,000 sequential gets within a lifetime make one request", () =>
-    Effect.gen(function* () {
-      const { service, requestCount } = yield* setup(issue())
-      for (let i = 0; i < 10_000; i++) yield* service.get()
-      expect(yield* requestCount).toBe(1)
-    }),
-  )
-
-  it.scoped(
-    "a failed cold request fails every waiting caller alike, and the next get retries",
-    () =>
-      Effect.gen(function* () {
-        const { service, requestCount } = yield* setup((index) =>
-          index === 0 ? TokenEndpoint.respond(404, "gone") : issue()(index),
-        )
-        const exits = yield* Effect.all(
-          Array.from({ length: 50 }, () => Effect.exit(service.get())),
-          { concurrency: "unbounded" },
-        )
-        expect(yield* requestCount).toBe(1)
-        for (const exit of exits) {
-          expect(Exit.isFailure(exit)).toBe(true)
-          if (Exit.isFailure(exit))
-            expect(exit.cause).toMatchObject({ error: { _tag: "TokenEndpointError", status: 404 } })
-        }
-        expect(value(yield* service.get())).toBe("token-1")
-        expect(yield* requestCount).toBe(2)
-      }),
-  )
-
-  it.scoped("DK, FI and unbound keys get distinct tokens, each requested for its merchant", () =>
-    Effect.gen(function* () {
-      const { service, endpoint } = yield* setup(issue())
-      const dk = yield* service.get("DK90000028")
-      const fi = yield* service.get("FI90000040")
-      const unbound = yield* service.get()
-      expect(new Set([value(dk), value(fi), value(unbound)]).size).toBe(3)
-      expect((yield* endpoint.received).map((request) => request.body)).toEqual([
-        "grant_type=client_credentials&merchant_vat=DK90000028",
-        "grant_type=client_credentials&merchant_vat=FI90000040",
-        "grant_type=client_credentials",
-      ])
-      expect(value(yield* service.get("DK90000028"))).toBe(value(dk))
-      expect(value(yield* service.get())).toBe(value(unbound))
-    }),
-  )
-
-  it.scoped("a malformed VAT fails with InvalidInput and sends nothing", () =>
-    Effect.gen(function* () {
-      const { service, requestCount } = yield* setup(issue())
-      const error = yield* Effect.flip(service.get("DK1234"))
-      expect(error).toMatchObject({ _tag: "InvalidInput", field: "merchantVat" })
-      expect(yield* requestCount).toBe(0)
-    }),
-  )
-})
+// What differs with a shared store: there a key dropped here is still in the store, and a
+// renewal honours the fleet's failure backoff.
+const setup = setupWith(inProcess)
 
 describe("renewal ahead of expiry", () => {
-  it.scoped("steady callers across 10 lifetimes of a 60 s token: ~10 requests, no get waits", () =>
-    Effect.gen(function* () {
-      const { service, requestCount } = yield* setup(issue(60), {
-        refreshAhead: "5 seconds",
-        safetyMargin: "2 seconds",
-      })
-      const missesBefore = yield* misses
-      let token = yield* service.get()
-      for (let second = 1; second <= 600; second++) {
-        yield* TestClock.adjust("1 second")
-        const got = yield* service.get()
-        expect(got.expiresAt.epochMillis - second * 1000).toBeGreaterThan(2_000)
-        // Renewal is due 5 s (+ up to 0.5 s jitter) before expiry: by now it has been sent.
-        if (second * 1000 >= token.expiresAt.epochMillis - 5_000) {
-          const previous = token
-          yield* Time.waitUntil(Effect.map(service.get(), (current) => current !== previous))
-          token = yield* service.get()
-        }
-      }
-      // One miss for the cold start; every other get was answered from the cache.
-      expect((yield* misses) - missesBefore).toBe(1)
-      const requests = yield* requestCount
-      expect(requests).toBeGreaterThanOrEqual(10)
-      expect(requests).toBeLessThanOrEqual(12)
-    }),
-  )
-
   it.scoped("a failing renewal keeps serving the valid token, then picks up the recovery", () =>
     Effect.gen(function* () {
       const { service, endpoint, requestCount } = yield* setup(
@@ -168,51 +32,6 @@ describe("renewal ahead of expiry", () => {
       yield* Time.waitUntil(Effect.map(service.get(), (token) => token !== first))
       expect(value(yield* service.get())).toBe("token-3")
       expect(yield* requestCount).toBe(4)
-    }),
-  )
-
-  it.scoped("a token within the safety margin is never handed out", () =>
-    Effect.gen(function* () {
-      // 60 s tokens: renewal at 30 s (half the lifetime); margin min(30 s, 15 s) = 15 s.
-      const { service, endpoint, requestCount } = yield* setup((index) =>
-        index === 0 ? issue(60)(index) : TokenEndpoint.respond(503, "down"),
-      )
-      const first = yield* service.get()
-      yield* endpoint.nextArrival
-      yield* TestClock.setTime(44_000)
-      expect(yield* service.get()).toBe(first)
-      yield* Time.waitUntil(Effect.map(requestCount, (n) => n >= 2)) // renewals failing
-      yield* TestClock.setTime(45_000)
-      const error = yield* Effect.flip(service.get())
-      expect(error).toMatchObject({ _tag: "TokenEndpointError", status: 503 })
-    }),
-  )
-})
-
-describe("TokenService.invalidate", () => {
-  it.scoped("100 concurrent invalidations of the same token cause one new request", () =>
-    Effect.gen(function* () {
-      const { service, requestCount } = yield* setup(issue())
-      const stale = yield* service.get()
-      const fresh = yield* Effect.all(
-        Array.from({ length: 100 }, () =>
-          Effect.zipRight(service.invalidate(stale), service.get()),
-        ),
-        { concurrency: "unbounded" },
-      )
-      expect(yield* requestCount).toBe(2)
-      expect(new Set(fresh.map(value))).toEqual(new Set(["token-1"]))
-    }),
-  )
-
-  it.scoped("invalidating an old token after a refresh makes no request", () =>
-    Effect.gen(function* () {
-      const { service, requestCount } = yield* setup(issue())
-      const old = yield* service.get()
-      const renewed = yield* service.refresh()
-      yield* service.invalidate(old)
-      expect(yield* service.get()).toBe(renewed)
-      expect(yield* requestCount).toBe(2)
     }),
   )
 })
@@ -249,39 +68,6 @@ describe("bounds", () => {
       expect(yield* requestCount).toBe(3)
       yield* service.get("DK00000002")
       expect(yield* requestCount).toBe(4)
-    }),
-  )
-
-  it.scoped("closing the scope stops renewals: no request afterwards", () =>
-    Effect.gen(function* () {
-      const scope = yield* Scope.make()
-      const { service, requestCount } = yield* Scope.extend(setup(issue(60)), scope)
-      yield* service.get("DK90000028")
-      yield* service.get()
-      yield* Scope.close(scope, Exit.void)
-      yield* TestClock.setTime(10 * 60 * 60_000)
-      yield* TestClock.adjust("0 millis")
-      expect(yield* requestCount).toBe(2)
-    }),
-  )
-})
-
-describe("invalid credentials", () => {
-  it.scoped("reach the caller typed, and the guard answers without requests for its window", () =>
-    Effect.gen(function* () {
-      const { service, requestCount } = yield* setup(
-        (index) => (index === 0 ? TokenEndpoint.respond(401) : issue()(index)),
-        { invalidCredentialsHold: "10 seconds" },
-      )
-      const error = yield* Effect.flip(service.get())
-      expect(error._tag).toBe("InvalidClientCredentials")
-      yield* TestClock.adjust("9 seconds")
-      const again = yield* Effect.flip(service.get("DK90000028"))
-      expect(again).toBe(error)
-      expect(yield* requestCount).toBe(1)
-      yield* TestClock.adjust("1 second")
-      expect(value(yield* service.get())).toBe("token-1")
-      expect(yield* requestCount).toBe(2)
     }),
   )
 })

@@ -2,6 +2,9 @@
 // small state type (Entry), one function per transition (hit, request, store, invalidate,
 // evict), and the scheduling in one place (renewLoop).
 //
+// With a SharedTokenStore in context, a request first looks in the store, then takes the
+// fleet's lease or waits for its holder (fleetRequest); the hit path never touches the store.
+//
 // State is plain mutable fields in a Map owned by one service instance. Every read and write
 // happens in synchronous code between two effects, and JavaScript runs one fiber at a time,
 // so no check-then-act can interleave: that is what makes the hit path a map lookup and a
@@ -20,13 +23,17 @@ import {
   Duration,
   Effect,
   Exit,
+  FiberId,
   FiberMap,
   Metric,
   MetricLabel,
   Option,
   Random,
+  Redacted,
   Scope,
+  Stream,
 } from "effect"
+import type * as Shared from "../SharedTokenStore.js"
 
 export interface Settings {
   readonly refreshAhead: Duration.Duration
@@ -37,9 +44,14 @@ export interface Settings {
   readonly invalidCredentialsHold: Duration.Duration
   readonly renewalRetryDelay: Duration.Duration
   readonly renewalRetryMaxDelay: Duration.Duration
+  readonly failureBackoff: Duration.Duration
+  readonly failureBackoffMaxDelay: Duration.Duration
+  /** How often a process waiting for another's lease looks again, if no change wakes it. */
+  readonly leasePollInterval: Duration.Duration
 }
 
 type Failure = TokenError.TokenError | InvalidInput.InvalidInput
+type FailureRecord = Shared.Failure
 type Reason = "miss" | "renewal" | "refresh"
 
 interface Entry {
@@ -53,6 +65,10 @@ interface Entry {
   renewAt: number
   /** The request under way for this key, shared by everyone who needs it. */
   inflight: Deferred.Deferred<AccessToken.AccessToken, Failure> | undefined
+  /** The last request failed: callers get its error, with no new request, until `until`. */
+  failure: FailureRecord | undefined
+  /** The last token invalidated here: never taken back from the shared store. */
+  invalidated: AccessToken.AccessToken | undefined
   lastUsed: number
 }
 
@@ -72,11 +88,24 @@ export const metrics = {
   keys: Metric.gauge("mobilepay_token_cache_keys", {
     description: "Keys (merchants, or unbound) cached by TokenService",
   }),
+  shared: Metric.counter("mobilepay_token_shared_total", {
+    description: "Tokens taken from the shared store instead of requested",
+  }),
+  storeFallbacks: Metric.counter("mobilepay_token_store_fallbacks_total", {
+    description: "Times the shared token store was unavailable and the process went on alone",
+  }),
+  storeDegraded: Metric.gauge("mobilepay_token_store_degraded", {
+    description: "1 while the shared token store is unavailable to this process, else 0",
+  }),
 }
 
 const decodeVat = InvalidInput.decodeInput(Domain.MerchantVat, "merchantVat")
 
-export const make = (client: TokenClient.TokenClient.Service, settings: Settings) =>
+export const make = (
+  client: TokenClient.TokenClient.Service,
+  settings: Settings,
+  shared: Option.Option<Shared.SharedTokenStore.Service>,
+) =>
   Effect.gen(function* () {
     const scope = yield* Effect.scope
     const renewals = yield* FiberMap.make<string>()
@@ -85,6 +114,9 @@ export const make = (client: TokenClient.TokenClient.Service, settings: Settings
     const marginMs = Duration.toMillis(settings.safetyMargin)
     const idleMs = Duration.toMillis(settings.idleTimeout)
     const holdMs = Duration.toMillis(settings.invalidCredentialsHold)
+    const failureMs = Duration.toMillis(settings.failureBackoff)
+    const failureMaxMs = Duration.toMillis(settings.failureBackoffMaxDelay)
+    const pollMs = Math.max(1, Math.round(Duration.toMillis(settings.leasePollInterval)))
     let rejected:
       { readonly error: TokenError.InvalidClientCredentials; readonly until: number } | undefined
 
@@ -116,6 +148,8 @@ export const make = (client: TokenClient.TokenClient.Service, settings: Settings
           usableUntil: 0,
           renewAt: 0,
           inflight: undefined,
+          failure: undefined,
+          invalidated: undefined,
           lastUsed: now,
         }
         entries.set(key, entry)
@@ -123,20 +157,25 @@ export const make = (client: TokenClient.TokenClient.Service, settings: Settings
         return entry
       })
 
+    // How long before expiry a token is renewed, and until when it is handed out. Whole
+    // milliseconds: a fractional deadline can sit less than one floating-point step past the
+    // clock, where a sleep until it would return at once, forever.
+    const renewalLead = (token: AccessToken.AccessToken) =>
+      Math.min(refreshAheadMs, Duration.toMillis(token.expiresIn) / 2)
+    const usableUntil = (token: AccessToken.AccessToken) =>
+      Math.floor(token.expiresAt.epochMillis - Math.min(marginMs, renewalLead(token) / 2))
+
     // A fresh token for the entry: its times, then the renewal loop (which replaces any
     // loop the key already had).
     const store = (entry: Entry, token: AccessToken.AccessToken, reason: Reason) =>
       Effect.gen(function* () {
         if (reason === "renewal") metrics.renewals.unsafeUpdate(1, [])
-        const expiresAt = token.expiresAt.epochMillis
-        const lifetime = Duration.toMillis(token.expiresIn)
-        const lead = Math.min(refreshAheadMs, lifetime / 2)
+        const lead = renewalLead(token)
         const jitter = (yield* Random.next) * settings.refreshJitter * lead
-        // Whole milliseconds: a fractional deadline can sit less than one floating-point step
-        // past the clock, where a sleep until it would return at once, forever.
         entry.token = token
-        entry.usableUntil = Math.floor(expiresAt - Math.min(marginMs, lead / 2))
-        entry.renewAt = Math.floor(expiresAt - lead - jitter)
+        entry.failure = undefined
+        entry.usableUntil = usableUntil(token)
+        entry.renewAt = Math.floor(token.expiresAt.epochMillis - lead - jitter)
         if (entries.get(entry.key) === entry) {
           yield* FiberMap.run(renewals, entry.key, renewLoop(entry))
         }
@@ -151,29 +190,196 @@ export const make = (client: TokenClient.TokenClient.Service, settings: Settings
         const current = entry.inflight
         if (current !== undefined) return yield* Deferred.await(current)
         entry.inflight = deferred
-        yield* client.requestToken({ merchantVat: entry.merchantVat }).pipe(
+        yield* obtain(entry, reason).pipe(
           Effect.tap((token) => store(entry, token, reason)),
-          Effect.tapErrorTag("InvalidClientCredentials", (error) =>
-            Clock.currentTimeMillis.pipe(
-              Effect.map((now) => {
-                rejected = { error, until: now + holdMs }
-              }),
-            ),
+          Effect.tapError((error) =>
+            error._tag === "InvalidInput" ? Effect.void : hold(entry, error),
           ),
-          Effect.onExit((exit) =>
+          Effect.onExit(() =>
             Effect.sync(() => {
               if (entry.inflight === deferred) entry.inflight = undefined
-              metrics.requests.unsafeUpdate(1, [MetricLabel.make("outcome", outcome(exit))])
             }),
           ),
-          Effect.withSpan("TokenService.request", {
-            attributes: { "mobilepay.merchant_vat": entry.merchantVat ?? "unbound", reason },
-          }),
           Effect.intoDeferred(deferred),
           Effect.forkIn(scope),
         )
         return yield* Deferred.await(deferred)
       })
+
+    // The one place a token request leaves the process.
+    const requestToken = (entry: Entry, reason: Reason) =>
+      client.requestToken({ merchantVat: entry.merchantVat }).pipe(
+        Effect.onExit((exit) =>
+          Effect.sync(() =>
+            metrics.requests.unsafeUpdate(1, [MetricLabel.make("outcome", outcome(exit))]),
+          ),
+        ),
+        Effect.withSpan("TokenService.request", {
+          attributes: { "mobilepay.merchant_vat": entry.merchantVat ?? "unbound", reason },
+        }),
+      )
+
+    const obtain = (entry: Entry, reason: Reason) =>
+      Option.isNone(shared)
+        ? requestToken(entry, reason)
+        : fleetRequest(shared.value, entry, reason)
+
+    // After a failed request the key answers with its error until the backoff is over, so that
+    // callers during an outage share one request per backoff instead of making one each.
+    const nextFailure = (
+      entry: Entry,
+      error: TokenError.TokenError,
+      now: number,
+    ): FailureRecord => {
+      const count = (entry.failure?.count ?? 0) + 1
+      const delay = Math.min(failureMaxMs, failureMs * 2 ** (count - 1))
+      return { error, until: now + delay, count }
+    }
+
+    const hold = (entry: Entry, error: TokenError.TokenError) =>
+      Effect.map(Clock.currentTimeMillis, (now) => {
+        if (error._tag === "InvalidClientCredentials") rejected = { error, until: now + holdMs }
+        // A failure taken from the shared store is already held, with the fleet's backoff.
+        if (entry.failure?.error !== error) entry.failure = nextFailure(entry, error, now)
+      })
+
+    // The fleet's request for a key, through the shared store: take a good token from it, or
+    // honour its failure backoff, or take the lease and request for everyone, or wait for the
+    // holder. `baseline` is the expiry a token must beat (a renewal wants a newer one).
+    const fleetRequest = (
+      sharedStore: Shared.SharedTokenStore.Service,
+      entry: Entry,
+      reason: Reason,
+    ): Effect.Effect<AccessToken.AccessToken, Failure> =>
+      Effect.gen(function* () {
+        const key: Shared.Key = { clientId: client.clientId, merchantVat: entry.merchantVat }
+        const baseline = reason === "miss" ? 0 : (entry.token?.expiresAt.epochMillis ?? 0)
+        const invalidated = entry.invalidated
+        const usable = (stored: Shared.Stored, now: number) =>
+          Option.filter(
+            stored.token,
+            (token) =>
+              token.expiresAt.epochMillis > baseline &&
+              now < usableUntil(token) &&
+              (invalidated === undefined ||
+                Redacted.value(invalidated.value) !== Redacted.value(token.value)),
+          )
+        for (;;) {
+          const waiting = waitForChange(entry.key)
+          const outcome = yield* Effect.either(
+            Effect.gen(function* () {
+              const stored = yield* sharedStore.get(key)
+              const now = yield* Clock.currentTimeMillis
+              const token = usable(stored, now)
+              if (Option.isSome(token)) return Option.some(adopted(token.value))
+              const failure = stored.failure
+              if (reason !== "refresh" && Option.isSome(failure) && now < failure.value.until) {
+                entry.failure = failure.value
+                return yield* Effect.fail(failure.value.error)
+              }
+              const lease = yield* sharedStore.acquire(key)
+              if (Option.isNone(lease)) return Option.none()
+              // Someone may have stored a token between the look and the lease.
+              const again = usable(yield* sharedStore.get(key), yield* Clock.currentTimeMillis)
+              if (Option.isSome(again)) {
+                yield* sharedStore.release(lease.value).pipe(Effect.catchAll(storeUnavailable))
+                return Option.some(adopted(again.value))
+              }
+              const exit = yield* Effect.exit(requestToken(entry, reason))
+              if (Exit.isSuccess(exit)) {
+                yield* sharedStore
+                  .put(lease.value, exit.value)
+                  .pipe(Effect.catchAll(storeUnavailable))
+                return Option.some(exit.value)
+              }
+              const error = Cause.failureOption(exit.cause)
+              if (Option.isSome(error) && error.value._tag !== "InvalidInput") {
+                const record = nextFailure(entry, error.value, yield* Clock.currentTimeMillis)
+                entry.failure = record
+                yield* sharedStore
+                  .putFailure(lease.value, record)
+                  .pipe(Effect.catchAll(storeUnavailable))
+              } else {
+                yield* sharedStore.release(lease.value).pipe(Effect.catchAll(storeUnavailable))
+              }
+              return yield* Effect.failCause(exit.cause)
+            }),
+          )
+          if (outcome._tag === "Right") {
+            yield* storeAvailable
+            if (Option.isSome(outcome.right)) return outcome.right.value
+            // Another process holds the lease: wait for its result, or for the lease to lapse.
+            yield* Effect.raceFirst(waiting, Effect.sleep(Duration.millis(pollMs)))
+            continue
+          }
+          const error = outcome.left
+          if (error._tag !== "TokenStoreUnavailable") {
+            yield* storeAvailable
+            return yield* Effect.fail(error)
+          }
+          // Degrade, never fail a good call: this process requests for itself.
+          yield* storeUnavailable(error)
+          return yield* requestToken(entry, reason)
+        }
+      })
+
+    const adopted = (token: AccessToken.AccessToken) => {
+      metrics.shared.unsafeUpdate(1, [])
+      return token
+    }
+
+    // Waiters for a change of a key in the shared store, woken by the change stream.
+    const waiters = new Map<string, Deferred.Deferred<void>>()
+    const waitForChange = (key: string): Effect.Effect<void> => {
+      let waiter = waiters.get(key)
+      if (waiter === undefined) {
+        waiter = Deferred.unsafeMake<void>(FiberId.none)
+        waiters.set(key, waiter)
+      }
+      return Deferred.await(waiter)
+    }
+
+    const onChange = (sharedStore: Shared.SharedTokenStore.Service, change: Shared.Change) =>
+      Effect.sync(() => {
+        if (change.key.clientId !== client.clientId) return
+        const key = change.key.merchantVat ?? ""
+        const entry = entries.get(key)
+        if (
+          change._tag === "Deleted" &&
+          entry?.token !== undefined &&
+          sharedStore.fingerprint(entry.token) === change.fingerprint
+        ) {
+          // Another process got a 401 for this token: drop it here too.
+          entry.invalidated = entry.token
+          entry.token = undefined
+          entry.usableUntil = 0
+        }
+        const waiter = waiters.get(key)
+        if (waiter !== undefined) {
+          waiters.delete(key)
+          Deferred.unsafeDone(waiter, Exit.void)
+        }
+      })
+
+    // The store's health as this process sees it: one warning when it goes, one line when it
+    // comes back, and a count of the times a process went on alone.
+    let degraded = false
+    const storeUnavailable = (error: Shared.TokenStoreUnavailable) =>
+      Effect.suspend(() => {
+        metrics.storeFallbacks.unsafeUpdate(1, [])
+        if (degraded) return Effect.void
+        degraded = true
+        metrics.storeDegraded.unsafeUpdate(1, [])
+        return Effect.logWarning(
+          "shared token store unavailable: this process uses its own cache and token requests until it returns",
+        ).pipe(Effect.annotateLogs({ operation: error.operation, reason: error.reason }))
+      })
+    const storeAvailable = Effect.suspend(() => {
+      if (!degraded) return Effect.void
+      degraded = false
+      metrics.storeDegraded.unsafeUpdate(0, [])
+      return Effect.logInfo("shared token store available again: tokens are shared once more")
+    })
 
     // The scheduling, in one place: sleep until the renewal is due or the key goes idle,
     // whichever comes first; renew; on failure retry with backoff while the token is good.
@@ -224,6 +430,8 @@ export const make = (client: TokenClient.TokenClient.Service, settings: Settings
           return yield* Effect.fail(rejected.error)
         const entry = entries.get(key) ?? (yield* admit(key, merchantVat, now))
         entry.lastUsed = now
+        if (entry.failure !== undefined && now < entry.failure.until)
+          return yield* Effect.fail(entry.failure.error)
         return yield* request(entry, "miss")
       })
 
@@ -242,12 +450,18 @@ export const make = (client: TokenClient.TokenClient.Service, settings: Settings
       })
 
     const invalidate = (token: AccessToken.AccessToken) =>
-      Effect.sync(() => {
+      Effect.suspend(() => {
         const entry = entries.get(Option.getOrElse(token.merchantVat, () => ""))
-        if (entry !== undefined && entry.token === token) {
-          entry.token = undefined
-          entry.usableUntil = 0
-        }
+        if (entry === undefined || entry.token !== token) return Effect.void
+        entry.token = undefined
+        entry.usableUntil = 0
+        entry.invalidated = token
+        if (Option.isNone(shared)) return Effect.void
+        // Compare-and-delete in the store too: the fleet drops this token, never a newer one.
+        const key: Shared.Key = { clientId: client.clientId, merchantVat: entry.merchantVat }
+        return shared.value
+          .compareAndDelete(key, token)
+          .pipe(Effect.zipRight(storeAvailable), Effect.catchAll(storeUnavailable))
       })
 
     const refresh = (merchantVat?: string) =>
@@ -258,6 +472,12 @@ export const make = (client: TokenClient.TokenClient.Service, settings: Settings
         entry.lastUsed = now
         return yield* request(entry, "refresh")
       })
+
+    if (Option.isSome(shared)) {
+      yield* Stream.runForEach(shared.value.changes, (change) =>
+        onChange(shared.value, change),
+      ).pipe(Effect.forkIn(scope))
+    }
 
     yield* Scope.addFinalizer(
       scope,

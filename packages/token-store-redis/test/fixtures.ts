@@ -1,0 +1,165 @@
+/**
+ * What the suites share: a TokenService on a scripted loopback token endpoint, on its own or
+ * in front of a Redis store under a key prefix of its own (deleted when the test ends).
+ */
+import {
+  ClientCredentials,
+  Environment,
+  type InvalidInput,
+  RetryPolicy,
+  TokenClient,
+} from "@effect-mobilepay/core"
+import { RedisTokenStore } from "@effect-mobilepay/token-store-redis"
+import type { TokenEndpoint } from "@effect-mobilepay/test-support"
+import type { SharedTokenStore } from "@effect-mobilepay/token-service"
+import { TokenService } from "@effect-mobilepay/token-service"
+import { NodeHttpClient } from "@effect/platform-node"
+import { type Duration, Effect, Layer, Option, Redacted } from "effect"
+import { Redis } from "ioredis"
+import { type ChildProcess, spawn } from "node:child_process"
+import { randomBytes, randomUUID } from "node:crypto"
+import { connect, createServer } from "node:net"
+
+export const clientId = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
+export const clientSecret = "client-secret-that-must-never-reach-redis"
+
+/** A fresh encryption key, as `openssl rand -base64 32` makes one. */
+export const newKey = () => Redacted.make(randomBytes(32).toString("base64"))
+
+/** A key prefix no other test run uses; every key under it is deleted when the scope closes. */
+export const isolatedPrefix = (redisUrl: string) =>
+  Effect.gen(function* () {
+    const prefix = `mobilepay-test:${randomUUID()}`
+    yield* Effect.addFinalizer(() => deleteUnder(redisUrl, prefix))
+    return prefix
+  })
+
+export const deleteUnder = (redisUrl: string, prefix: string) =>
+  Effect.promise(async () => {
+    const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 })
+    redis.on("error", () => {})
+    try {
+      await redis.connect()
+      let cursor = "0"
+      do {
+        const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000)
+        if (keys.length > 0) await redis.del(...keys)
+        cursor = next
+      } while (cursor !== "0")
+    } catch {
+      // Redis gone (a test stopped it): nothing left to delete there.
+    } finally {
+      redis.disconnect()
+    }
+  })
+
+/** Every key (name and raw value) under the prefix, as a Redis dump would show them. */
+export const dump = (redisUrl: string, prefix: string) =>
+  Effect.promise(async () => {
+    const redis = new Redis(redisUrl)
+    redis.on("error", () => {})
+    try {
+      const names = await redis.keys(`${prefix}:*`)
+      const values = names.length === 0 ? [] : await redis.mget(...names)
+      return names.map((name, i) => ({ name, value: values[i] ?? null }))
+    } finally {
+      redis.disconnect()
+    }
+  })
+
+export interface StoreSetup {
+  readonly redisUrl: string
+  readonly keyPrefix: string
+  readonly key?: Redacted.Redacted<string>
+  readonly previousKeys?: ReadonlyArray<Redacted.Redacted<string>>
+  readonly commandTimeout?: Duration.DurationInput
+}
+
+/** The store layer for a setup (a generous timeout: a loaded test machine is not an outage). */
+export const storeLayer = (setup: StoreSetup) =>
+  RedisTokenStore.layer({
+    url: setup.redisUrl,
+    key: setup.key ?? newKey(),
+    previousKeys: setup.previousKeys,
+    keyPrefix: setup.keyPrefix,
+    commandTimeout: setup.commandTimeout ?? "2 seconds",
+  })
+
+/** A TokenService on `endpoint`, with the shared store in `store` if given. */
+export const tokenService = (
+  endpoint: TokenEndpoint.TokenEndpoint,
+  store: Option.Option<Layer.Layer<SharedTokenStore.SharedTokenStore, InvalidInput.InvalidInput>>,
+  options: TokenService.Options = {},
+) =>
+  Effect.gen(function* () {
+    const http = yield* Layer.build(NodeHttpClient.layerUndici)
+    const client = yield* TokenClient.make({
+      credentials: yield* ClientCredentials.make({
+        clientId,
+        clientSecret: Redacted.make(clientSecret),
+      }),
+      environment: Environment.custom({ authUrl: endpoint.authUrl, posUrl: "http://127.0.0.1:9" }),
+      // One request per attempt, so that each test sees exactly the requests made.
+      retryPolicy: RetryPolicy.make({ retries: 0 }),
+      timeout: "1 hour",
+    }).pipe(Effect.provide(http))
+    const make = TokenService.make(options).pipe(
+      Effect.provideService(TokenClient.TokenClient, client),
+    )
+    return yield* Option.match(store, {
+      onNone: () => make,
+      onSome: (layer) =>
+        Effect.flatMap(Layer.build(layer), (context) => Effect.provide(make, context)),
+    })
+  })
+
+/** A TCP port nothing listens on (the OS picks it; free again once closed). */
+export const freePort = Effect.async<number>((resume) => {
+  const server = createServer()
+  server.listen(0, "127.0.0.1", () => {
+    const address = server.address()
+    const port = address !== null && typeof address !== "string" ? address.port : 0
+    server.close(() => resume(Effect.succeed(port)))
+  })
+})
+
+const accepting = (port: number) =>
+  Effect.async<boolean>((resume) => {
+    const socket = connect({ host: "127.0.0.1", port })
+    socket.once("connect", () => {
+      socket.destroy()
+      resume(Effect.succeed(true))
+    })
+    socket.once("error", () => resume(Effect.succeed(false)))
+  })
+
+// A private redis-server for the test that stops it; killed with the test's scope at the latest.
+const servers = new Map<number, ChildProcess>()
+export const startRedis = (port: number, ...options: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    const server = spawn(
+      "redis-server",
+      [
+        "--port",
+        String(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        ...options,
+      ],
+      { stdio: "ignore" },
+    )
+    servers.set(port, server)
+    yield* Effect.addFinalizer(() => Effect.sync(() => server.kill("SIGKILL")))
+    while (!(yield* accepting(port))) yield* Effect.sleep("20 millis")
+  })
+export const killRedis = (port: number) =>
+  Effect.async<void>((resume) => {
+    const server = servers.get(port)
+    if (server === undefined || server.exitCode !== null) return resume(Effect.void)
+    server.once("exit", () => resume(Effect.void))
+    server.kill("SIGKILL")
+  })

@@ -4,6 +4,7 @@
 export * as AccessToken from "./AccessToken.js"
 export * as ClientCredentials from "./ClientCredentials.js"
 export * as Domain from "./Domain.js"
+export * as DurationOption from "./DurationOption.js"
 export * as Environment from "./Environment.js"
 export * as InvalidInput from "./InvalidInput.js"
 export * as MobilePayConfig from "./MobilePayConfig.js"

@@ -69,13 +69,19 @@ export const BeaconId = Schema.String.pipe(
 export type BeaconId = typeof BeaconId.Type
 
 /**
- * The `x-mobilepay-idempotency-key` of a create call (1 to 36 valid characters; a GUID is
- * recommended): the same key on every retry of one logical call, a fresh key for the next.
+ * The `x-mobilepay-idempotency-key` of a create call (1 to 36 valid characters that a header
+ * can carry, so not `Š` or `Ž`; a GUID is recommended): the same key on every retry of one logical call, a fresh key for the next.
  *
  * @since 0.1.0
  * @category ids
  */
-export const IdempotencyKey = Core.Text36.pipe(Schema.brand("IdempotencyKey"))
+export const IdempotencyKey = Core.Text36.pipe(
+  // Valid text that a header cannot carry (Š, Ž) would fail later, with nothing sent.
+  Schema.filter(Core.isHeaderSafe, {
+    message: () => "an idempotency key is sent as a header: Latin-1 characters only (no Š, Ž)",
+  }),
+  Schema.brand("IdempotencyKey"),
+)
 /** @since 0.1.0 */
 export type IdempotencyKey = typeof IdempotencyKey.Type
 

@@ -207,15 +207,14 @@ export const make = (
     )
 
     // Server text goes into errors, logs and spans only through here: an echoing server must
-    // not get the credentials into them. Secrets too short to cut out safely are left to the
-    // pattern rules (a real secret is long).
+    // not get the credentials into them.
     const scrub = (text: string, maxLength?: number) =>
       Untrusted.sanitize(text, {
         secrets: [
           Redacted.value(basicCredentials),
           Redacted.value(clientSecret),
           formUrlEncode(Redacted.value(clientSecret)),
-        ].filter((secret) => secret.length >= 8),
+        ],
         maxLength,
       })
 

@@ -108,7 +108,11 @@ export const parseJson = (
  * @category sanitising
  */
 export interface SanitizeOptions {
-  /** Values to cut out wherever they appear (the client secret, the Basic credentials, a token). */
+  /**
+   * Values to cut out wherever they appear (the client secret, the Basic credentials, a
+   * token). Values shorter than 6 characters are skipped: cutting them would shred the text,
+   * and a real secret is long.
+   */
   readonly secrets?: ReadonlyArray<string> | undefined
   /** @default 300 */
   readonly maxLength?: number | undefined
@@ -135,7 +139,7 @@ const withoutControlCharacters = (text: string): string => {
 export const sanitize = (text: string, options: SanitizeOptions = {}): string => {
   let cleaned = text
   for (const secret of options.secrets ?? []) {
-    if (secret.length > 0) cleaned = cleaned.split(secret).join("[redacted]")
+    if (secret.length >= 6) cleaned = cleaned.split(secret).join("[redacted]")
   }
   cleaned = withoutControlCharacters(cleaned)
     .replace(/\beyJ[\w-]*\.[\w-]*(\.[\w-]*)?/g, "[redacted]")

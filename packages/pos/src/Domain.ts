@@ -7,7 +7,7 @@
  * @since 0.1.0
  */
 import { Domain as Core, InvalidInput } from "@effect-mobilepay/core"
-import { DateTime, Effect, Option, ParseResult, Schema } from "effect"
+import { type Brand, DateTime, Effect, Option, ParseResult, Schema } from "effect"
 import { firstIssue } from "./internal/parseIssue.js"
 
 /**
@@ -125,6 +125,38 @@ export const Amount = Schema.transform(AmountInput, AmountValue, {
 export type Amount = typeof Amount.Type
 
 /**
+ * A value MobilePay sent where the contract lists a fixed set (a status, a currency, a beacon
+ * type) but that is not in the set this client knows: kept as sent, branded so that it is
+ * never mistaken for a known one. Answers decode with it instead of failing; requests never
+ * accept it.
+ *
+ * @since 0.2.0
+ * @category values
+ */
+export type UnknownValue<B extends string> = string & Brand.Brand<B>
+
+/**
+ * The answer side of a fixed set: one of `known`'s literals, or any other string as an
+ * {@link UnknownValue} branded `brand`.
+ *
+ * @since 0.2.0
+ * @category values
+ */
+export const tolerant = <Literals extends readonly [string, ...Array<string>], B extends string>(
+  known: Schema.Literal<Literals>,
+  brand: B,
+) => {
+  const knownValues: ReadonlySet<string> = new Set(known.literals)
+  return Schema.Union(
+    known,
+    Schema.String.pipe(
+      Schema.filter((s) => !knownValues.has(s)),
+      Schema.brand(brand),
+    ),
+  )
+}
+
+/**
  * The currencies MobilePay PoS accepts.
  *
  * @since 0.1.0
@@ -135,24 +167,42 @@ export const CurrencyCode = Schema.Literal("DKK", "EUR")
 export type CurrencyCode = typeof CurrencyCode.Type
 
 /**
- * How long the client must wait before polling the same resource again, in milliseconds.
+ * The same currency as MobilePay may send it in an answer: {@link CurrencyCode}, or a code
+ * the contract does not list yet, kept as {@link UnknownValue} (never refused, so a good call
+ * does not fail because MobilePay added a currency).
+ *
+ * @since 0.2.0
+ * @category values
+ */
+export const ReceivedCurrencyCode = tolerant(CurrencyCode, "UnknownCurrencyCode")
+/** @since 0.2.0 */
+export type ReceivedCurrencyCode = typeof ReceivedCurrencyCode.Type
+
+/**
+ * How long the client must wait before polling the same resource again, in milliseconds, as
+ * MobilePay sends it: any number (the contract states no bounds), so a caller clamps it, e.g.
+ * `Math.max(minimum, pollDelayInMs)`.
  *
  * @since 0.1.0
  * @category values
  */
-export const PollDelayInMs = Schema.NonNegativeInt
+export const PollDelayInMs = Schema.Number
 /** @since 0.1.0 */
 export type PollDelayInMs = typeof PollDelayInMs.Type
 
 // .NET writes up to 7 fractional digits (`2022-10-17T06:07:45.4847176+00:00`); JS Date
 // reliably reads at most 3, so the fraction is cut to milliseconds before parsing.
+// RFC 3339 (the contract's `date-time`) also allows `t` and `z` in lower case, offsets up to
+// ±23:59 and a leap second (:60, read as :59).
 const isoDateTime =
-  /^(\d{4}-\d{2}-\d{2})T((?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d)(?:\.(\d{1,9}))?(Z|[+-](?:0\d|1[0-4]):[0-5]\d)$/
+  /^(\d{4}-\d{2}-\d{2})[Tt]((?:[01]\d|2[0-3]):[0-5]\d):([0-5]\d|60)(?:\.(\d{1,9}))?([Zz]|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/
 
 const parseIsoDateTime = (text: string): Option.Option<DateTime.Utc> => {
   const match = isoDateTime.exec(text)
   if (match === null) return Option.none()
-  const [, date = "", time = "", fraction = "", offset = ""] = match
+  const [, date = "", hoursMinutes = "", seconds = "", fraction = "", rawOffset = ""] = match
+  const time = `${hoursMinutes}:${seconds === "60" ? "59" : seconds}`
+  const offset = rawOffset.toUpperCase()
   // Date rolls days a month does not have over (2022-02-30 becomes 2 March): refuse them.
   const day = new Date(`${date}T00:00:00Z`)
   if (Number.isNaN(day.getTime()) || !day.toISOString().startsWith(date)) return Option.none()

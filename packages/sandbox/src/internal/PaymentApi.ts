@@ -29,6 +29,9 @@ import { checkOwner, idempotent, pathId, type Step } from "./Resource.js"
 import {
   activePaymentOn,
   nextId,
+  paymentOf,
+  paymentsOnPos,
+  paymentsWithOrderId,
   reservationLifetime,
   withPayment,
   type Payment,
@@ -202,7 +205,7 @@ const onPayment = <A>(
   step: (payment: Payment, state: State, now: number) => Step<A>,
 ) =>
   transact(world, (state, now): Step<A> => {
-    const payment = state.payments.get(paymentId)
+    const payment = paymentOf(state, paymentId)
     if (payment === undefined) return Either.left(new NotFound({ what: "payment" }))
     const refused = checkOwner(payment, caller, "1401", merchantCode, "payments")
     return refused === undefined ? step(payment, state, now) : Either.left(refused)
@@ -261,7 +264,11 @@ const queryPaymentIds = (world: World) =>
       return yield* badRequest("1109", "Payment filter not specific enough")
     }
     const state = yield* transact(world, (s) => Either.right([s, s] as const))
-    const paymentIds = [...state.payments.values()]
+    const candidates =
+      posId !== undefined
+        ? paymentsOnPos(state, posId.toLowerCase())
+        : paymentsWithOrderId(state, orderId ?? "")
+    const paymentIds = candidates
       .filter(
         (payment) =>
           payment.integratorId === caller.integratorId &&

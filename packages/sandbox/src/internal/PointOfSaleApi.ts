@@ -1,7 +1,7 @@
 /**
  * Points of sale: `CreatePos`, `GetPosWithFilter`, `GetPos`, `DeletePos` and `GetCheckIn`.
  */
-import { Effect, Either } from "effect"
+import { Effect, Either, Option } from "effect"
 import { createHash } from "node:crypto"
 import { authorize } from "./Auth.js"
 import {
@@ -18,7 +18,11 @@ import { CreatePosBody, isBeaconId, isGuid, isValidText } from "./Input.js"
 import { checkOwner, idempotent, pathId, type Step } from "./Resource.js"
 import {
   activePaymentOn,
+  livePosWithMerchantPosId,
   nextId,
+  pointOfSaleByBeacon,
+  pointOfSaleOf,
+  pointsOfSaleInStore,
   withPayment,
   withPointOfSale,
   type PointOfSale,
@@ -38,7 +42,7 @@ const posView = (pos: PointOfSale) => ({
 })
 
 export const livePos = (state: State, posId: string): PointOfSale | undefined => {
-  const pos = state.pointsOfSale.get(posId)
+  const pos = pointOfSaleOf(state, posId)
   return pos === undefined || pos.deleted ? undefined : pos
 }
 
@@ -60,24 +64,13 @@ const createPos = (world: World) =>
       if (!isStoreActivated(state, found.store)) {
         return Either.left(conflict("1204", "The store is not activated"))
       }
-      const live = [...state.pointsOfSale.values()].filter((pos) => !pos.deleted)
-      if (
-        live.some(
-          (pos) =>
-            pos.merchantPosId === body.merchantPosId &&
-            pos.integratorId === caller.integratorId &&
-            pos.merchantVat === caller.merchantVat,
-        )
-      ) {
+      if (livePosWithMerchantPosId(state, caller, body.merchantPosId) !== undefined) {
         return Either.left(
           conflict("1200", "A point of sale with that MerchantPosId already exist"),
         )
       }
       const wantedBeacon = body.beaconId ?? undefined
-      if (
-        wantedBeacon !== undefined &&
-        live.some((pos) => pos.beaconId.toLowerCase() === wantedBeacon.toLowerCase())
-      ) {
+      if (wantedBeacon !== undefined && pointOfSaleByBeacon(state, wantedBeacon) !== undefined) {
         return Either.left(conflict("1202", "A point of sale with that BeaconId already exist"))
       }
       const [posId, afterId] = nextId(world.seed, state)
@@ -120,7 +113,16 @@ const getPosWithFilter = (world: World) =>
       return yield* badRequest("1111", "Invalid MerchantPosId")
     }
     const state = yield* transact(world, (s) => Either.right([s, s] as const))
-    const posIds = [...state.pointsOfSale.values()]
+    // The most specific filter picks the candidates from its index; the rest check them.
+    const candidates =
+      merchantPosId !== undefined
+        ? Option.toArray(
+            Option.fromNullable(livePosWithMerchantPosId(state, caller, merchantPosId)),
+          )
+        : beaconId !== undefined
+          ? Option.toArray(Option.fromNullable(pointOfSaleByBeacon(state, beaconId)))
+          : pointsOfSaleInStore(state, (storeId ?? "").toLowerCase())
+    const posIds = candidates
       .filter(
         (pos) =>
           !pos.deleted &&

@@ -7,7 +7,17 @@ import { authorize, type Caller } from "./Auth.js"
 import { badRequest, conflict, Incoming, jsonBody, NotFound, ok, respondJson } from "./Http.js"
 import { CreateRefundBody, isGuid, toCents } from "./Input.js"
 import { checkOwner, idempotent, pathId, type Step } from "./Resource.js"
-import { nextId, refundPeriod, withRefund, type Refund, type State } from "./State.js"
+import {
+  nextId,
+  paymentOf,
+  pointOfSaleOf,
+  refundOf,
+  refundPeriod,
+  refundsOfPayment,
+  withRefund,
+  type Refund,
+  type State,
+} from "./State.js"
 import { transact, type World } from "./World.js"
 
 const refundView = (world: World, refund: Refund) => ({
@@ -20,15 +30,12 @@ const refundView = (world: World, refund: Refund) => ({
   pollDelayInMs: world.pollDelayInMs,
 })
 
-const refundsOf = (state: State, paymentId: string): ReadonlyArray<Refund> =>
-  [...state.refunds.values()].filter((refund) => refund.paymentId === paymentId)
-
 const createRefund = (world: World) =>
   Effect.gen(function* () {
     const caller = yield* authorize(world)
     const body = yield* jsonBody(CreateRefundBody)
     const created = yield* idempotent(world, caller, "CreateRefund", body, (state, now) => {
-      const payment = state.payments.get(body.paymentId.toLowerCase())
+      const payment = paymentOf(state, body.paymentId.toLowerCase())
       if (payment === undefined) return Either.left(conflict("1001", "Payment not found"))
       const refused = checkOwner(payment, caller, "1401", "1401", "payments")
       if (refused !== undefined) return Either.left(refused)
@@ -45,7 +52,7 @@ const createRefund = (world: World) =>
       if (now > (payment.capturedAt ?? payment.createdAt) + refundPeriod) {
         return Either.left(conflict("1366", "Payment is too old"))
       }
-      const refunded = refundsOf(state, payment.paymentId)
+      const refunded = refundsOfPayment(state, payment.paymentId)
         .filter(
           (refund) =>
             refund.status !== "CancelledByClient" && refund.status !== "CancelledByMobilePay",
@@ -54,7 +61,7 @@ const createRefund = (world: World) =>
       if (refunded + toCents(body.amount) > toCents(payment.capturedAmount ?? 0)) {
         return Either.left(conflict("1367", "Refund Amount is too high"))
       }
-      const storeId = state.pointsOfSale.get(payment.posId)?.storeId
+      const storeId = pointOfSaleOf(state, payment.posId)?.storeId
       const balance = storeId === undefined ? undefined : state.storeBalance.get(storeId)
       if (
         storeId !== undefined &&
@@ -101,7 +108,7 @@ const queryRefundIds = (world: World) =>
     }
     if (!isGuid(paymentId)) return yield* badRequest("1099", "paymentId must be a GUID")
     const state = yield* transact(world, (s) => Either.right([s, s] as const))
-    const refundIds = refundsOf(state, paymentId.toLowerCase())
+    const refundIds = refundsOfPayment(state, paymentId.toLowerCase())
       .filter(
         (refund) =>
           refund.integratorId === caller.integratorId && refund.merchantVat === caller.merchantVat,
@@ -117,7 +124,7 @@ const onRefund = <A>(
   step: (refund: Refund, state: State) => Step<A>,
 ) =>
   transact(world, (state): Step<A> => {
-    const refund = state.refunds.get(refundId)
+    const refund = refundOf(state, refundId)
     if (refund === undefined) return Either.left(new NotFound({ what: "refund" }))
     const refused = checkOwner(refund, caller, "1402", "1402", "refunds")
     return refused === undefined ? step(refund, state) : Either.left(refused)

@@ -15,7 +15,7 @@ import {
   type NotFound,
 } from "./Http.js"
 import { isGuid, isValidText } from "./Input.js"
-import type { Owner, State } from "./State.js"
+import { idempotentAnswerOf, withIdempotentAnswer, type Owner, type State } from "./State.js"
 import { transact, type World } from "./World.js"
 
 export type Step<A> = Either.Either<readonly [A, State], ApiError | NotFound>
@@ -70,7 +70,7 @@ export const idempotent = <A>(
     return yield* transact(
       world,
       (state, now): Either.Either<readonly [unknown, State], ApiError | NotFound> => {
-        const previous = state.idempotency.get(storeKey)
+        const previous = idempotentAnswerOf(state, storeKey)
         if (previous !== undefined) {
           return previous.fingerprint === fingerprint
             ? Either.right([previous.body, state] as const)
@@ -83,10 +83,7 @@ export const idempotent = <A>(
         }
         return Either.map(create(state, now), ([body, next]) => [
           body,
-          {
-            ...next,
-            idempotency: new Map(next.idempotency).set(storeKey, { fingerprint, body, at: now }),
-          },
+          withIdempotentAnswer(next, storeKey, { fingerprint, body, at: now }),
         ])
       },
     )

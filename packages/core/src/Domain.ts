@@ -124,7 +124,11 @@ export const Text36 = Schema.String.pipe(
   Schema.filter(isValidText, {
     message: () => "contains a character outside MobilePay's valid character set",
   }),
-)
+).annotations({
+  // For property tests: any valid text, Nordic letters and punctuation included.
+  arbitrary: () => (fc) =>
+    fc.string({ unit: fc.constantFrom(...validCharacters), minLength: 1, maxLength: 36 }),
+})
 
 /**
  * A GUID in its canonical textual form (the format of MobilePay's resource ids).

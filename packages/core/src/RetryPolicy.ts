@@ -63,7 +63,7 @@ export interface RetryOptions {
  */
 export const decode = (options: RetryOptions = {}): Either.Either<RetryPolicy, InvalidInput> =>
   Either.gen(function* () {
-    const retries = options.retries ?? 2
+    const retries = options.retries === undefined ? 2 : options.retries
     if (typeof retries !== "number" || Number.isNaN(retries)) {
       return yield* Either.left(
         new InvalidInput({ field: "retries", reason: "must be a number of retries" }),

@@ -183,7 +183,7 @@ export const make = (
     const maxResponseBytes = yield* decodeInput(
       MaxResponseBytes,
       "maxResponseBytes",
-    )(options.maxResponseBytes ?? 65536)
+    )(options.maxResponseBytes === undefined ? 65536 : options.maxResponseBytes)
     // MobilePay takes no part in the caller's traces (no traceparent/b3 headers), and the
     // platform's own span is off: it would copy the answer's headers, which an echoing server
     // can fill with the credentials. The span below carries what is safe.

@@ -62,6 +62,7 @@ const guidPattern = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4
 export const BeaconId = Schema.String.pipe(
   Schema.filter((s) => guidPattern.test(s) || /^\d{15}$/.test(s), {
     message: () => "a beacon id is a GUID or exactly 15 digits",
+    arbitrary: () => (fc) => fc.oneof(fc.uuid(), fc.stringMatching(/^\d{15}$/)),
   }),
   Schema.brand("BeaconId"),
 )
@@ -104,7 +105,11 @@ const AmountInput = Schema.Number.pipe(
 )
 
 const AmountValue = Schema.Number.pipe(
-  Schema.filter((x) => x >= 0.01, { message: () => "an amount must be at least 0.01" }),
+  Schema.filter((x) => x >= 0.01, {
+    message: () => "an amount must be at least 0.01",
+    // Whole cents, as decoding leaves them.
+    arbitrary: () => (fc) => fc.integer({ min: 1, max: maxAmount * 100 }).map((c) => c / 100),
+  }),
   Schema.brand("Amount"),
 )
 
@@ -233,7 +238,15 @@ export const MobilePayDateTime = Schema.transformOrFail(Schema.String, Schema.Da
       onSome: ParseResult.succeed,
     }),
   encode: (utc) => ParseResult.succeed(DateTime.formatIso(utc)),
-}).annotations({ identifier: "MobilePayDateTime" })
+}).annotations({
+  identifier: "MobilePayDateTime",
+  // Four-digit years, as ISO 8601 without extension writes them.
+  arbitrary: () => (fc) =>
+    fc
+      .date({ min: new Date("0001-01-01T00:00:00Z"), max: new Date("9999-12-31T23:59:59Z") })
+      .filter((date) => !Number.isNaN(date.getTime()))
+      .map((date) => DateTime.unsafeFromDate(date)),
+})
 
 /**
  * Decodes a caller's plain input (the schema's encoded side, as it goes on the wire) into

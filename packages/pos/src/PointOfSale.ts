@@ -82,6 +82,7 @@ export type ReceivedBeaconType = typeof ReceivedBeaconType.Type
 export const SupportedBeaconTypes = Schema.Array(BeaconType).pipe(
   Schema.filter((types) => new Set(types).size === types.length, {
     message: () => "each beacon type may be listed only once",
+    arbitrary: () => (fc) => fc.uniqueArray(fc.constantFrom("QR", "NFC", "Bluetooth")),
   }),
 )
 /** @since 0.1.0 */

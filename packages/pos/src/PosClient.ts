@@ -280,7 +280,7 @@ export const make = (
     const maxResponseBytes = yield* decodeRequest(
       MaxResponseBytes,
       "maxResponseBytes",
-    )(options.maxResponseBytes ?? 1_048_576)
+    )(options.maxResponseBytes === undefined ? 1_048_576 : options.maxResponseBytes)
     // MobilePay takes no part in the caller's traces (no traceparent/b3 headers), and the
     // platform's own span is off: it would copy the answer's headers, which an echoing server
     // can fill with the token. The pipeline's span carries what is safe.

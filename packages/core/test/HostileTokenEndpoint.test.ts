@@ -197,6 +197,23 @@ describe("options", () => {
     )
   }
 
+  it.scoped("a merchant VAT nested thousands deep is InvalidInput, not a stack overflow", () =>
+    Effect.gen(function* () {
+      const endpoint = yield* TokenEndpoint.make(() =>
+        TokenEndpoint.respond(200, TokenEndpoint.tokenBody()),
+      )
+      let deep: unknown = "DK12345678"
+      for (let level = 0; level < 100_000; level++) deep = [deep]
+      // What a JavaScript caller can pass where the types say string.
+      const merchantVat = deep as string
+      const error = yield* Effect.flip(
+        (yield* clientFor(endpoint.authUrl)).requestToken({ merchantVat }),
+      )
+      expect(error).toMatchObject({ _tag: "InvalidInput", field: "merchantVat" })
+      expect(yield* endpoint.received).toHaveLength(0)
+    }).pipe(Effect.provide(NodeHttpClient.layerUndici)),
+  )
+
   it.scoped("a size limit that is not a positive integer is InvalidInput", () =>
     Effect.gen(function* () {
       const error = yield* Effect.flip(clientFor("http://127.0.0.1:9", { maxResponseBytes: 0 }))

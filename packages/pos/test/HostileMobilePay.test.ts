@@ -185,6 +185,21 @@ describe("options that could never work fail before anything is sent", () => {
     )
   }
 
+  it.scoped("a request value nested thousands deep is InvalidInput, not a stack overflow", () =>
+    Effect.gen(function* () {
+      const { client, received } = yield* setup(() => TokenEndpoint.respond(200, { paymentId }))
+      let deep: unknown = true
+      for (let level = 0; level < 100_000; level++) deep = [deep]
+      // What a JavaScript caller can pass where the types say boolean.
+      const debitCardDisallowed = deep as boolean
+      const error = yield* Effect.flip(
+        client.initiatePayment({ ...initiate, restrictions: { debitCardDisallowed } }),
+      )
+      expect(error).toMatchObject({ _tag: "InvalidInput" })
+      expect(yield* received).toHaveLength(0)
+    }),
+  )
+
   it.scoped("a Latin-1 key with Nordic letters is sent as given", () =>
     Effect.gen(function* () {
       const { client, received } = yield* setup(() => TokenEndpoint.respond(200, { paymentId }))

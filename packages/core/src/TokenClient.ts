@@ -114,10 +114,6 @@ export interface Options {
 
 const maxBodyExcerpt = 500
 
-const MaxResponseBytes = Schema.Int.pipe(
-  Schema.positive({ message: () => "must be a positive whole number of bytes" }),
-).annotations({ message: () => "must be a positive whole number of bytes" })
-
 // RFC 6750 §2.1 b64token: the only bearer tokens that can be written into a header as they
 // are. Anything else (CR/LF, non-Latin-1) would fail every later call, so it is refused here.
 const b64token = /^[A-Za-z0-9\-._~+/]+=*$/
@@ -180,10 +176,11 @@ export const make = (
 ): Effect.Effect<TokenClient.Service, InvalidInput, HttpClient.HttpClient> =>
   Effect.gen(function* () {
     const timeout = yield* DurationOption.timeout("timeout", options.timeout, "2 seconds")
-    const maxResponseBytes = yield* decodeInput(
-      MaxResponseBytes,
+    const maxResponseBytes = yield* Untrusted.byteLimit(
       "maxResponseBytes",
-    )(options.maxResponseBytes === undefined ? 65536 : options.maxResponseBytes)
+      options.maxResponseBytes,
+      65536,
+    )
     // MobilePay takes no part in the caller's traces (no traceparent/b3 headers), and the
     // platform's own span is off: it would copy the answer's headers, which an echoing server
     // can fill with the credentials. The span below carries what is safe.

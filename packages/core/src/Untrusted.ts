@@ -8,7 +8,8 @@
  * @since 0.2.0
  */
 import type { HttpClientError, HttpClientResponse } from "@effect/platform"
-import { Chunk, Data, Effect, Option, Predicate, Stream } from "effect"
+import { Chunk, Data, Effect, Either, Option, Predicate, Stream } from "effect"
+import { InvalidInput } from "./InvalidInput.js"
 
 /**
  * The answer's body is larger than the limit; reading stopped there.
@@ -59,6 +60,24 @@ export const readText = (
     }
     return decoder.decode(bytes)
   })
+}
+
+/**
+ * Reads a size-limit option (`maxResponseBytes`): a positive whole number of bytes, or
+ * `fallback` when absent; anything else is {@link InvalidInput} naming `field`.
+ *
+ * @since 0.2.0
+ * @category reading
+ */
+export const byteLimit = (
+  field: string,
+  input: number | undefined,
+  fallback: number,
+): Either.Either<number, InvalidInput> => {
+  if (input === undefined) return Either.right(fallback)
+  return typeof input === "number" && Number.isSafeInteger(input) && input > 0
+    ? Either.right(input)
+    : Either.left(new InvalidInput({ field, reason: "must be a positive whole number of bytes" }))
 }
 
 /**

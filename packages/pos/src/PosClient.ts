@@ -15,6 +15,7 @@ import {
   MobilePayConfig,
   RetryPolicy,
   type TokenError,
+  Untrusted,
 } from "@effect-mobilepay/core"
 import { TokenService } from "@effect-mobilepay/token-service"
 import { HttpClient } from "@effect/platform"
@@ -228,10 +229,6 @@ export interface Options {
   readonly maxResponseBytes?: number | undefined
 }
 
-const MaxResponseBytes = Schema.Int.pipe(
-  Schema.positive({ message: () => "must be a positive whole number of bytes" }),
-).annotations({ message: () => "must be a positive whole number of bytes" })
-
 const optionalInput = <A, I>(schema: Schema.Schema<A, I>, field: string) => {
   const decode = decodeRequest(schema, field)
   return (value: I | undefined): Effect.Effect<A | undefined, InvalidInput.InvalidInput> =>
@@ -277,10 +274,11 @@ export const make = (
       options.writeTimeout,
       "2 seconds",
     )
-    const maxResponseBytes = yield* decodeRequest(
-      MaxResponseBytes,
+    const maxResponseBytes = yield* Untrusted.byteLimit(
       "maxResponseBytes",
-    )(options.maxResponseBytes === undefined ? 1_048_576 : options.maxResponseBytes)
+      options.maxResponseBytes,
+      1_048_576,
+    )
     // MobilePay takes no part in the caller's traces (no traceparent/b3 headers), and the
     // platform's own span is off: it would copy the answer's headers, which an echoing server
     // can fill with the token. The pipeline's span carries what is safe.

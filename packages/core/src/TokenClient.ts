@@ -195,8 +195,9 @@ export const make = (
       transience,
     )
 
-    // The only place the secret is unwrapped: straight into the header, which Effect's HTTP
-    // tracing and logging redact (`authorization` is in Headers.currentRedactedNames).
+    // The secret is unwrapped only here, straight into the header, which Effect's HTTP tracing
+    // and logging redact (`authorization` is in Headers.currentRedactedNames), and in `scrub`
+    // below, to cut it out of what a server sends back.
     const basicCredentials = Redacted.make(
       Encoding.encodeBase64(
         `${formUrlEncode(clientId)}:${formUrlEncode(Redacted.value(clientSecret))}`,
@@ -215,6 +216,12 @@ export const make = (
         maxLength,
       })
 
+    const unreachable = (error: HttpClientError.HttpClientError) =>
+      new TokenEndpointUnreachable({
+        reason: "Transport",
+        description: scrub(Untrusted.describeTransportError(error)),
+      })
+
     const interpret = (
       response: HttpClientResponse.HttpClientResponse,
       merchantVat: Option.Option<MerchantVat>,
@@ -223,6 +230,10 @@ export const make = (
         const status = response.status
         yield* Effect.annotateCurrentSpan("http.response.status_code", status)
         const read = yield* Effect.either(Untrusted.readText(response, maxResponseBytes))
+        // The connection failed while the body was read: as transient as failing before.
+        if (read._tag === "Left" && read.left._tag === "ResponseError") {
+          return yield* unreachable(read.left)
+        }
         const tooLarge = read._tag === "Left" && read.left._tag === "BodyTooLarge"
         const text = read._tag === "Right" ? read.right : ""
         const rawCorrelationId =
@@ -286,12 +297,6 @@ export const make = (
           correlationId,
           retryAfterMillis: Option.getOrUndefined(Option.map(retryAfter, Duration.toMillis)),
         })
-      })
-
-    const unreachable = (error: HttpClientError.HttpClientError) =>
-      new TokenEndpointUnreachable({
-        reason: "Transport",
-        description: scrub(Untrusted.describeTransportError(error)),
       })
 
     const attempt = (merchantVat: Option.Option<MerchantVat>) =>

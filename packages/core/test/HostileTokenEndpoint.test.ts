@@ -223,6 +223,34 @@ describe("options", () => {
 })
 
 describe("TokenEndpointUnreachable", () => {
+  it.scoped("a connection lost in the middle of the body is Unreachable, not Malformed", () =>
+    Effect.gen(function* () {
+      const server = Http.createServer((_, res) => {
+        res.writeHead(200, { "content-type": "application/json", "content-length": "1000" })
+        res.write('{"access_token":"abc')
+        setTimeout(() => res.socket?.destroy(), 10)
+      })
+      yield* Effect.acquireRelease(
+        Effect.async<void>(
+          (resume) => void server.listen(0, "127.0.0.1", () => resume(Effect.void)),
+        ),
+        () =>
+          Effect.async<void>((resume) => {
+            server.closeAllConnections()
+            server.close(() => resume(Effect.void))
+          }),
+      )
+      const address = server.address()
+      const port = address !== null && typeof address === "object" ? address.port : 0
+      const client = yield* clientFor(`http://127.0.0.1:${port}/integrator-authentication`, {
+        retryPolicy: RetryPolicy.make({ retries: 0 }),
+        timeout: "1 hour",
+      })
+      const error = yield* Effect.flip(client.requestToken())
+      expect(error).toMatchObject({ _tag: "TokenEndpointUnreachable", reason: "Transport" })
+    }).pipe(Effect.provide(NodeHttpClient.layerUndici)),
+  )
+
   it.scoped("says what the transport reported, not just Transport", () =>
     Effect.gen(function* () {
       // Port 9 (discard) on loopback: nothing listens, the connection is refused.

@@ -108,6 +108,7 @@ export interface Options {
    * The largest answer read, in bytes; a larger one fails the attempt without being buffered
    * (a token answer is about 2 KB).
    * @default 65536
+   * @since 0.2.0
    */
   readonly maxResponseBytes?: number | undefined
 }

@@ -1,8 +1,10 @@
 /**
  * The values every part of the PoS V10 API shares: resource ids, beacon ids, idempotency keys,
- * amounts, currencies, date-times, poll delays and the customer's tokens, as schemas whose decoded side is checked and
- * branded, and {@link decodeRequest}, which turns a caller's plain input into those values or
- * fails with `InvalidInput` naming the field, before anything is sent.
+ * amounts, currencies, date-times, poll delays and the customer's tokens, as schemas whose
+ * decoded side is checked and branded, and {@link decodeRequest}, which turns a caller's plain
+ * input into those values or fails with `InvalidInput` naming the field, before anything is
+ * sent. Strict on what is sent, tolerant of what MobilePay returns: answers use
+ * {@link tolerant} sets and plain numbers and texts where the contract states no rule.
  *
  * @since 0.1.0
  */

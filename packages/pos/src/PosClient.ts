@@ -225,6 +225,7 @@ export interface Options {
    * The largest answer read, in bytes; a larger one fails with `PosResponseTooLarge` (an
    * error answer that large keeps only its status) without being buffered.
    * @default 1048576
+   * @since 0.2.0
    */
   readonly maxResponseBytes?: number | undefined
 }

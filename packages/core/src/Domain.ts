@@ -31,6 +31,22 @@ const hasControlCharacter = (s: string): boolean => {
 }
 
 /**
+ * `true` when `text` can be sent as an HTTP header value as it is: no control characters, and
+ * every character within Latin-1 (HTTP clients refuse anything beyond, e.g. `Š` or `Ž`, before
+ * a request leaves the process).
+ *
+ * @since 0.2.0
+ * @category validation
+ */
+export const isHeaderSafe = (text: string): boolean => {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i)
+    if (code < 0x20 || (code >= 0x7f && code <= 0x9f) || code > 0xff) return false
+  }
+  return true
+}
+
+/**
  * An integrator client id as MobilePay issues it (a GUID in practice): not empty, no `:` (it
  * separates id and secret in the Basic credentials) and no control characters.
  *
@@ -42,6 +58,9 @@ export const ClientId = Schema.String.pipe(
   Schema.filter((s) => !s.includes(":"), { message: () => "a client id must not contain ':'" }),
   Schema.filter((s) => !hasControlCharacter(s), {
     message: () => "a client id must not contain control characters",
+  }),
+  Schema.filter(isHeaderSafe, {
+    message: () => "a client id is sent as a header: Latin-1 characters only",
   }),
   Schema.brand("ClientId"),
 )
@@ -105,7 +124,11 @@ export const Text36 = Schema.String.pipe(
   Schema.filter(isValidText, {
     message: () => "contains a character outside MobilePay's valid character set",
   }),
-)
+).annotations({
+  // For property tests: any valid text, Nordic letters and punctuation included.
+  arbitrary: () => (fc) =>
+    fc.string({ unit: fc.constantFrom(...validCharacters), minLength: 1, maxLength: 36 }),
+})
 
 /**
  * A GUID in its canonical textual form (the format of MobilePay's resource ids).

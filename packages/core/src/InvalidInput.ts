@@ -36,8 +36,15 @@ export const decodeInput =
   <A, I>(schema: Schema.Schema<A, I>, field: string) =>
   (value: unknown): Effect.Effect<A, InvalidInput> =>
     Schema.decodeUnknown(schema)(value).pipe(
-      Effect.mapError(
-        (error) =>
-          new InvalidInput({ field, reason: ParseResult.TreeFormatter.formatErrorSync(error) }),
-      ),
+      Effect.mapError((error) => new InvalidInput({ field, reason: describe(error) })),
     )
+
+// Formatting quotes the offending value, recursively: one nested thousands deep overflows the
+// stack. The value is refused all the same, with a reason that does not quote it.
+const describe = (error: ParseResult.ParseError): string => {
+  try {
+    return ParseResult.TreeFormatter.formatErrorSync(error)
+  } catch {
+    return "is not valid (it nests too deeply to describe)"
+  }
+}

@@ -5,7 +5,9 @@
  *
  * @since 0.1.0
  */
-import { Data, Duration, Option, Schedule } from "effect"
+import { Data, Duration, Either, Option, Schedule } from "effect"
+import * as DurationOption from "./DurationOption.js"
+import { InvalidInput } from "./InvalidInput.js"
 
 /**
  * The most retries MobilePay allows (6 attempts in all). Configuration cannot exceed it.
@@ -52,18 +54,43 @@ export interface RetryOptions {
 
 /**
  * Builds a {@link RetryPolicy}, filling in MobilePay's suggested defaults and holding the
- * retry count within what MobilePay allows.
+ * retry count within what MobilePay allows, or fails with {@link InvalidInput} naming the
+ * option that is not a number of retries or not a finite, non-negative duration. Use it for
+ * options that come from outside the program (configuration, a request).
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const decode = (options: RetryOptions = {}): Either.Either<RetryPolicy, InvalidInput> =>
+  Either.gen(function* () {
+    const retries = options.retries === undefined ? 2 : options.retries
+    if (typeof retries !== "number" || Number.isNaN(retries)) {
+      return yield* Either.left(
+        new InvalidInput({ field: "retries", reason: "must be a number of retries" }),
+      )
+    }
+    return new RetryPolicy({
+      retries: Math.max(0, Math.min(maxRetries, Math.floor(retries))),
+      baseDelay: yield* DurationOption.delay("baseDelay", options.baseDelay, "200 millis"),
+      maxDelay: yield* DurationOption.delay("maxDelay", options.maxDelay, "5 seconds"),
+      maxRetryAfter: yield* DurationOption.delay(
+        "maxRetryAfter",
+        options.maxRetryAfter,
+        "30 seconds",
+      ),
+    })
+  })
+
+/**
+ * Builds a {@link RetryPolicy} from options written in the program, like {@link decode}.
+ * Options that {@link decode} refuses throw its {@link InvalidInput}: never pass values from
+ * outside here.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const make = (options: RetryOptions = {}): RetryPolicy =>
-  new RetryPolicy({
-    retries: Math.max(0, Math.min(maxRetries, Math.floor(options.retries ?? 2))),
-    baseDelay: Duration.decode(options.baseDelay ?? "200 millis"),
-    maxDelay: Duration.decode(options.maxDelay ?? "5 seconds"),
-    maxRetryAfter: Duration.decode(options.maxRetryAfter ?? "30 seconds"),
-  })
+  Either.getOrThrowWith(decode(options), (invalid) => invalid)
 
 /**
  * MobilePay's suggestion: 2 retries, exponential backoff from 200 ms with jitter.

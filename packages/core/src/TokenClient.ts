@@ -12,7 +12,7 @@ import {
   type HttpClientResponse,
 } from "@effect/platform"
 import {
-  type ConfigError,
+  ConfigError,
   Context,
   DateTime,
   Duration,
@@ -28,6 +28,7 @@ import { AccessToken } from "./AccessToken.js"
 import type * as ClientCredentials from "./ClientCredentials.js"
 import { MerchantVat } from "./Domain.js"
 import type { Environment } from "./Environment.js"
+import * as DurationOption from "./DurationOption.js"
 import { decodeInput, type InvalidInput } from "./InvalidInput.js"
 import * as MobilePayConfig from "./MobilePayConfig.js"
 import * as RetryPolicy from "./RetryPolicy.js"
@@ -41,6 +42,7 @@ import {
 } from "./TokenError.js"
 import { correlationIdFromHeaders } from "./internal/correlationId.js"
 import { formUrlEncode } from "./internal/formEncoding.js"
+import * as Untrusted from "./Untrusted.js"
 
 /**
  * @since 0.1.0
@@ -102,15 +104,29 @@ export interface Options {
    * @default "2 seconds"
    */
   readonly timeout?: Duration.DurationInput | undefined
+  /**
+   * The largest answer read, in bytes; a larger one fails the attempt without being buffered
+   * (a token answer is about 2 KB).
+   * @default 65536
+   * @since 0.2.0
+   */
+  readonly maxResponseBytes?: number | undefined
 }
 
 const maxBodyExcerpt = 500
+
+// RFC 6750 §2.1 b64token: the only bearer tokens that can be written into a header as they
+// are. Anything else (CR/LF, non-Latin-1) would fail every later call, so it is refused here.
+const b64token = /^[A-Za-z0-9\-._~+/]+=*$/
 
 // The custom messages keep the values out: a half-valid body may still hold a real token.
 const TokenResponse = Schema.Struct({
   access_token: Schema.String.pipe(
     Schema.minLength(1, { message: () => "must be a non-empty string" }),
-  ).annotations({ message: () => "must be a non-empty string" }),
+    Schema.pattern(b64token, {
+      message: () => "must be a bearer token (RFC 6750 characters only)",
+    }),
+  ).annotations({ message: () => "must be a non-empty bearer token" }),
   expires_in: Schema.Int.pipe(Schema.positive()).annotations({
     message: () => "must be a positive integer (seconds)",
   }),
@@ -134,14 +150,6 @@ const describeIssues = (error: ParseResult.ParseError): string =>
     )
     .join("; ")
 
-const parseJsonBody = (text: string): Option.Option<unknown> => {
-  try {
-    return Option.some(JSON.parse(text))
-  } catch {
-    return Option.none()
-  }
-}
-
 // How a failed attempt counts for the retry schedule.
 const transience = (error: TokenError | InvalidInput): RetryPolicy.Transience => {
   switch (error._tag) {
@@ -157,48 +165,93 @@ const transience = (error: TokenError | InvalidInput): RetryPolicy.Transience =>
 }
 
 /**
- * Builds a {@link TokenClient.Service} on the `HttpClient` in context.
+ * Builds a {@link TokenClient.Service} on the `HttpClient` in context. An invalid option (a
+ * timeout that is not a positive duration, a size limit that is not a positive integer) fails
+ * here with `InvalidInput`.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const make = (
   options: Options,
-): Effect.Effect<TokenClient.Service, never, HttpClient.HttpClient> =>
+): Effect.Effect<TokenClient.Service, InvalidInput, HttpClient.HttpClient> =>
   Effect.gen(function* () {
-    // MobilePay takes no part in the caller's traces: no traceparent/b3 headers to it.
-    const httpClient = HttpClient.withTracerPropagation(yield* HttpClient.HttpClient, false)
+    const timeout = yield* DurationOption.timeout("timeout", options.timeout, "2 seconds")
+    const maxResponseBytes = yield* Untrusted.byteLimit(
+      "maxResponseBytes",
+      options.maxResponseBytes,
+      65536,
+    )
+    // MobilePay takes no part in the caller's traces (no traceparent/b3 headers), and the
+    // platform's own span is off: it would copy the answer's headers, which an echoing server
+    // can fill with the credentials. The span below carries what is safe.
+    const httpClient = (yield* HttpClient.HttpClient).pipe(
+      HttpClient.withTracerPropagation(false),
+      HttpClient.withTracerDisabledWhen(() => true),
+    )
     const { clientId, clientSecret } = options.credentials
     const url = `${options.environment.authUrl}/connect/token`
-    const timeout = Duration.decode(options.timeout ?? "2 seconds")
     const schedule = RetryPolicy.schedule(
       options.retryPolicy ?? RetryPolicy.defaultPolicy,
       transience,
     )
 
-    // The only place the secret is unwrapped: straight into the header, which Effect's HTTP
-    // tracing and logging redact (`authorization` is in Headers.currentRedactedNames).
+    // The secret is unwrapped only here, straight into the header, which Effect's HTTP tracing
+    // and logging redact (`authorization` is in Headers.currentRedactedNames), and in `scrub`
+    // below, to cut it out of what a server sends back.
     const basicCredentials = Redacted.make(
       Encoding.encodeBase64(
         `${formUrlEncode(clientId)}:${formUrlEncode(Redacted.value(clientSecret))}`,
       ),
     )
 
+    // Server text goes into errors, logs and spans only through here: an echoing server must
+    // not get the credentials into them.
+    const scrub = (text: string, maxLength?: number) =>
+      Untrusted.sanitize(text, {
+        secrets: [
+          Redacted.value(basicCredentials),
+          Redacted.value(clientSecret),
+          formUrlEncode(Redacted.value(clientSecret)),
+        ],
+        maxLength,
+      })
+
+    const unreachable = (error: HttpClientError.HttpClientError) =>
+      new TokenEndpointUnreachable({
+        reason: "Transport",
+        description: scrub(Untrusted.describeTransportError(error)),
+      })
+
     const interpret = (
       response: HttpClientResponse.HttpClientResponse,
       merchantVat: Option.Option<MerchantVat>,
     ): Effect.Effect<AccessToken, TokenError, never> =>
       Effect.gen(function* () {
-        const text = yield* response.text.pipe(Effect.orElseSucceed(() => ""))
         const status = response.status
-        const correlationId =
+        yield* Effect.annotateCurrentSpan("http.response.status_code", status)
+        const read = yield* Effect.either(Untrusted.readText(response, maxResponseBytes))
+        // The connection failed while the body was read: as transient as failing before.
+        if (read._tag === "Left" && read.left._tag === "ResponseError") {
+          return yield* unreachable(read.left)
+        }
+        const tooLarge = read._tag === "Left" && read.left._tag === "BodyTooLarge"
+        const text = read._tag === "Right" ? read.right : ""
+        const rawCorrelationId =
           correlationIdFromHeaders(response.headers) ??
           (status === 200 ? undefined : correlationIdFromBody(text))
+        const correlationId =
+          rawCorrelationId === undefined ? undefined : scrub(rawCorrelationId, 100)
         if (status === 200) {
           const body = yield* Effect.mapError(
             Effect.flatMap(
-              Option.match(parseJsonBody(text), {
-                onNone: () => Effect.fail("the body is not JSON"),
+              Option.match(tooLarge ? Option.none() : Untrusted.parseJson(text), {
+                onNone: () =>
+                  Effect.fail(
+                    tooLarge
+                      ? `the answer is larger than ${maxResponseBytes} bytes`
+                      : "the body is not JSON (or nests too deeply)",
+                  ),
                 onSome: Effect.succeed,
               }),
               (json) => Effect.mapError(Schema.decodeUnknown(TokenResponse)(json), describeIssues),
@@ -225,10 +278,11 @@ export const make = (
           return yield* new InvalidClientCredentials({ status, clientId, correlationId })
         }
         if (status >= 400 && status < 500 && Option.isSome(oauthError) && status !== 429) {
+          const description = oauthError.value.error_description
           return yield* new TokenRequestRejected({
             status,
-            error: oauthError.value.error,
-            errorDescription: oauthError.value.error_description,
+            error: scrub(oauthError.value.error, 100),
+            errorDescription: description === undefined ? undefined : scrub(description),
             correlationId,
           })
         }
@@ -238,16 +292,12 @@ export const make = (
         )
         return yield* new TokenEndpointError({
           status,
-          body: text.slice(0, maxBodyExcerpt),
+          body: tooLarge
+            ? `(an answer larger than ${maxResponseBytes} bytes)`
+            : scrub(text, maxBodyExcerpt),
           correlationId,
           retryAfterMillis: Option.getOrUndefined(Option.map(retryAfter, Duration.toMillis)),
         })
-      })
-
-    const unreachable = (error: HttpClientError.HttpClientError) =>
-      new TokenEndpointUnreachable({
-        reason: "Transport",
-        description: error.description ?? error.reason,
       })
 
     const attempt = (merchantVat: Option.Option<MerchantVat>) =>
@@ -303,7 +353,11 @@ export const make = (
         ),
         Effect.withSpan("MobilePay.requestToken", {
           kind: "client",
-          attributes: { "mobilepay.client_id": clientId, "url.full": url },
+          attributes: {
+            "mobilepay.client_id": clientId,
+            "http.request.method": "POST",
+            "url.full": url,
+          },
         }),
       )
 
@@ -334,7 +388,9 @@ export const requestToken = (
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: Options): Layer.Layer<TokenClient, never, HttpClient.HttpClient> =>
+export const layer = (
+  options: Options,
+): Layer.Layer<TokenClient, InvalidInput, HttpClient.HttpClient> =>
   Layer.effect(TokenClient, make(options))
 
 /**
@@ -356,6 +412,9 @@ export const layerConfig = (
         ...options,
         credentials: config.credentials,
         environment: config.environment,
-      })
+      }).pipe(
+        // Configured from Config, so a bad option is reported like a bad variable.
+        Effect.mapError((invalid) => ConfigError.InvalidData([invalid.field], invalid.reason)),
+      )
     }),
   )

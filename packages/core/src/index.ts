@@ -27,6 +27,13 @@ export * as ClientCredentials from "./ClientCredentials.js"
 export * as Domain from "./Domain.js"
 
 /**
+ * Duration options checked into a `Duration` or an `InvalidInput` naming them.
+ *
+ * @since 0.2.0
+ */
+export * as DurationOption from "./DurationOption.js"
+
+/**
  * Where MobilePay is: sandbox, production, or custom base URLs.
  *
  * @since 0.1.0
@@ -68,3 +75,10 @@ export * as TokenClient from "./TokenClient.js"
  * @since 0.1.0
  */
 export * as TokenError from "./TokenError.js"
+
+/**
+ * Reading what an untrusted server sends: bounded bodies, bounded JSON, sanitised text.
+ *
+ * @since 0.2.0
+ */
+export * as Untrusted from "./Untrusted.js"

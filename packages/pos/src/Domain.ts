@@ -1,13 +1,15 @@
 /**
  * The values every part of the PoS V10 API shares: resource ids, beacon ids, idempotency keys,
- * amounts, currencies, date-times, poll delays and the customer's tokens, as schemas whose decoded side is checked and
- * branded, and {@link decodeRequest}, which turns a caller's plain input into those values or
- * fails with `InvalidInput` naming the field, before anything is sent.
+ * amounts, currencies, date-times, poll delays and the customer's tokens, as schemas whose
+ * decoded side is checked and branded, and {@link decodeRequest}, which turns a caller's plain
+ * input into those values or fails with `InvalidInput` naming the field, before anything is
+ * sent. Strict on what is sent, tolerant of what MobilePay returns: answers use
+ * {@link tolerant} sets and plain numbers and texts where the contract states no rule.
  *
  * @since 0.1.0
  */
 import { Domain as Core, InvalidInput } from "@effect-mobilepay/core"
-import { DateTime, Effect, Option, ParseResult, Schema } from "effect"
+import { type Brand, DateTime, Effect, Option, ParseResult, Schema } from "effect"
 import { firstIssue } from "./internal/parseIssue.js"
 
 /**
@@ -62,6 +64,7 @@ const guidPattern = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4
 export const BeaconId = Schema.String.pipe(
   Schema.filter((s) => guidPattern.test(s) || /^\d{15}$/.test(s), {
     message: () => "a beacon id is a GUID or exactly 15 digits",
+    arbitrary: () => (fc) => fc.oneof(fc.uuid(), fc.stringMatching(/^\d{15}$/)),
   }),
   Schema.brand("BeaconId"),
 )
@@ -69,13 +72,19 @@ export const BeaconId = Schema.String.pipe(
 export type BeaconId = typeof BeaconId.Type
 
 /**
- * The `x-mobilepay-idempotency-key` of a create call (1 to 36 valid characters; a GUID is
- * recommended): the same key on every retry of one logical call, a fresh key for the next.
+ * The `x-mobilepay-idempotency-key` of a create call (1 to 36 valid characters that a header
+ * can carry, so not `Š` or `Ž`; a GUID is recommended): the same key on every retry of one logical call, a fresh key for the next.
  *
  * @since 0.1.0
  * @category ids
  */
-export const IdempotencyKey = Core.Text36.pipe(Schema.brand("IdempotencyKey"))
+export const IdempotencyKey = Core.Text36.pipe(
+  // Valid text that a header cannot carry (Š, Ž) would fail later, with nothing sent.
+  Schema.filter(Core.isHeaderSafe, {
+    message: () => "an idempotency key is sent as a header: Latin-1 characters only (no Š, Ž)",
+  }),
+  Schema.brand("IdempotencyKey"),
+)
 /** @since 0.1.0 */
 export type IdempotencyKey = typeof IdempotencyKey.Type
 
@@ -98,7 +107,11 @@ const AmountInput = Schema.Number.pipe(
 )
 
 const AmountValue = Schema.Number.pipe(
-  Schema.filter((x) => x >= 0.01, { message: () => "an amount must be at least 0.01" }),
+  Schema.filter((x) => x >= 0.01, {
+    message: () => "an amount must be at least 0.01",
+    // Whole cents, as decoding leaves them.
+    arbitrary: () => (fc) => fc.integer({ min: 1, max: maxAmount * 100 }).map((c) => c / 100),
+  }),
   Schema.brand("Amount"),
 )
 
@@ -119,6 +132,38 @@ export const Amount = Schema.transform(AmountInput, AmountValue, {
 export type Amount = typeof Amount.Type
 
 /**
+ * A value MobilePay sent where the contract lists a fixed set (a status, a currency, a beacon
+ * type) but that is not in the set this client knows: kept as sent, branded so that it is
+ * never mistaken for a known one. Answers decode with it instead of failing; requests never
+ * accept it.
+ *
+ * @since 0.2.0
+ * @category values
+ */
+export type UnknownValue<B extends string> = string & Brand.Brand<B>
+
+/**
+ * The answer side of a fixed set: one of `known`'s literals, or any other string as an
+ * {@link UnknownValue} branded `brand`.
+ *
+ * @since 0.2.0
+ * @category values
+ */
+export const tolerant = <Literals extends readonly [string, ...Array<string>], B extends string>(
+  known: Schema.Literal<Literals>,
+  brand: B,
+) => {
+  const knownValues: ReadonlySet<string> = new Set(known.literals)
+  return Schema.Union(
+    known,
+    Schema.String.pipe(
+      Schema.filter((s) => !knownValues.has(s)),
+      Schema.brand(brand),
+    ),
+  )
+}
+
+/**
  * The currencies MobilePay PoS accepts.
  *
  * @since 0.1.0
@@ -129,24 +174,42 @@ export const CurrencyCode = Schema.Literal("DKK", "EUR")
 export type CurrencyCode = typeof CurrencyCode.Type
 
 /**
- * How long the client must wait before polling the same resource again, in milliseconds.
+ * The same currency as MobilePay may send it in an answer: {@link CurrencyCode}, or a code
+ * the contract does not list yet, kept as {@link UnknownValue} (never refused, so a good call
+ * does not fail because MobilePay added a currency).
+ *
+ * @since 0.2.0
+ * @category values
+ */
+export const ReceivedCurrencyCode = tolerant(CurrencyCode, "UnknownCurrencyCode")
+/** @since 0.2.0 */
+export type ReceivedCurrencyCode = typeof ReceivedCurrencyCode.Type
+
+/**
+ * How long the client must wait before polling the same resource again, in milliseconds, as
+ * MobilePay sends it: any number (the contract states no bounds), so a caller clamps it, e.g.
+ * `Math.max(minimum, pollDelayInMs)`.
  *
  * @since 0.1.0
  * @category values
  */
-export const PollDelayInMs = Schema.NonNegativeInt
+export const PollDelayInMs = Schema.Number
 /** @since 0.1.0 */
 export type PollDelayInMs = typeof PollDelayInMs.Type
 
 // .NET writes up to 7 fractional digits (`2022-10-17T06:07:45.4847176+00:00`); JS Date
 // reliably reads at most 3, so the fraction is cut to milliseconds before parsing.
+// RFC 3339 (the contract's `date-time`) also allows `t` and `z` in lower case, offsets up to
+// ±23:59 and a leap second (:60, read as :59).
 const isoDateTime =
-  /^(\d{4}-\d{2}-\d{2})T((?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d)(?:\.(\d{1,9}))?(Z|[+-](?:0\d|1[0-4]):[0-5]\d)$/
+  /^(\d{4}-\d{2}-\d{2})[Tt]((?:[01]\d|2[0-3]):[0-5]\d):([0-5]\d|60)(?:\.(\d{1,9}))?([Zz]|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/
 
 const parseIsoDateTime = (text: string): Option.Option<DateTime.Utc> => {
   const match = isoDateTime.exec(text)
   if (match === null) return Option.none()
-  const [, date = "", time = "", fraction = "", offset = ""] = match
+  const [, date = "", hoursMinutes = "", seconds = "", fraction = "", rawOffset = ""] = match
+  const time = `${hoursMinutes}:${seconds === "60" ? "59" : seconds}`
+  const offset = rawOffset.toUpperCase()
   // Date rolls days a month does not have over (2022-02-30 becomes 2 March): refuse them.
   const day = new Date(`${date}T00:00:00Z`)
   if (Number.isNaN(day.getTime()) || !day.toISOString().startsWith(date)) return Option.none()
@@ -177,7 +240,15 @@ export const MobilePayDateTime = Schema.transformOrFail(Schema.String, Schema.Da
       onSome: ParseResult.succeed,
     }),
   encode: (utc) => ParseResult.succeed(DateTime.formatIso(utc)),
-}).annotations({ identifier: "MobilePayDateTime" })
+}).annotations({
+  identifier: "MobilePayDateTime",
+  // Four-digit years, as ISO 8601 without extension writes them.
+  arbitrary: () => (fc) =>
+    fc
+      .date({ min: new Date("0001-01-01T00:00:00Z"), max: new Date("9999-12-31T23:59:59Z") })
+      .filter((date) => !Number.isNaN(date.getTime()))
+      .map((date) => DateTime.unsafeFromDate(date)),
+})
 
 /**
  * Decodes a caller's plain input (the schema's encoded side, as it goes on the wire) into

@@ -11,6 +11,8 @@ import { Schema } from "effect"
 import {
   Amount,
   CurrencyCode,
+  ReceivedCurrencyCode,
+  tolerant,
   CustomerReceiptToken,
   CustomerToken,
   LoyaltyIds,
@@ -54,13 +56,28 @@ export const PlannedCaptureDelay = Schema.Literal("None", "LessThan24Hours", "Le
 export type PlannedCaptureDelay = typeof PlannedCaptureDelay.Type
 
 /**
- * The state of a payment. `Prepared`, `Initiated`, `Paired` and `IssuedToUser` are active (they
- * block a new payment on the same PoS); `Reserved` awaits capture or cancel; the rest are final.
+ * The `plannedCaptureDelay` of a payment as MobilePay sends it back: a known value, or an
+ * unknown one kept as sent (`UnknownValue<"UnknownPlannedCaptureDelay">`).
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category values
  */
-export const PaymentStatus = Schema.Literal(
+export const ReceivedPlannedCaptureDelay = tolerant(
+  PlannedCaptureDelay,
+  "UnknownPlannedCaptureDelay",
+)
+/** @since 0.2.0 */
+export type ReceivedPlannedCaptureDelay = typeof ReceivedPlannedCaptureDelay.Type
+
+/**
+ * The payment states the contract documents. `Prepared`, `Initiated`, `Paired` and
+ * `IssuedToUser` are active (they block a new payment on the same PoS); `Reserved` awaits
+ * capture or cancel; the rest are final.
+ *
+ * @since 0.2.0
+ * @category values
+ */
+export const KnownPaymentStatus = Schema.Literal(
   "Prepared",
   "Initiated",
   "Paired",
@@ -72,8 +89,29 @@ export const PaymentStatus = Schema.Literal(
   "CancelledByMobilePay",
   "ExpiredAndCancelled",
 )
+/** @since 0.2.0 */
+export type KnownPaymentStatus = typeof KnownPaymentStatus.Type
+
+/**
+ * The state of a payment as `QueryPayment` returns it: one of {@link KnownPaymentStatus}, or a
+ * state MobilePay added after this client was written, kept as sent and typed
+ * `UnknownValue<"UnknownPaymentStatus">` (test with {@link isKnownPaymentStatus}). An unknown
+ * state is neither active, reserved nor final: keep polling, or look at it by hand.
+ *
+ * @since 0.1.0
+ * @category values
+ */
+export const PaymentStatus = tolerant(KnownPaymentStatus, "UnknownPaymentStatus")
 /** @since 0.1.0 */
 export type PaymentStatus = typeof PaymentStatus.Type
+
+/**
+ * `true` for the states the contract documents, `false` for one MobilePay added since.
+ *
+ * @since 0.2.0
+ * @category predicates
+ */
+export const isKnownPaymentStatus = Schema.is(KnownPaymentStatus)
 
 /**
  * The payment statuses that block a new payment on the same point of sale (409, code 1301).
@@ -81,7 +119,7 @@ export type PaymentStatus = typeof PaymentStatus.Type
  * @since 0.1.0
  * @category values
  */
-export const ActivePaymentStatus = PaymentStatus.pipe(
+export const ActivePaymentStatus = KnownPaymentStatus.pipe(
   Schema.pickLiteral("Prepared", "Initiated", "Paired", "IssuedToUser"),
 )
 /** @since 0.1.0 */
@@ -93,7 +131,7 @@ export type ActivePaymentStatus = typeof ActivePaymentStatus.Type
  * @since 0.1.0
  * @category values
  */
-export const FinalPaymentStatus = PaymentStatus.pipe(
+export const FinalPaymentStatus = KnownPaymentStatus.pipe(
   Schema.pickLiteral(
     "Captured",
     "CancelledByUser",
@@ -266,8 +304,10 @@ export const QueryPaymentIdsResponse = Schema.Struct({
 export type QueryPaymentIdsResponse = typeof QueryPaymentIdsResponse.Type
 
 /**
- * A payment as `QueryPayment` (`GET /payments/{paymentId}`) returns it. Fields MobilePay may
- * omit or send as `null` are absent here: `amount`, `currencyCode` and the terms until a
+ * A payment as `QueryPayment` (`GET /payments/{paymentId}`) returns it. Decoding is tolerant
+ * of what the contract allows: texts of any length and character, amounts with any number of
+ * decimals, any `pollDelayInMs` (clamp it), and enum values MobilePay may add (kept as
+ * `UnknownValue`s). Fields MobilePay may omit or send as `null` are absent here: `amount`, `currencyCode` and the terms until a
  * prepared payment is ready; the customer's tokens and loyalty ids until MobilePay has looked
  * them up; `partialCapturePossible` outside `Reserved`. Poll again after `pollDelayInMs`.
  *
@@ -277,12 +317,12 @@ export type QueryPaymentIdsResponse = typeof QueryPaymentIdsResponse.Type
 export const QueryPaymentResponse = Schema.Struct({
   paymentId: PaymentId,
   posId: PosId,
-  orderId: OrderId,
-  amount: optionalNullable(Amount),
-  currencyCode: optionalNullable(CurrencyCode),
+  orderId: Schema.String,
+  amount: optionalNullable(Schema.Number),
+  currencyCode: optionalNullable(ReceivedCurrencyCode),
   restrictions: optionalNullable(PaymentRestrictions),
-  merchantPaymentLabel: optionalNullable(MerchantPaymentLabel),
-  plannedCaptureDelay: optionalNullable(PlannedCaptureDelay),
+  merchantPaymentLabel: optionalNullable(Schema.String),
+  plannedCaptureDelay: optionalNullable(ReceivedPlannedCaptureDelay),
   status: PaymentStatus,
   customerToken: optionalNullable(CustomerToken),
   customerReceiptToken: optionalNullable(CustomerReceiptToken),

@@ -90,7 +90,8 @@ export type Decision = typeof Decision.Type
 export const Outcome = Schema.Union(
   Schema.TaggedStruct("Final", {
     status: Schema.String,
-    amount: Schema.optional(Amount),
+    /** The amount captured (or refunded): the decided one, else as MobilePay reports it. */
+    amount: Schema.optional(Schema.Number),
   }),
   Schema.TaggedStruct("NotCreated", { reason: Schema.String }),
 ).annotations({ identifier: "Outcome" })

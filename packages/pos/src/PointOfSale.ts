@@ -16,6 +16,7 @@ import {
   PollDelayInMs,
   PosId,
   StoreId,
+  tolerant,
 } from "./Domain.js"
 import { optionalNullable } from "./internal/wire.js"
 
@@ -62,6 +63,17 @@ export const BeaconType = Schema.Literal("QR", "NFC", "Bluetooth")
 export type BeaconType = typeof BeaconType.Type
 
 /**
+ * A beacon type as MobilePay sends it back: a known one, or a type added since, kept as
+ * `UnknownValue<"UnknownBeaconType">`.
+ *
+ * @since 0.2.0
+ * @category values
+ */
+export const ReceivedBeaconType = tolerant(BeaconType, "UnknownBeaconType")
+/** @since 0.2.0 */
+export type ReceivedBeaconType = typeof ReceivedBeaconType.Type
+
+/**
  * The beacon types a point of sale supports, each at most once.
  *
  * @since 0.1.0
@@ -70,6 +82,7 @@ export type BeaconType = typeof BeaconType.Type
 export const SupportedBeaconTypes = Schema.Array(BeaconType).pipe(
   Schema.filter((types) => new Set(types).size === types.length, {
     message: () => "each beacon type may be listed only once",
+    arbitrary: () => (fc) => fc.uniqueArray(fc.constantFrom("QR", "NFC", "Bluetooth")),
   }),
 )
 /** @since 0.1.0 */
@@ -154,19 +167,20 @@ export type PosIdsResponse = typeof PosIdsResponse.Type
 
 /**
  * A point of sale as `GetPos` (`GET /pointofsales/{posId}`) returns it, with its beacon id
- * (the generated one if none was given).
+ * (the generated one if none was given). Texts decode whatever their length or characters,
+ * and unknown beacon types are kept.
  *
  * @since 0.1.0
  * @category responses
  */
 export const PosResponse = Schema.Struct({
   posId: PosId,
-  merchantPosId: MerchantPosId,
+  merchantPosId: Schema.String,
   storeId: StoreId,
-  name: PosName,
-  beaconId: BeaconId,
-  callbackAlias: optionalNullable(CallbackAlias),
-  supportedBeaconTypes: Schema.Array(BeaconType),
+  name: Schema.String,
+  beaconId: Schema.String,
+  callbackAlias: optionalNullable(Schema.String),
+  supportedBeaconTypes: Schema.Array(ReceivedBeaconType),
   requirePaymentBeforeCheckin: Schema.Boolean,
 }).annotations({ identifier: "PosResponse" })
 /** @since 0.1.0 */

@@ -9,15 +9,18 @@
  */
 import {
   Domain as CoreDomain,
+  DurationOption,
   type Environment,
   InvalidInput,
   MobilePayConfig,
   RetryPolicy,
   type TokenError,
+  Untrusted,
 } from "@effect-mobilepay/core"
 import { TokenService } from "@effect-mobilepay/token-service"
 import { HttpClient } from "@effect/platform"
-import { ConfigError, Context, Duration, Effect, Either, Layer, Option, Schema } from "effect"
+import type { Duration } from "effect"
+import { ConfigError, Context, Effect, Either, Layer, Option, Schema } from "effect"
 import { decodeRequest, IdempotencyKey, PaymentId, PosId, RefundId, StoreId } from "./Domain.js"
 import * as Payment from "./Payment.js"
 import * as PointOfSale from "./PointOfSale.js"
@@ -45,7 +48,10 @@ export type PosClientError = PosError.PosError | TokenError.TokenError | Invalid
 export interface CallOptions {
   /** The merchant this call is for, when not the layer's default. */
   readonly merchantVat?: string | undefined
-  /** This call's timeout per attempt, instead of the default for reads or writes. */
+  /**
+   * This call's timeout per attempt, instead of the default for reads or writes: a positive,
+   * finite duration (anything else is `InvalidInput`, before anything is sent).
+   */
   readonly timeout?: Duration.DurationInput | undefined
 }
 
@@ -217,6 +223,13 @@ export interface Options {
   readonly writeTimeout?: Duration.DurationInput | undefined
   /** @default RetryPolicy.defaultPolicy (2 retries of network errors, timeouts and 5xx) */
   readonly retryPolicy?: RetryPolicy.RetryPolicy | undefined
+  /**
+   * The largest answer read, in bytes; a larger one fails with `PosResponseTooLarge` (an
+   * error answer that large keeps only its status) without being buffered.
+   * @default 1048576
+   * @since 0.2.0
+   */
+  readonly maxResponseBytes?: number | undefined
 }
 
 const optionalInput = <A, I>(schema: Schema.Schema<A, I>, field: string) => {
@@ -240,7 +253,8 @@ const checked =
 
 /**
  * Builds a {@link PosClient.Service} on the `HttpClient` and `TokenService` in context. A
- * malformed version or merchant fails here, before any call.
+ * malformed version or merchant, or an invalid timeout or size limit, fails here, before any
+ * call.
  *
  * @since 0.1.0
  * @category constructors
@@ -253,8 +267,28 @@ export const make = (
   HttpClient.HttpClient | TokenService.TokenService
 > =>
   Effect.gen(function* () {
-    // MobilePay takes no part in the caller's traces: no traceparent/b3 headers to it.
-    const http = HttpClient.withTracerPropagation(yield* HttpClient.HttpClient, false)
+    const readTimeout = yield* DurationOption.timeout(
+      "readTimeout",
+      options.readTimeout,
+      "500 millis",
+    )
+    const writeTimeout = yield* DurationOption.timeout(
+      "writeTimeout",
+      options.writeTimeout,
+      "2 seconds",
+    )
+    const maxResponseBytes = yield* Untrusted.byteLimit(
+      "maxResponseBytes",
+      options.maxResponseBytes,
+      1_048_576,
+    )
+    // MobilePay takes no part in the caller's traces (no traceparent/b3 headers), and the
+    // platform's own span is off: it would copy the answer's headers, which an echoing server
+    // can fill with the token. The pipeline's span carries what is safe.
+    const http = (yield* HttpClient.HttpClient).pipe(
+      HttpClient.withTracerPropagation(false),
+      HttpClient.withTracerDisabledWhen(() => true),
+    )
     const tokens = yield* TokenService.TokenService
     const clientSystemVersion = yield* decodeRequest(
       CoreDomain.ClientSystemVersion,
@@ -267,17 +301,22 @@ export const make = (
       tokens,
       clientSystemVersion,
       tokenBinding: options.tokenBinding ?? "merchant",
-      readTimeout: Duration.decode(options.readTimeout ?? "500 millis"),
-      writeTimeout: Duration.decode(options.writeTimeout ?? "2 seconds"),
+      readTimeout,
+      writeTimeout,
       retryPolicy: options.retryPolicy ?? RetryPolicy.defaultPolicy,
+      maxResponseBytes,
     })
 
-    // What every call resolves before sending: its merchant.
+    // What every call resolves before sending: its merchant and its timeout.
     const context = (callOptions: CallOptions | undefined) =>
-      Effect.map(decodeVat(callOptions?.merchantVat), (merchantVat) => ({
-        merchantVat: merchantVat ?? defaultMerchant,
-        timeout: callOptions?.timeout,
-      }))
+      Effect.gen(function* () {
+        const merchantVat = yield* decodeVat(callOptions?.merchantVat)
+        const timeout =
+          callOptions?.timeout === undefined
+            ? undefined
+            : yield* DurationOption.decode("timeout", callOptions.timeout)
+        return { merchantVat: merchantVat ?? defaultMerchant, timeout }
+      })
 
     const idempotencyKey = (createOptions: CreateOptions | undefined) =>
       Effect.flatMap(
@@ -568,6 +607,9 @@ export const layerConfig = (
         environment: config.environment,
         clientSystemVersion,
         merchantVat: Option.getOrUndefined(config.merchantVat),
-      }).pipe(Effect.orDie) // the config already checked both values
+      }).pipe(
+        // Configured from Config, so a bad option is reported like a bad variable.
+        Effect.mapError((invalid) => ConfigError.InvalidData([invalid.field], invalid.reason)),
+      )
     }),
   )

@@ -9,6 +9,7 @@
  *
  * @since 0.1.0
  */
+import { Untrusted } from "@effect-mobilepay/core"
 import type { ParseResult } from "effect"
 import { Option, Schema } from "effect"
 import { firstIssue } from "./internal/parseIssue.js"
@@ -451,7 +452,8 @@ export class PosDecodeError extends Schema.TaggedError<PosDecodeError>()("PosDec
   }
 
   /**
-   * The error for a body that `error` says did not decode.
+   * The error for a body that `error` says did not decode. The reason may quote the body, so
+   * it is sanitised, with `secrets` (e.g. the access token sent) cut out.
    *
    * @since 0.1.0
    */
@@ -459,14 +461,37 @@ export class PosDecodeError extends Schema.TaggedError<PosDecodeError>()("PosDec
     readonly operation: PosOperation
     readonly status: number
     readonly error: ParseResult.ParseError
+    readonly secrets?: ReadonlyArray<string> | undefined
   }): PosDecodeError {
     const { path, message } = firstIssue(options.error)
+    const clean = (text: string) => Untrusted.sanitize(text, { secrets: options.secrets })
     return new PosDecodeError({
       operation: options.operation,
       status: options.status,
-      path,
-      reason: message,
+      path: clean(path),
+      reason: clean(message),
     })
+  }
+}
+
+/**
+ * A successful answer was larger than the client's `maxResponseBytes`; it was not read
+ * further. Not retried: the same request would get the same answer.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class PosResponseTooLarge extends Schema.TaggedError<PosResponseTooLarge>()(
+  "PosResponseTooLarge",
+  {
+    operation: PosOperation,
+    status: Schema.Number,
+    /** The limit, in bytes. */
+    maxBytes: Schema.Number,
+  },
+) {
+  override get message(): string {
+    return `${this.operation}: MobilePay's answer (HTTP ${this.status}) is larger than ${this.maxBytes} bytes`
   }
 }
 
@@ -516,7 +541,7 @@ export type PosConflictError =
  * @since 0.1.0
  * @category errors
  */
-export type PosError = PosResponseError | PosTransportError | PosDecodeError
+export type PosError = PosResponseError | PosTransportError | PosDecodeError | PosResponseTooLarge
 
 type CodedFields = Schema.Struct.Constructor<typeof codedFields>
 
@@ -545,7 +570,6 @@ const ErrorBody = Schema.Struct({
   message: Schema.optional(Schema.Unknown),
   correlationId: Schema.optional(Schema.Unknown),
 })
-const ErrorBodyFromText = Schema.parseJson(ErrorBody)
 const Text = Schema.Trim.pipe(Schema.nonEmptyString())
 const Code = Schema.Union(
   Text,
@@ -556,31 +580,30 @@ const Code = Schema.Union(
   }),
 )
 
-// Bounds what a server-written text can put into an error: no control characters, nothing
-// shaped like a JWT or a bearer credential, at most a few hundred characters.
-const sanitize = (text: string): string => {
-  const cleaned = [...text]
-    .map((c) => (c < " " || c === "\u007f" ? " " : c))
-    .join("")
-    .replace(/\beyJ[\w-]*\.[\w-]*\.[\w-]*/g, "[redacted]")
-    .replace(/\b(Bearer|Basic)\s+\S+/gi, "$1 [redacted]")
-  return cleaned.length > 300 ? `${cleaned.slice(0, 300)}…` : cleaned
-}
+// Bounds what a server-written text can put into an error: no control characters, no
+// credential or token, at most a few hundred characters.
+const readText = <I>(
+  schema: Schema.Schema<string, I>,
+  value: unknown,
+  secrets: ReadonlyArray<string> | undefined,
+): string | undefined =>
+  Option.getOrUndefined(
+    Option.map(Schema.decodeUnknownOption(schema)(value), (text) =>
+      Untrusted.sanitize(text, { secrets }),
+    ),
+  )
 
-const readText = <I>(schema: Schema.Schema<string, I>, value: unknown): string | undefined =>
-  Option.getOrUndefined(Option.map(Schema.decodeUnknownOption(schema)(value), sanitize))
-
-const readBody = (body: unknown) => {
+const readBody = (body: unknown, secrets: ReadonlyArray<string> | undefined) => {
   const decoded =
     typeof body === "string"
-      ? Schema.decodeUnknownOption(ErrorBodyFromText)(body)
+      ? Option.flatMap(Untrusted.parseJson(body), Schema.decodeUnknownOption(ErrorBody))
       : Schema.decodeUnknownOption(ErrorBody)(body)
   return Option.match(decoded, {
     onNone: () => ({ code: undefined, description: undefined, correlationId: undefined }),
     onSome: (fields) => ({
-      code: readText(Code, fields.code),
-      description: readText(Text, fields.message),
-      correlationId: readText(Text, fields.correlationId),
+      code: readText(Code, fields.code, secrets),
+      description: readText(Text, fields.message, secrets),
+      correlationId: readText(Text, fields.correlationId, secrets),
     }),
   })
 }
@@ -589,7 +612,8 @@ const readBody = (body: unknown) => {
  * The error for an answer with an error status. `body` is the answer's body as text or as
  * parsed JSON (anything else, or a body that is not MobilePay's error shape, is ignored:
  * the status alone then decides). `correlationIdHeader` is used when the body has no
- * correlation id. A 409 with one of the codes of the named classes gives that class.
+ * correlation id. A 409 with one of the codes of the named classes gives that class. Every
+ * text taken from the answer is sanitised, with `secrets` (e.g. the access token) cut out.
  *
  * @since 0.1.0
  * @category constructors
@@ -599,14 +623,17 @@ export const fromResponse = (response: {
   readonly status: number
   readonly body?: unknown
   readonly correlationIdHeader?: string | undefined
+  /** @since 0.2.0 */
+  readonly secrets?: ReadonlyArray<string> | undefined
 }): PosResponseError => {
-  const body = readBody(response.body)
+  const body = readBody(response.body, response.secrets)
   const fields = {
     operation: response.operation,
     status: response.status,
     code: body.code,
     description: body.description,
-    correlationId: body.correlationId ?? readText(Text, response.correlationIdHeader),
+    correlationId:
+      body.correlationId ?? readText(Text, response.correlationIdHeader, response.secrets),
   }
   switch (response.status) {
     case 400:
@@ -619,7 +646,11 @@ export const fromResponse = (response: {
       return new PosNotFound(fields)
     case 409: {
       const code = fields.code
-      const named = code === undefined ? undefined : conflictByCode[code]
+      // Own keys only: a code such as "valueOf" must not find Object.prototype's.
+      const named =
+        code === undefined || !Object.hasOwn(conflictByCode, code)
+          ? undefined
+          : conflictByCode[code]
       return named === undefined || code === undefined
         ? new PosConflict(fields)
         : named({ ...fields, code })

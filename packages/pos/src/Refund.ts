@@ -7,7 +7,15 @@
  */
 import { Domain as Core } from "@effect-mobilepay/core"
 import { Schema } from "effect"
-import { Amount, CurrencyCode, PaymentId, PollDelayInMs, RefundId } from "./Domain.js"
+import {
+  Amount,
+  CurrencyCode,
+  PaymentId,
+  PollDelayInMs,
+  ReceivedCurrencyCode,
+  RefundId,
+  tolerant,
+} from "./Domain.js"
 
 /**
  * The merchant's order id for a refund: 1 to 36 valid characters.
@@ -20,14 +28,14 @@ export const RefundOrderId = Core.Text36.pipe(Schema.brand("RefundOrderId"))
 export type RefundOrderId = typeof RefundOrderId.Type
 
 /**
- * The state of a refund: `Initiated` → `Reserved` → `Captured`, `CancelledByClient` or
- * `CancelledByMobilePay`; a reservation not captured within 24 hours is captured by MobilePay
- * (`ExpiredAndCaptured`).
+ * The refund states the contract documents: `Initiated` → `Reserved` → `Captured`,
+ * `CancelledByClient` or `CancelledByMobilePay`; a reservation not captured within 24 hours is
+ * captured by MobilePay (`ExpiredAndCaptured`).
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category values
  */
-export const RefundStatus = Schema.Literal(
+export const KnownRefundStatus = Schema.Literal(
   "Initiated",
   "Reserved",
   "Captured",
@@ -35,8 +43,28 @@ export const RefundStatus = Schema.Literal(
   "CancelledByMobilePay",
   "ExpiredAndCaptured",
 )
+/** @since 0.2.0 */
+export type KnownRefundStatus = typeof KnownRefundStatus.Type
+
+/**
+ * The state of a refund as `GetRefund` returns it: one of {@link KnownRefundStatus}, or a
+ * state MobilePay added since, kept as sent and typed `UnknownValue<"UnknownRefundStatus">`
+ * (neither reserved nor final).
+ *
+ * @since 0.1.0
+ * @category values
+ */
+export const RefundStatus = tolerant(KnownRefundStatus, "UnknownRefundStatus")
 /** @since 0.1.0 */
 export type RefundStatus = typeof RefundStatus.Type
+
+/**
+ * `true` for the refund states the contract documents.
+ *
+ * @since 0.2.0
+ * @category predicates
+ */
+export const isKnownRefundStatus = Schema.is(KnownRefundStatus)
 
 /**
  * The statuses a refund never leaves.
@@ -44,7 +72,7 @@ export type RefundStatus = typeof RefundStatus.Type
  * @since 0.1.0
  * @category values
  */
-export const FinalRefundStatus = RefundStatus.pipe(
+export const FinalRefundStatus = KnownRefundStatus.pipe(
   Schema.pickLiteral("Captured", "CancelledByClient", "CancelledByMobilePay", "ExpiredAndCaptured"),
 )
 /** @since 0.1.0 */
@@ -122,8 +150,9 @@ export const QueryRefundIdsResponse = Schema.Struct({
 export type QueryRefundIdsResponse = typeof QueryRefundIdsResponse.Type
 
 /**
- * A refund as `GetRefund` (`GET /refunds/{refundId}`) returns it. Poll again after
- * `pollDelayInMs`.
+ * A refund as `GetRefund` (`GET /refunds/{refundId}`) returns it, decoded as tolerantly as
+ * `QueryPaymentResponse` (any text, any amount, unknown currencies and states kept). Poll
+ * again after `pollDelayInMs`.
  *
  * @since 0.1.0
  * @category responses
@@ -131,9 +160,9 @@ export type QueryRefundIdsResponse = typeof QueryRefundIdsResponse.Type
 export const GetRefundResponse = Schema.Struct({
   refundId: RefundId,
   paymentId: PaymentId,
-  refundOrderId: RefundOrderId,
-  amount: Amount,
-  currencyCode: CurrencyCode,
+  refundOrderId: Schema.String,
+  amount: Schema.Number,
+  currencyCode: ReceivedCurrencyCode,
   status: RefundStatus,
   pollDelayInMs: PollDelayInMs,
 }).annotations({ identifier: "GetRefundResponse" })

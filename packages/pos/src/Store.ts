@@ -19,6 +19,7 @@ import { StoreId } from "./Domain.js"
 export const MerchantBrandId = Schema.String.pipe(
   Schema.filter((s) => /^(MPPOS|POSDK|POSFI)/.test(s) && [...s].length === 10, {
     message: () => "a merchant brand id is MPPOS, POSDK or POSFI followed by 5 characters",
+    arbitrary: () => (fc) => fc.stringMatching(/^(MPPOS|POSDK|POSFI)[0-9A-Za-z]{5}$/),
   }),
   Schema.filter(Core.isValidText, {
     message: () => "contains a character outside MobilePay's valid character set",
@@ -37,6 +38,7 @@ export type MerchantBrandId = typeof MerchantBrandId.Type
 export const MerchantLocationId = Schema.String.pipe(
   Schema.filter((s) => [...s].length === 5, {
     message: () => "a merchant location id is exactly 5 characters",
+    arbitrary: () => (fc) => fc.stringMatching(/^[0-9A-Za-z]{5}$/),
   }),
   Schema.filter(Core.isValidText, {
     message: () => "contains a character outside MobilePay's valid character set",

@@ -198,6 +198,26 @@ describe("Polling", () => {
     }),
   )
 
+  it.scoped("a negative pollDelayInMs from the server polls again at the floor, not at once", () =>
+    Effect.gen(function* () {
+      const script = [payment("Initiated", -5), payment("Reserved", 1000)]
+      const { context, nextArrival } = yield* setup(
+        (_, nth) => script[nth] ?? payment("Reserved", 1000),
+        quiet,
+      )
+      const fiber = yield* Effect.fork(
+        Polling.awaitPayment(paymentId, ["Reserved"], { within: "1 minute" }).pipe(
+          Effect.provide(context),
+        ),
+      )
+      yield* nextArrival
+      yield* nextArrival
+      const wait = yield* Time.advanceToSleepWithin("1 second")
+      expect((yield* Fiber.join(fiber)).status).toBe("Reserved")
+      expect(Duration.toMillis(wait)).toBe(50)
+    }),
+  )
+
   it.scoped("bad durations fail typed before any poll is sent", () =>
     Effect.gen(function* () {
       const { context, received } = yield* setup(() => payment("Reserved", 1000), quiet)

@@ -62,6 +62,17 @@ describe("fromResponse", () => {
     }
   })
 
+  it("a 409 code named like an Object.prototype member is a plain conflict", () => {
+    for (const code of ["valueOf", "toString", "constructor", "__proto__", "hasOwnProperty"]) {
+      const error = PosError.fromResponse({
+        operation: "CapturePayment",
+        status: 409,
+        body: { code },
+      })
+      expect(error).toMatchObject({ _tag: "PosConflict", status: 409, code })
+    }
+  })
+
   it("a named code under another status keeps the status's class", () => {
     const error = PosError.fromResponse({
       operation: "InitiatePayment",

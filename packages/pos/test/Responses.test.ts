@@ -136,51 +136,103 @@ describe("responses decode from MobilePay's JSON", () => {
 
   it.effect("every payment status, and the refund statuses including ExpiredAndCaptured", () =>
     Effect.gen(function* () {
-      for (const status of Payment.PaymentStatus.literals) {
+      for (const status of Payment.KnownPaymentStatus.literals) {
         const payment = yield* Schema.decodeUnknown(Payment.QueryPaymentResponse)({
           ...queryPayment,
           status,
         })
         expect(payment.status).toBe(status)
       }
-      expect(Payment.PaymentStatus.literals).toHaveLength(10)
+      expect(Payment.KnownPaymentStatus.literals).toHaveLength(10)
       const expired = yield* Schema.decodeUnknown(Refund.GetRefundResponse)({
         ...refund,
         status: "ExpiredAndCaptured",
       })
       expect(expired.status).toBe("ExpiredAndCaptured")
-      expect(Refund.RefundStatus.literals).toHaveLength(6)
+      expect(Refund.KnownRefundStatus.literals).toHaveLength(6)
     }),
   )
 
-  it.effect(
-    "a status MobilePay does not document, or a missing required field, does not decode",
-    () =>
-      Effect.gen(function* () {
-        const unknownStatus = yield* Effect.flip(
-          Schema.decodeUnknown(Payment.QueryPaymentResponse)({
-            ...queryPayment,
-            status: "Pending",
-          }),
-        )
-        expect(unknownStatus._tag).toBe("ParseError")
-        const { pollDelayInMs: _, ...withoutDelay } = queryPayment
-        const missing = yield* Effect.flip(
-          Schema.decodeUnknown(Payment.QueryPaymentResponse)(withoutDelay),
-        )
-        expect(missing.message).toContain("pollDelayInMs")
-        const negativeDelay = yield* Effect.flip(
-          Schema.decodeUnknown(Refund.GetRefundResponse)({ ...refund, pollDelayInMs: -1 }),
-        )
-        expect(negativeDelay._tag).toBe("ParseError")
-        const slip = yield* Effect.flip(
-          Schema.decodeUnknown(Payment.QueryPaymentResponse)({
-            ...queryPayment,
-            paymentExpiresAt: "17-10-2022 06:07:45 +00:00",
-          }),
-        )
-        expect(slip.message).toContain("paymentExpiresAt")
-      }),
+  it.effect("a status MobilePay does not document decodes, typed as unknown, never as known", () =>
+    Effect.gen(function* () {
+      const payment = yield* Schema.decodeUnknown(Payment.QueryPaymentResponse)({
+        ...queryPayment,
+        status: "PendingReview",
+      })
+      expect(payment.status).toBe("PendingReview")
+      expect(Payment.isKnownPaymentStatus(payment.status)).toBe(false)
+      expect(Schema.is(Payment.FinalPaymentStatus)(payment.status)).toBe(false)
+      expect(Schema.is(Payment.ActivePaymentStatus)(payment.status)).toBe(false)
+      const refundAnswer = yield* Schema.decodeUnknown(Refund.GetRefundResponse)({
+        ...refund,
+        status: "Disputed",
+        currencyCode: "NOK",
+      })
+      expect(refundAnswer.status).toBe("Disputed")
+      expect(Refund.isKnownRefundStatus(refundAnswer.status)).toBe(false)
+      expect(refundAnswer.currencyCode).toBe("NOK")
+      // A known value is never read as unknown.
+      expect(Payment.isKnownPaymentStatus(queryPayment.status)).toBe(true)
+    }),
+  )
+
+  it.effect("answers are read as the contract allows, not by the rules for requests", () =>
+    Effect.gen(function* () {
+      const long = "Ordre nr. 12345 – fra kassen i butikken 🙂"
+      const payment = yield* Schema.decodeUnknown(Payment.QueryPaymentResponse)({
+        ...queryPayment,
+        orderId: long,
+        merchantPaymentLabel: long,
+        amount: 12.345,
+        plannedCaptureDelay: "LessThan30Days",
+        pollDelayInMs: -5,
+        paymentExpiresAt: "2022-10-17t06:07:60.1z",
+      })
+      expect(payment).toMatchObject({
+        orderId: long,
+        merchantPaymentLabel: long,
+        amount: 12.345,
+        plannedCaptureDelay: "LessThan30Days",
+        pollDelayInMs: -5,
+      })
+      const refundAnswer = yield* Schema.decodeUnknown(Refund.GetRefundResponse)({
+        ...refund,
+        refundOrderId: long,
+        amount: 0,
+      })
+      expect(refundAnswer).toMatchObject({ refundOrderId: long, amount: 0 })
+      const posAnswer = yield* Schema.decodeUnknown(PointOfSale.PosResponse)({
+        ...pos,
+        merchantPosId: long,
+        name: long,
+        beaconId: "beacon-7",
+        callbackAlias: long,
+        supportedBeaconTypes: ["QR", "UWB"],
+      })
+      expect(posAnswer).toMatchObject({ beaconId: "beacon-7", supportedBeaconTypes: ["QR", "UWB"] })
+      const checkIn = yield* Schema.decodeUnknown(PointOfSale.GetCheckInResponse)({
+        isUserCheckedIn: false,
+        pollDelayInMs: -1,
+      })
+      expect(checkIn.pollDelayInMs).toBe(-1)
+    }),
+  )
+
+  it.effect("a missing required field or a date that is no date-time does not decode", () =>
+    Effect.gen(function* () {
+      const { pollDelayInMs: _, ...withoutDelay } = queryPayment
+      const missing = yield* Effect.flip(
+        Schema.decodeUnknown(Payment.QueryPaymentResponse)(withoutDelay),
+      )
+      expect(missing.message).toContain("pollDelayInMs")
+      const slip = yield* Effect.flip(
+        Schema.decodeUnknown(Payment.QueryPaymentResponse)({
+          ...queryPayment,
+          paymentExpiresAt: "17-10-2022 06:07:45 +00:00",
+        }),
+      )
+      expect(slip.message).toContain("paymentExpiresAt")
+    }),
   )
 
   it.effect("the id lists and created ids", () =>
@@ -272,17 +324,17 @@ describe("status groups", () => {
   it("active and final payment statuses", () => {
     const isActive = Schema.is(Payment.ActivePaymentStatus)
     const isFinal = Schema.is(Payment.FinalPaymentStatus)
-    expect(Payment.PaymentStatus.literals.filter(isActive)).toEqual([
+    expect(Payment.KnownPaymentStatus.literals.filter(isActive)).toEqual([
       "Prepared",
       "Initiated",
       "Paired",
       "IssuedToUser",
     ])
-    expect(Payment.PaymentStatus.literals.filter((s) => !isActive(s) && !isFinal(s))).toEqual([
+    expect(Payment.KnownPaymentStatus.literals.filter((s) => !isActive(s) && !isFinal(s))).toEqual([
       "Reserved",
     ])
     const isFinalRefund = Schema.is(Refund.FinalRefundStatus)
-    expect(Refund.RefundStatus.literals.filter((s) => !isFinalRefund(s))).toEqual([
+    expect(Refund.KnownRefundStatus.literals.filter((s) => !isFinalRefund(s))).toEqual([
       "Initiated",
       "Reserved",
     ])

@@ -10,18 +10,24 @@
  * @since 0.1.0
  */
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import { Context, Duration, Effect, Either, Layer, Ref, type Scope } from "effect"
+import { Context, Duration, Effect, Either, HashMap, Layer, Ref, type Scope } from "effect"
 import type { ServeError } from "@effect/platform/HttpServerError"
 import { createServer } from "node:http"
 import type { FaultRule } from "./Fault.js"
 import { makeApp, type ReceivedRequest } from "./internal/App.js"
+import * as RequestLog from "./internal/RequestLog.js"
 import { authBasePath } from "./internal/Auth.js"
 import type { FaultState } from "./internal/Faults.js"
 import { generateSigningKey } from "./internal/Jwt.js"
 import { posBasePath, selfCertificationPosBasePath } from "./internal/PosApi.js"
 import {
   activePaymentStatuses,
+  allPayments,
+  allPointsOfSale,
+  allRefunds,
   emptyState,
+  paymentOf,
+  withPayment,
   type Payment,
   type PointOfSale,
   type Refund,
@@ -153,8 +159,18 @@ export declare namespace Sandbox {
 
     /** Every request received so far, oldest first, headers and body as received. */
     readonly requests: Effect.Effect<ReadonlyArray<ReceivedRequest>>
+    /**
+     * How much the request log holds: requests and (approximate) bytes.
+     * @since 0.2.0
+     */
+    readonly requestLogSize: Effect.Effect<{ readonly entries: number; readonly bytes: number }>
     /** Forgets the request log. */
     readonly clearRequests: Effect.Effect<void>
+    /**
+     * How many issued tokens the sandbox remembers; expired ones are forgotten.
+     * @since 0.2.0
+     */
+    readonly issuedTokens: Effect.Effect<number>
     /** Revokes every token issued so far (to one client, if given); returns how many. */
     readonly revokeTokens: (clientId?: string) => Effect.Effect<number>
     /** Replaces the fault rules (their `times` counters restart). */
@@ -211,6 +227,18 @@ export interface SandboxOptions {
   readonly maxBodyBytes?: number
   /** The request log keeps the newest this many requests. @default 10000 */
   readonly requestLogLimit?: number
+  /**
+   * The request log keeps at most this many bytes (bodies, headers, paths), dropping the
+   * oldest requests first. @default 16 MiB
+   * @since 0.2.0
+   */
+  readonly requestLogMaxBytes?: number
+  /**
+   * The request log keeps at most this many bytes of each body (the cut is marked).
+   * @default 4096
+   * @since 0.2.0
+   */
+  readonly requestLogBodyBytes?: number
   /** Replaces the seeded integrator clients. @default SeedData.integratorClients */
   readonly clients?: ReadonlyArray<IntegratorClient>
 }
@@ -243,7 +271,11 @@ export const make = (
       users: testUsers,
       state: yield* Ref.make(emptyState),
     }
-    const log = yield* Ref.make<ReadonlyArray<ReceivedRequest>>([])
+    const log = RequestLog.make({
+      entries: Math.max(1, options.requestLogLimit ?? 10_000),
+      bytes: Math.max(1, options.requestLogMaxBytes ?? 16 * 1024 * 1024),
+      bodyBytes: Math.max(0, options.requestLogBodyBytes ?? 4096),
+    })
     const faults = yield* Ref.make<FaultState>({
       rules: (options.faults ?? []).map((rule) => ({ rule, fired: 0 })),
       draws: 0,
@@ -256,10 +288,9 @@ export const make = (
     })
     const port = server.address._tag === "TcpAddress" ? server.address.port : 0
     const baseUrl = `http://${host.includes(":") ? `[${host}]` : host}:${port}`
-    const logLimit = Math.max(1, options.requestLogLimit ?? 10_000)
     const app = yield* makeApp(
       world,
-      { log, logLimit, faults, requestCounter },
+      { log, faults, requestCounter },
       {
         fallbackHost: baseUrl.slice("http://".length),
         maxBodyBytes: options.maxBodyBytes ?? 65536,
@@ -278,18 +309,20 @@ export const make = (
       clients: world.clients,
       merchants: world.merchants,
       testUsers: world.users,
-      requests: Ref.get(log),
-      clearRequests: Ref.set(log, []),
+      requests: log.entries,
+      requestLogSize: log.size,
+      clearRequests: log.clear,
+      issuedTokens: Effect.map(snapshot(world), (state) => HashMap.size(state.tokens)),
       revokeTokens: (clientId) =>
         transact(world, (state) => {
           let revoked = 0
-          const tokens = new Map(state.tokens)
-          for (const [jti, token] of tokens) {
-            if (!token.revoked && (clientId === undefined || token.clientId === clientId)) {
-              tokens.set(jti, { ...token, revoked: true })
-              revoked += 1
+          const tokens = HashMap.map(state.tokens, (token) => {
+            if (token.revoked || (clientId !== undefined && token.clientId !== clientId)) {
+              return token
             }
-          }
+            revoked += 1
+            return { ...token, revoked: true }
+          })
           return Either.right([revoked, { ...state, tokens }] as const)
         }),
       setFaults: (rules) =>
@@ -300,9 +333,9 @@ export const make = (
       addFault: (rule) =>
         Ref.update(faults, (state) => ({ ...state, rules: [...state.rules, { rule, fired: 0 }] })),
       clearFaults: Ref.update(faults, (state) => ({ ...state, rules: [] })),
-      pointsOfSale: Effect.map(snapshot(world), (state) => [...state.pointsOfSale.values()]),
-      payments: Effect.map(snapshot(world), (state) => [...state.payments.values()]),
-      refunds: Effect.map(snapshot(world), (state) => [...state.refunds.values()]),
+      pointsOfSale: Effect.map(snapshot(world), allPointsOfSale),
+      payments: Effect.map(snapshot(world), allPayments),
+      refunds: Effect.map(snapshot(world), allRefunds),
       setStoreActivated: (storeId, activated) =>
         update(world, (state) => ({
           ...state,
@@ -317,15 +350,14 @@ export const make = (
         }),
       cancelPaymentByMobilePay: (paymentId) =>
         transact(world, (state) => {
-          const payment = state.payments.get(paymentId)
+          const payment = paymentOf(state, paymentId)
           if (payment === undefined || !activePaymentStatuses.has(payment.status)) {
             return Either.right([false, state] as const)
           }
-          const payments = new Map(state.payments).set(paymentId, {
-            ...payment,
-            status: "CancelledByMobilePay",
-          })
-          return Either.right([true, { ...state, payments }] as const)
+          return Either.right([
+            true,
+            withPayment(state, { ...payment, status: "CancelledByMobilePay" }),
+          ] as const)
         }),
     }
     return service

@@ -37,6 +37,75 @@ describe("robustness", () => {
       }),
   )
 
+  it.scoped("a deeply nested JSON body is 400 1099, not a 500", () =>
+    Effect.gen(function* () {
+      const sandbox = yield* Sandbox.make()
+      const pos = yield* posClient(sandbox, integratorA, "DK90000028")
+      const deep = `{"posId":${"[".repeat(3000)}${"]".repeat(3000)}}`
+      for (const path of ["/payments", "/pointofsales", "/refunds"]) {
+        const reply = yield* pos.call("POST", path, {
+          headers: { "content-type": "application/json" },
+          body: deep,
+        })
+        expectError(reply, 400, "1099")
+      }
+      const restrictions = `{"restrictions":${'{"a":'.repeat(2000)}1${"}".repeat(2000)}}`
+      const nested = yield* pos.call("POST", "/payments", {
+        headers: { "content-type": "application/json" },
+        body: restrictions,
+      })
+      expectError(nested, 400, "1099")
+      const sim = yield* send("POST", `${sandbox.userSimulationUrl}/checkin`, {
+        headers: { "content-type": "application/json" },
+        body: deep.replace("posId", "beaconId"),
+      })
+      expectError(sim, 400, "1099")
+      expect((yield* pos.call("GET", "/stores")).status).toBe(200)
+    }),
+  )
+
+  it.scoped("properties the contract does not define and duplicate beacon types are 400", () =>
+    Effect.gen(function* () {
+      const sandbox = yield* Sandbox.make()
+      const pos = yield* posClient(sandbox, integratorA, "DK90000028")
+      const storeId = SeedData.selfCertificationMerchant.stores[0]?.storeId
+      const createPos = {
+        merchantPosId: "strict-1",
+        storeId,
+        name: "Strict",
+        supportedBeaconTypes: ["QR"],
+      }
+      for (const json of [
+        { ...createPos, color: "red" },
+        { ...createPos, supportedBeaconTypes: ["QR", "QR"] },
+      ]) {
+        expectError(yield* pos.call("POST", "/pointofsales", { json }), 400, "1099")
+      }
+      const posId = String(
+        JSON.parse((yield* pos.call("POST", "/pointofsales", { json: createPos })).text).posId,
+      )
+      const payment = {
+        posId,
+        orderId: "o-1",
+        amount: 10,
+        currencyCode: "DKK",
+        plannedCaptureDelay: "None",
+      }
+      for (const json of [
+        { ...payment, tip: 5 },
+        { ...payment, restrictions: { debitCardDisallowed: true, cashDisallowed: true } },
+      ]) {
+        expectError(yield* pos.call("POST", "/payments", { json }), 400, "1099")
+      }
+      const sim = yield* send("POST", `${sandbox.userSimulationUrl}/cancelpaymentbyuser`, {
+        json: { beaconId: "123456789012345", reason: "changed my mind" },
+      })
+      expectError(sim, 400, "1099")
+      // The same bodies without the extras are accepted.
+      expect((yield* pos.call("POST", "/payments", { json: payment })).status).toBe(200)
+    }),
+  )
+
   it.scoped("accepts every JSON media type of the contract", () =>
     Effect.gen(function* () {
       const sandbox = yield* Sandbox.make()

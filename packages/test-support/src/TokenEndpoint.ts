@@ -21,6 +21,8 @@ export type Reply =
     }
   | { readonly _tag: "Hang" }
   | { readonly _tag: "Reset" }
+  /** A 200 whose chunked body repeats `chunk` until the client stops reading. */
+  | { readonly _tag: "Endless"; readonly chunk: string }
 
 export const respond = (
   status: number,
@@ -37,6 +39,8 @@ export const respond = (
 })
 
 export const hang: Reply = { _tag: "Hang" }
+
+export const endless = (chunk: string): Reply => ({ _tag: "Endless", chunk })
 
 export const tokenBody = (overrides: Record<string, unknown> = {}) => ({
   access_token: "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ0ZXN0In0.c2lnbmF0dXJl",
@@ -84,6 +88,16 @@ export const make = (script: (index: number, request: ReceivedRequest) => Reply)
           case "Respond":
             res.writeHead(reply.status, reply.headers)
             res.end(reply.body)
+            return
+          case "Endless": {
+            res.writeHead(200, { "content-type": "application/json" })
+            res.on("error", () => {})
+            const pump = () => {
+              while (!res.destroyed && res.write(reply.chunk));
+              if (!res.destroyed) res.once("drain", pump)
+            }
+            pump()
+          }
         }
       })
     })

@@ -12,8 +12,14 @@ import { ParseResult } from "effect"
 export const firstIssue = (
   error: ParseResult.ParseError,
 ): { readonly path: string; readonly message: string } => {
-  const [issue] = ParseResult.ArrayFormatter.formatErrorSync(error)
-  return issue === undefined
-    ? { path: "", message: ParseResult.TreeFormatter.formatErrorSync(error) }
-    : { path: issue.path.map(String).join("."), message: issue.message }
+  try {
+    const [issue] = ParseResult.ArrayFormatter.formatErrorSync(error)
+    return issue === undefined
+      ? { path: "", message: ParseResult.TreeFormatter.formatErrorSync(error) }
+      : { path: issue.path.map(String).join("."), message: issue.message }
+  } catch {
+    // Formatting quotes the offending value, recursively: one nested thousands deep overflows
+    // the stack. The value is refused all the same, with a message that does not quote it.
+    return { path: "", message: "is not valid (it nests too deeply to describe)" }
+  }
 }

@@ -7,6 +7,7 @@ import {
   InvalidInput,
   RetryPolicy,
   type TokenError,
+  Untrusted,
 } from "@effect-mobilepay/core"
 import type { TokenService } from "@effect-mobilepay/token-service"
 import {
@@ -27,6 +28,8 @@ export interface Settings {
   readonly readTimeout: Duration.Duration
   readonly writeTimeout: Duration.Duration
   readonly retryPolicy: RetryPolicy.RetryPolicy
+  /** The largest answer read, in bytes. */
+  readonly maxResponseBytes: number
 }
 
 export type Failure = PosError.PosError | TokenError.TokenError | InvalidInput.InvalidInput
@@ -41,22 +44,14 @@ export interface Call {
   readonly idempotencyKey?: string | undefined
   /** The merchant the call is for (unbound tokens need it in a header). */
   readonly merchantVat: CoreDomain.MerchantVat | undefined
-  /** Overrides the timeout for reads (GET) or writes (everything else). */
-  readonly timeout?: Duration.DurationInput | undefined
+  /** Overrides the timeout for reads (GET) or writes (everything else); already checked. */
+  readonly timeout?: Duration.Duration | undefined
 }
 
 const transience = (error: Failure): RetryPolicy.Transience =>
   error._tag === "PosTransportError" || error._tag === "PosServerError"
     ? Option.some(Duration.zero)
     : Option.none()
-
-const parseJson = (text: string): Option.Option<unknown> => {
-  try {
-    return Option.some(JSON.parse(text))
-  } catch {
-    return Option.none()
-  }
-}
 
 export const make = (settings: Settings) => {
   const schedule = RetryPolicy.schedule(settings.retryPolicy, transience)
@@ -88,47 +83,59 @@ export const make = (settings: Settings) => {
     new PosError.PosTransportError({
       operation: call.operation,
       reason: "Transport",
-      detail: error.description ?? error.reason,
+      detail: Untrusted.describeTransportError(error),
     })
 
+  // `token` is cut out of every server text: an echoing server must not get it into an error.
   const interpret = <A, I>(
     call: Call,
     response: HttpClientResponse.HttpClientResponse,
     schema: Schema.Schema<A, I> | undefined,
+    token: string,
   ): Effect.Effect<A | void, PosError.PosError> =>
     Effect.gen(function* () {
-      const text = yield* response.text.pipe(
-        Effect.mapError(
-          (error) =>
-            new PosError.PosTransportError({
-              operation: call.operation,
-              reason: "Transport",
-              detail: error.description ?? error.reason,
-            }),
-        ),
-      )
       const status = response.status
+      yield* Effect.annotateCurrentSpan("http.response.status_code", status)
+      const read = yield* Effect.either(Untrusted.readText(response, settings.maxResponseBytes))
+      if (read._tag === "Left" && read.left._tag === "ResponseError") {
+        return yield* transportError(call)(read.left)
+      }
+      const tooLarge = read._tag === "Left"
+      const text = read._tag === "Right" ? read.right : ""
       if (status < 200 || status >= 300) {
         return yield* PosError.fromResponse({
           operation: call.operation,
           status,
           body: text,
           correlationIdHeader: response.headers["x-correlation-id"],
+          secrets: [token],
+        })
+      }
+      if (tooLarge) {
+        return yield* new PosError.PosResponseTooLarge({
+          operation: call.operation,
+          status,
+          maxBytes: settings.maxResponseBytes,
         })
       }
       if (schema === undefined) return
-      const json = parseJson(text)
+      const json = Untrusted.parseJson(text)
       if (Option.isNone(json)) {
         return yield* new PosError.PosDecodeError({
           operation: call.operation,
           status,
           path: "",
-          reason: "the body is not JSON",
+          reason: "the body is not JSON (or nests too deeply)",
         })
       }
       return yield* Schema.decodeUnknown(schema)(json.value).pipe(
         Effect.mapError((error: ParseResult.ParseError) =>
-          PosError.PosDecodeError.fromParseError({ operation: call.operation, status, error }),
+          PosError.PosDecodeError.fromParseError({
+            operation: call.operation,
+            status,
+            error,
+            secrets: [token],
+          }),
         ),
       )
     })
@@ -139,16 +146,15 @@ export const make = (settings: Settings) => {
     call: Call,
     schema?: Schema.Schema<A, I>,
   ): Effect.Effect<A | void, Failure> {
-    const timeout = Duration.decode(
-      call.timeout ?? (call.method === "GET" ? settings.readTimeout : settings.writeTimeout),
-    )
+    const timeout =
+      call.timeout ?? (call.method === "GET" ? settings.readTimeout : settings.writeTimeout)
     const tokenFor: string | undefined =
       settings.tokenBinding === "merchant" ? call.merchantVat : undefined
 
     const attempt = (token: string) =>
       settings.http.execute(request(call, token)).pipe(
         Effect.mapError(transportError(call)),
-        Effect.flatMap((response) => interpret(call, response, schema)),
+        Effect.flatMap((response) => interpret(call, response, schema, token)),
         Effect.timeoutFail({
           duration: timeout,
           onTimeout: () =>
@@ -192,6 +198,8 @@ export const make = (settings: Settings) => {
         kind: "client",
         attributes: {
           "mobilepay.operation": call.operation,
+          "http.request.method": call.method,
+          "url.full": call.url,
           "mobilepay.merchant_vat": call.merchantVat ?? "unbound",
           ...(call.idempotencyKey === undefined
             ? {}

@@ -4,7 +4,7 @@
 // carries out only the recorded decision.
 import { Clock, Duration, Effect, Either, Option, Schedule, Schema, type Scope } from "effect"
 import { Domain as CoreDomain, type InvalidInput } from "@effect-mobilepay/core"
-import { type Amount, decodeRequest } from "../Domain.js"
+import { decodeRequest } from "../Domain.js"
 import {
   type Decision,
   Entry,
@@ -119,6 +119,7 @@ export const isRefusal = (error: PosClientError): boolean => {
     case "PosUnexpectedStatus":
     case "PosTransportError":
     case "PosDecodeError":
+    case "PosResponseTooLarge":
     case "InvalidClientCredentials":
     case "TokenRequestRejected":
     case "TokenEndpointError":
@@ -400,14 +401,14 @@ const queryPayment = (engine: Engine, entry: Entry, paymentId: string) =>
 
 const currencyOf = (plan: Plan): string => plan.request.currencyCode
 
-const final = (status: string, amount: Amount | undefined): Outcome =>
+const final = (status: string, amount: number | undefined): Outcome =>
   amount === undefined ? { _tag: "Final", status } : { _tag: "Final", status, amount }
 
 // A captured payment's amount is the decided one (MobilePay's answer shows the reserved one).
 const finishPayment = (
   engine: Engine,
   entry: Entry,
-  payment: { readonly status: string; readonly amount?: Amount | undefined },
+  payment: { readonly status: string; readonly amount?: number | undefined },
 ) => {
   const decided = Option.flatMap(entry.decision, (decision) =>
     decision._tag === "Capture" ? Option.some(decision.amount) : Option.none(),
@@ -594,7 +595,7 @@ export const driveRefund = (
             Effect.provideService(PosClient, engine.client),
             Effect.mapError((error) => unresolved(entry, error)),
           )
-    const finish = (status: string, amount: Amount) =>
+    const finish = (status: string, amount: number) =>
       recordOutcome(
         engine,
         entry,

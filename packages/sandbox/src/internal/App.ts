@@ -14,6 +14,7 @@ import { Incoming, renderRefusal, respondJson, type IncomingRequest, type Refusa
 import { posBasePath, posOperations, selfCertificationPosBasePath } from "./PosApi.js"
 import { deterministicGuid } from "./State.js"
 import { userSimulationBasePath, userSimulationOperations } from "./UserSimulation.js"
+import type { RequestLog } from "./RequestLog.js"
 import type { World } from "./World.js"
 
 /** A request as the sandbox received it. */
@@ -25,6 +26,7 @@ export interface ReceivedRequest {
   readonly headers: Readonly<Record<string, string>>
   /** The header lines exactly as sent: original case, order and repetitions. */
   readonly rawHeaders: ReadonlyArray<readonly [name: string, value: string]>
+  /** The body as received, cut to the log's body limit (the cut is marked). */
   readonly body: string
   /** `Clock` time of arrival, in milliseconds. */
   readonly receivedAt: number
@@ -33,9 +35,8 @@ export interface ReceivedRequest {
 }
 
 export interface Controls {
-  readonly log: Ref.Ref<ReadonlyArray<ReceivedRequest>>
-  /** The log keeps the newest this many requests, so a long-running CLI does not grow forever. */
-  readonly logLimit: number
+  /** Bounded in entries and bytes, so a long-running CLI does not grow forever. */
+  readonly log: RequestLog
   readonly faults: Ref.Ref<FaultState>
   readonly requestCounter: Ref.Ref<number>
 }
@@ -136,19 +137,16 @@ export const makeApp = (
       }
       const fault = yield* pickFault(controls.faults, world.seed, incoming.method, incoming.path)
       const receivedAt = yield* Clock.currentTimeMillis
-      yield* Ref.update(controls.log, (log) => [
-        ...(log.length >= controls.logLimit ? log.slice(log.length - controls.logLimit + 1) : log),
-        {
-          method: incoming.method,
-          path: incoming.path,
-          query: incoming.query,
-          headers: incoming.headers,
-          rawHeaders: rawHeaderLines(request),
-          body: incoming.body,
-          receivedAt,
-          fault: fault?._tag,
-        },
-      ])
+      yield* controls.log.append({
+        method: incoming.method,
+        path: incoming.path,
+        query: incoming.query,
+        headers: incoming.headers,
+        rawHeaders: rawHeaderLines(request),
+        body: incoming.body,
+        receivedAt,
+        fault: fault?._tag,
+      })
 
       const process = Effect.gen(function* () {
         if (Option.isNone(body)) {

@@ -17,7 +17,7 @@ import {
 } from "./Http.js"
 import { isClientSystemVersion, isValidText, isVat } from "./Input.js"
 import { jwks, signJwt, verifyJwt } from "./Jwt.js"
-import { deterministicGuid } from "./State.js"
+import { deterministicGuid, tokenOf, withToken } from "./State.js"
 import { transact, type World } from "./World.js"
 
 export const authBasePath = "/integrator-authentication"
@@ -115,8 +115,15 @@ export const tokenEndpoint = (world: World, fallbackHost: string) =>
     const now = Math.floor((yield* Clock.currentTimeMillis) / 1000)
     const jti = yield* transact(world, (state) => {
       const id = deterministicGuid(`${world.seed}:token`, state.counter)
-      const tokens = new Map(state.tokens).set(id, { clientId: client.clientId, revoked: false })
-      return Either.right([id, { ...state, counter: state.counter + 1, tokens }] as const)
+      const issued = {
+        clientId: client.clientId,
+        revoked: false,
+        expiresAt: (now + world.tokenLifetimeSeconds) * 1000,
+      }
+      return Either.right([
+        id,
+        withToken({ ...state, counter: state.counter + 1 }, id, issued),
+      ] as const)
     })
     const accessToken = signJwt(world.key, {
       iss: baseUrl(request, fallbackHost),
@@ -177,7 +184,7 @@ export const bearer = (world: World, request: IncomingRequest) =>
     )
     const now = (yield* Clock.currentTimeMillis) / 1000
     if (now >= claims.exp) return yield* new Unauthorized({ reason: "token expired" })
-    const issued = (yield* Ref.get(world.state)).tokens.get(claims.jti)
+    const issued = tokenOf(yield* Ref.get(world.state), claims.jti)
     if (issued === undefined || issued.revoked) {
       return yield* new Unauthorized({ reason: "token revoked" })
     }

@@ -76,6 +76,24 @@ export const renderRefusal = (
   }
 }
 
+// No PoS V10 body nests more than 2 deep; a deeper one is refused before it is decoded, whose
+// error formatting would otherwise recurse through it.
+const maxJsonDepth = 32
+
+// Iterative, so that the check itself cannot overflow the stack.
+const nestsWithin = (value: unknown, limit: number): boolean => {
+  const pending: Array<readonly [unknown, number]> = [[value, 1]]
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [current, depth] = next
+    if (typeof current !== "object" || current === null) continue
+    if (depth > limit) return false
+    for (const child of Array.isArray(current) ? current : Object.values(current)) {
+      if (typeof child === "object" && child !== null) pending.push([child, depth + 1])
+    }
+  }
+  return true
+}
+
 const jsonContentType = /^(application\/json|text\/json|application\/[a-z0-9.+-]*\+json)\s*(;|$)/i
 
 /** Parses and decodes a JSON body as the contract allows it (any of its JSON media types). */
@@ -89,6 +107,9 @@ export const jsonBody = <A, I>(schema: Schema.Schema<A, I>) =>
     const parsed = Either.try((): unknown => JSON.parse(request.body))
     if (Either.isLeft(parsed)) {
       return yield* badRequest("1099", "The request body is not valid JSON")
+    }
+    if (!nestsWithin(parsed.right, maxJsonDepth)) {
+      return yield* badRequest("1099", `The request body nests deeper than ${maxJsonDepth} levels`)
     }
     return yield* decodeBody(schema, parsed.right).pipe(
       Either.mapLeft((invalid: InvalidField) => badRequest(invalid.code, invalid.message)),

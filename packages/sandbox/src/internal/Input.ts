@@ -54,7 +54,9 @@ export const CreatePosBody = Schema.Struct({
   name: Text36,
   beaconId: Schema.optional(Schema.NullOr(BeaconId)),
   callbackAlias: Schema.optional(Schema.NullOr(Text36)),
-  supportedBeaconTypes: Schema.Array(Schema.Literal("QR", "NFC", "Bluetooth")),
+  supportedBeaconTypes: Schema.Array(Schema.Literal("QR", "NFC", "Bluetooth")).pipe(
+    Schema.filter((types) => new Set(types).size === types.length || "duplicate beacon types"),
+  ),
   requirePaymentBeforeCheckin: Schema.optional(Schema.NullOr(Schema.Boolean)),
 })
 
@@ -94,34 +96,41 @@ export const AcceptPaymentBody = Schema.Struct({
 })
 export const CancelPaymentByUserBody = Schema.Struct({ beaconId: Schema.String })
 
-/** The error code MobilePay gives a bad value of each field; anything else is 1099. */
-const fieldCodes: Record<string, string> = {
-  beaconId: "1100",
-  amount: "1102",
-  merchantPosId: "1111",
-  name: "1112",
-  orderId: "1113",
-  refundOrderId: "1114",
-  callbackAlias: "1116",
-  merchantPaymentLabel: "1117",
-}
+/**
+ * The error code MobilePay gives a bad value of each field; anything else is 1099. A Map, so
+ * that a body's own property name (`__proto__`, `constructor`) cannot pick up a prototype.
+ */
+const fieldCodes: ReadonlyMap<string, string> = new Map([
+  ["beaconId", "1100"],
+  ["amount", "1102"],
+  ["merchantPosId", "1111"],
+  ["name", "1112"],
+  ["orderId", "1113"],
+  ["refundOrderId", "1114"],
+  ["callbackAlias", "1116"],
+  ["merchantPaymentLabel", "1117"],
+])
 
 export interface InvalidField {
   readonly code: string
   readonly message: string
 }
 
-/** Decodes a parsed JSON body, or names the first bad field with its error code. */
+/**
+ * Decodes a parsed JSON body, or names the first bad field with its error code. A property
+ * the contract does not define is refused, at the top and inside `restrictions`: every
+ * request schema of the contract says `additionalProperties: false`.
+ */
 export const decodeBody = <A, I>(
   schema: Schema.Schema<A, I>,
   body: unknown,
 ): Either.Either<A, InvalidField> =>
-  Schema.decodeUnknownEither(schema)(body).pipe(
+  Schema.decodeUnknownEither(schema, { onExcessProperty: "error" })(body).pipe(
     Either.mapLeft((error) => {
       const issue = ParseResult.ArrayFormatter.formatErrorSync(error)[0]
       const field = issue?.path[0]
       const name = typeof field === "string" ? field : undefined
-      const code = (name === undefined ? undefined : fieldCodes[name]) ?? "1099"
+      const code = (name === undefined ? undefined : fieldCodes.get(name)) ?? "1099"
       return {
         code,
         message:

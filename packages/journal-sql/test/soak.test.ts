@@ -6,17 +6,16 @@
  * come, refunds after captures, and cashiers who ring a failed sale up again. Then recovery.
  * Judged by the sandbox's own state; the figures are printed.
  */
-import { ClientCredentials, Environment } from "@effect-mobilepay/core"
-import type { PosClient } from "@effect-mobilepay/pos"
-import { NodeMobilePay } from "@effect-mobilepay/node"
-import { PaymentFlow, Recovery, RefundFlow } from "@effect-mobilepay/pos"
-import { Fault, type Sandbox, SeedData } from "@effect-mobilepay/sandbox"
-import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import { SqlPaymentJournal } from "@effect-mobilepay/journal-sql"
+import { PaymentFlow, type PosClient, Recovery, RefundFlow } from "@effect-mobilepay/pos"
+import { Fault, type Sandbox } from "@effect-mobilepay/sandbox"
+import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Duration, Effect, Exit, Fiber, Layer, Option, Tracer } from "effect"
+import { HttpClient } from "@effect/platform"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import { Cause, Duration, Effect, Exit, Fiber, Layer, Option } from "effect"
 import { sqlite, sqliteFile } from "./support/Stores.js"
-import { merchant, startSandbox, storeId } from "./support/Tills.js"
+import { clientOn, merchant, startSandbox, storeId } from "./support/Tills.js"
 
 const tills = 25
 const salesPerTill = 20
@@ -78,18 +77,23 @@ interface Reported {
   readonly rerung: boolean
 }
 
-// Spans kept with their parent, to count the HTTP attempts of each PosClient call.
-const recordSpans = (spans: Array<Tracer.Span>) =>
-  Effect.map(Effect.tracer, (native) =>
-    Tracer.make({
-      span: (...args) => {
-        const span = native.span(...args)
-        spans.push(span)
-        return span
-      },
-      context: (f, fiber) => native.context(f, fiber),
-    }),
-  )
+// Undici, counting the HTTP requests (attempts) made under each logical PosClient call (its span).
+const countingHttp = (attempts: Map<string, number>) =>
+  Layer.effect(
+    HttpClient.HttpClient,
+    Effect.map(HttpClient.HttpClient, (client) =>
+      HttpClient.transform(client, (response) =>
+        Effect.zipRight(
+          Effect.map(Effect.currentSpan, (span) => {
+            if (span.name.startsWith("PosClient.")) {
+              attempts.set(span.spanId, (attempts.get(span.spanId) ?? 0) + 1)
+            }
+          }).pipe(Effect.ignore),
+          response,
+        ),
+      ),
+    ),
+  ).pipe(Layer.provide(NodeHttpClient.layerUndici))
 
 describe("the fault soak", () => {
   it.scopedLive(
@@ -99,23 +103,15 @@ describe("the fault soak", () => {
         const started = yield* startSandbox({ seed: "soak-2026-11" })
         const { sandbox, client: customerClient } = started
         const journalFile = yield* sqliteFile
-        const spans: Array<Tracer.Span> = []
-        const tracer = yield* recordSpans(spans)
+        const attempts = new Map<string, number>()
 
         // The tills' own client, with timeouts short enough for slow answers to bite.
         const context = yield* Layer.build(
-          NodeMobilePay.layer({
-            credentials: yield* ClientCredentials.make(SeedData.integratorA),
-            environment: Environment.custom({
-              authUrl: sandbox.authUrl,
-              posUrl: sandbox.posUrl,
-              userSimulationUrl: sandbox.userSimulationUrl,
-            }),
-            clientSystemVersion: "1.2.3",
-            merchantVat: merchant.vat,
-            readTimeout: "300 millis",
-            writeTimeout: "600 millis",
-          }).pipe(
+          clientOn(
+            sandbox,
+            { readTimeout: "300 millis", writeTimeout: "600 millis" },
+            countingHttp(attempts),
+          ).pipe(
             Layer.merge(
               SqlPaymentJournal.layer().pipe(
                 Layer.provide(SqliteClient.layer({ filename: journalFile })),
@@ -207,7 +203,7 @@ describe("the fault soak", () => {
               { discard: true },
             ),
           { concurrency: "unbounded", discard: true },
-        ).pipe(Effect.withTracer(tracer))
+        )
         const soakSeconds = (Date.now() - started_at) / 1000
         const requests = yield* sandbox.requests
 
@@ -289,13 +285,6 @@ describe("the fault soak", () => {
         }
 
         // Attempts per logical PosClient call: the HTTP requests under each call's span.
-        const attempts = new Map<string, number>()
-        for (const span of spans) {
-          if (!span.name.startsWith("http.client")) continue
-          const parent = Option.getOrUndefined(span.parent)
-          if (parent === undefined || parent._tag !== "Span") continue
-          attempts.set(parent.spanId, (attempts.get(parent.spanId) ?? 0) + 1)
-        }
         const maxAttempts = Math.max(0, ...attempts.values())
         const posRequests = requests.filter((r) => r.path.startsWith("/pos/v10/"))
         const faulted = posRequests.filter((r) => r.fault !== undefined).length
@@ -318,6 +307,7 @@ describe("the fault soak", () => {
         expect(open).toEqual([])
         expect(unfinished).toEqual([])
         expect(untrue).toEqual([])
+        expect(attempts.size).toBeGreaterThan(1000)
         expect(maxAttempts).toBeLessThanOrEqual(6)
         expect(faulted / posRequests.length).toBeGreaterThan(0.15)
       }),

@@ -4,8 +4,9 @@
  * itself uses to play the customer and look at the sandbox.
  */
 import { ClientCredentials, Environment } from "@effect-mobilepay/core"
-import { NodeMobilePay } from "@effect-mobilepay/node"
-import { PosClient } from "@effect-mobilepay/pos"
+import { MobilePay, PosClient } from "@effect-mobilepay/pos"
+import type { HttpClient } from "@effect/platform"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Sandbox, SeedData } from "@effect-mobilepay/sandbox"
 import { Effect, Layer, Schema } from "effect"
 import { execFile } from "node:child_process"
@@ -46,13 +47,19 @@ export interface TillExit {
 
 const ResultLine = Schema.parseJson(Schema.Unknown)
 
-/** A sandbox on the real clock, and a client of it for the test's own calls. */
-export const startSandbox = (options: Sandbox.SandboxOptions = {}) =>
-  Effect.gen(function* () {
-    const sandbox = yield* Sandbox.make({ pollDelay: "100 millis", ...options })
-    const context = yield* Layer.build(
-      NodeMobilePay.layer({
-        credentials: yield* ClientCredentials.make(SeedData.integratorA),
+/**
+ * The client stack on `sandbox`, as integrator A for the self-certification merchant, over
+ * `http` (undici by default).
+ */
+export const clientOn = (
+  sandbox: Sandbox.Sandbox.Service,
+  options: Partial<PosClient.Options> = {},
+  http: Layer.Layer<HttpClient.HttpClient> = NodeHttpClient.layerUndici,
+) =>
+  Layer.unwrapEffect(
+    Effect.map(ClientCredentials.make(SeedData.integratorA), (credentials) =>
+      MobilePay.layer({
+        credentials,
         environment: Environment.custom({
           authUrl: sandbox.authUrl,
           posUrl: sandbox.posUrl,
@@ -60,8 +67,16 @@ export const startSandbox = (options: Sandbox.SandboxOptions = {}) =>
         }),
         clientSystemVersion: "1.2.3",
         merchantVat: merchant.vat,
-      }),
-    )
+        ...options,
+      }).pipe(Layer.provide(http)),
+    ),
+  )
+
+/** A sandbox on the real clock, and a client of it for the test's own calls. */
+export const startSandbox = (options: Sandbox.SandboxOptions = {}) =>
+  Effect.gen(function* () {
+    const sandbox = yield* Sandbox.make({ pollDelay: "100 millis", ...options })
+    const context = yield* Layer.build(clientOn(sandbox))
     const client = yield* Effect.provide(PosClient.PosClient, context)
     return { sandbox, client }
   })

@@ -3,11 +3,15 @@
  * exists (the benchmark pins itself to the first), and stops it.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process"
+import { existsSync } from "node:fs"
 import * as Os from "node:os"
 import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
 
-const here = fileURLToPath(new URL(".", import.meta.url))
+// This file also runs bundled into node_modules/.cache/pos-bench (posCalls.ts).
+const here = fileURLToPath(
+  new URL(existsSync(new URL("posServer.ts", import.meta.url)) ? "." : "../../..", import.meta.url),
+)
 
 const hasTaskset = (() => {
   try {

@@ -22,6 +22,7 @@ export const variantNames = {
   fetch: "global fetch",
   platform: "NodeHttpClient + Schema",
   posPlatform: "PosClient.queryPayment (NodeHttpClient)",
+  posUndici: "PosClient.queryPayment (UndiciHttpClient)",
 } as const
 
 export type VariantKey = keyof typeof variantNames

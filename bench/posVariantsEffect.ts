@@ -1,10 +1,12 @@
 /**
  * The Effect variants: `@effect/platform-node`'s undici client as it comes with Schema on the
  * answer (what an Effect user gets by default), and the project's full `PosClient` call (token
- * from `TokenService`, headers, timeout, retry policy, decode) on each transport it ships.
+ * from `TokenService`, headers, timeout, retry policy, decode) on each transport it ships:
+ * `@effect/platform-node`'s client and the lean `UndiciHttpClient` (`NodeMobilePay`'s default).
  * Every call is its own `runPromise`, as a request handler would make it.
  */
 import { ClientCredentials, Environment } from "@effect-mobilepay/core"
+import { UndiciHttpClient } from "@effect-mobilepay/node"
 import { MobilePay, Payment, PosClient } from "@effect-mobilepay/pos"
 import { HttpClient, HttpClientResponse } from "@effect/platform"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
@@ -59,11 +61,16 @@ const posClient = (
   return { name, call: () => runtime.runPromise(query), close: () => runtime.dispose() }
 }
 
-export const effectVariant = (key: "platform" | "posPlatform", origin: string): Variant => {
+export const effectVariant = (
+  key: "platform" | "posPlatform" | "posUndici",
+  origin: string,
+): Variant => {
   switch (key) {
     case "platform":
       return platform(origin)
     case "posPlatform":
       return posClient(variantNames.posPlatform, origin, NodeHttpClient.layerUndici)
+    case "posUndici":
+      return posClient(variantNames.posUndici, origin, UndiciHttpClient.layer)
   }
 }

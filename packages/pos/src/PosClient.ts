@@ -22,6 +22,7 @@ import { HttpClient } from "@effect/platform"
 import type { Duration } from "effect"
 import { ConfigError, Context, Effect, Either, Layer, Option, Schema } from "effect"
 import { decodeRequest, IdempotencyKey, PaymentId, PosId, RefundId, StoreId } from "./Domain.js"
+import * as HttpDeadline from "./HttpDeadline.js"
 import * as Payment from "./Payment.js"
 import * as PointOfSale from "./PointOfSale.js"
 import type * as PosError from "./PosError.js"
@@ -282,13 +283,22 @@ export const make = (
       options.maxResponseBytes,
       1_048_576,
     )
+    const given = yield* HttpClient.HttpClient
+    // A transport that enforces deadlines itself, if it is the very client in context.
+    const enforcing = Option.exists(
+      yield* Effect.serviceOption(HttpDeadline.Enforcer),
+      (enforcer) => enforcer.client === given,
+    )
     // MobilePay takes no part in the caller's traces (no traceparent/b3 headers), and the
     // platform's own span is off: it would copy the answer's headers, which an echoing server
-    // can fill with the token. The pipeline's span carries what is safe.
-    const http = (yield* HttpClient.HttpClient).pipe(
-      HttpClient.withTracerPropagation(false),
-      HttpClient.withTracerDisabledWhen(() => true),
-    )
+    // can fill with the token. The pipeline's span carries what is safe. (An enforcing
+    // transport sends no trace headers and makes no span.)
+    const http = enforcing
+      ? given
+      : given.pipe(
+          HttpClient.withTracerPropagation(false),
+          HttpClient.withTracerDisabledWhen(() => true),
+        )
     const tokens = yield* TokenService.TokenService
     const clientSystemVersion = yield* decodeRequest(
       CoreDomain.ClientSystemVersion,
@@ -305,6 +315,7 @@ export const make = (
       writeTimeout,
       retryPolicy: options.retryPolicy ?? RetryPolicy.defaultPolicy,
       maxResponseBytes,
+      deadlines: enforcing ? "transport" : "pipeline",
     })
 
     // What every call resolves before sending: its merchant and its timeout.

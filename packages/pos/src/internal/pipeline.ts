@@ -17,6 +17,7 @@ import {
   type HttpClientResponse,
 } from "@effect/platform"
 import { Duration, Effect, Option, type ParseResult, Redacted, Schema } from "effect"
+import * as HttpDeadline from "../HttpDeadline.js"
 import * as PosError from "../PosError.js"
 
 export interface Settings {
@@ -30,6 +31,11 @@ export interface Settings {
   readonly retryPolicy: RetryPolicy.RetryPolicy
   /** The largest answer read, in bytes. */
   readonly maxResponseBytes: number
+  /**
+   * Who enforces each attempt's timeout: `pipeline` races it against the Clock;
+   * `transport` (an `HttpDeadline.Enforcer`) is handed it in `HttpDeadline.current`.
+   */
+  readonly deadlines: "pipeline" | "transport"
 }
 
 export type Failure = PosError.PosError | TokenError.TokenError | InvalidInput.InvalidInput
@@ -79,12 +85,24 @@ export const make = (settings: Settings) => {
     return call.body === undefined ? base : HttpClientRequest.bodyUnsafeJson(base, call.body)
   }
 
-  const transportError = (call: Call) => (error: HttpClientError.HttpClientError) =>
+  const timeoutError = (call: Call, timeout: Duration.Duration) =>
     new PosError.PosTransportError({
       operation: call.operation,
-      reason: "Transport",
-      detail: Untrusted.describeTransportError(error),
+      reason: "Timeout",
+      detail: `no answer within ${Duration.format(timeout)}`,
     })
+
+  const transportError = (call: Call) => (error: HttpClientError.HttpClientError) =>
+    HttpDeadline.isExceeded(error)
+      ? timeoutError(call, timeoutOf(call))
+      : new PosError.PosTransportError({
+          operation: call.operation,
+          reason: "Transport",
+          detail: Untrusted.describeTransportError(error),
+        })
+
+  const timeoutOf = (call: Call): Duration.Duration =>
+    call.timeout ?? (call.method === "GET" ? settings.readTimeout : settings.writeTimeout)
 
   // `token` is cut out of every server text: an echoing server must not get it into an error.
   const interpret = <A, I>(
@@ -146,25 +164,30 @@ export const make = (settings: Settings) => {
     call: Call,
     schema?: Schema.Schema<A, I>,
   ): Effect.Effect<A | void, Failure> {
-    const timeout =
-      call.timeout ?? (call.method === "GET" ? settings.readTimeout : settings.writeTimeout)
+    const timeout = timeoutOf(call)
     const tokenFor: string | undefined =
       settings.tokenBinding === "merchant" ? call.merchantVat : undefined
 
-    const attempt = (token: string) =>
-      settings.http.execute(request(call, token)).pipe(
-        Effect.mapError(transportError(call)),
-        Effect.flatMap((response) => interpret(call, response, schema, token)),
-        Effect.timeoutFail({
-          duration: timeout,
-          onTimeout: () =>
-            new PosError.PosTransportError({
-              operation: call.operation,
-              reason: "Timeout",
-              detail: `no answer within ${Duration.format(timeout)}`,
-            }),
-        }),
+    const deadline = Option.some(timeout)
+    const attempt = (token: string) => {
+      const send = settings.http.execute(request(call, token))
+      const answered = Effect.flatMap(
+        Effect.mapError(
+          // The transport's own timer covers the answer until its body has arrived.
+          settings.deadlines === "transport"
+            ? Effect.locally(send, HttpDeadline.current, deadline)
+            : send,
+          transportError(call),
+        ),
+        (response) => interpret(call, response, schema, token),
       )
+      return settings.deadlines === "transport"
+        ? answered
+        : Effect.timeoutFail(answered, {
+            duration: timeout,
+            onTimeout: () => timeoutError(call, timeout),
+          })
+    }
 
     // A 401 means the token is no longer good: drop it (only if still cached), get a new one,
     // try once more.

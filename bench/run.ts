@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url"
 import { fleet } from "./fleet.js"
 import { startTokenEndpoint, type TokenEndpoint } from "./loopback.js"
 import { type PosResult, posCalls, renderPos } from "./posCalls.js"
+import { variantKeys } from "./posVariants.js"
 import { render, type Section } from "./report.js"
 import { singleFlight } from "./singleFlight.js"
 import { tokenRequest } from "./tokenRequest.js"
@@ -46,7 +47,9 @@ try {
 }
 // Last, so that the other benchmarks do not run on the core it pins this process to.
 if (wanted("pos")) {
-  pos = await posCalls()
+  // BENCH_POS_VARIANTS=undici,posUndici measures only those (while working on one of them).
+  const only = process.env["BENCH_POS_VARIANTS"]?.split(",")
+  pos = await posCalls(only === undefined ? undefined : variantKeys.filter((k) => only.includes(k)))
   console.log(renderPos(pos))
 }
 const seconds = (Date.now() - started) / 1000

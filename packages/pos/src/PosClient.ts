@@ -252,6 +252,23 @@ const checked =
   (input: I): Effect.Effect<I, InvalidInput.InvalidInput> =>
     decodeRequest(schema, field)(input).pipe(Effect.map(Schema.encodeSync(schema)))
 
+// Compiled once: the decoder of each answer.
+const answers = {
+  CreatePosResponse: Pipeline.answer(PointOfSale.CreatePosResponse),
+  CreateRefundResponse: Pipeline.answer(Refund.CreateRefundResponse),
+  GetCheckInResponse: Pipeline.answer(PointOfSale.GetCheckInResponse),
+  GetDetailedStoresResponse: Pipeline.answer(Store.GetDetailedStoresResponse),
+  GetRefundResponse: Pipeline.answer(Refund.GetRefundResponse),
+  PaymentInitiatedResponse: Pipeline.answer(Payment.PaymentInitiatedResponse),
+  PosIdsResponse: Pipeline.answer(PointOfSale.PosIdsResponse),
+  PosResponse: Pipeline.answer(PointOfSale.PosResponse),
+  QueryPaymentIdsResponse: Pipeline.answer(Payment.QueryPaymentIdsResponse),
+  QueryPaymentResponse: Pipeline.answer(Payment.QueryPaymentResponse),
+  QueryRefundIdsResponse: Pipeline.answer(Refund.QueryRefundIdsResponse),
+  StoreIdsResponse: Pipeline.answer(Store.StoreIdsResponse),
+  StoreResponse: Pipeline.answer(Store.StoreResponse),
+}
+
 /**
  * Builds a {@link PosClient.Service} on the `HttpClient` and `TokenService` in context. A
  * malformed version or merchant, or an invalid timeout or size limit, fails here, before any
@@ -352,17 +369,17 @@ export const make = (
       readonly idempotencyKey?: string
     }
 
-    // A call whose answer has a body, decoded with `schema`.
-    const query = <A, I>(
+    // A call whose answer has a body, decoded with `answer`.
+    const query = <A>(
       operation: PosError.PosOperation,
       method: "GET" | "POST",
       url: string,
       callOptions: CallOptions | undefined,
       extra: Extra,
-      schema: Schema.Schema<A, I>,
+      answer: Pipeline.Answer<A>,
     ) =>
       Effect.flatMap(context(callOptions), (ctx) =>
-        pipeline.execute({ operation, method, url, ...extra, ...ctx }, schema),
+        pipeline.execute({ operation, method, url, ...extra, ...ctx }, answer),
       )
 
     // A call whose answer is just its status.
@@ -379,13 +396,13 @@ export const make = (
 
     // A create: its body checked, and its idempotency key made once, here, before the
     // pipeline's retry loop, so that every retry sends the same key.
-    const create = <A, I, B, J>(
+    const create = <A, B, J>(
       operation: "CreatePos" | "InitiatePayment" | "PreparePayment" | "CreateRefund",
       url: string,
       requestSchema: Schema.Schema<B, J>,
       request: J,
       createOptions: CreateOptions | undefined,
-      schema: Schema.Schema<A, I>,
+      answer: Pipeline.Answer<A>,
     ) =>
       Effect.gen(function* () {
         const body = yield* checked(requestSchema, "request")(request)
@@ -396,7 +413,7 @@ export const make = (
           url,
           createOptions,
           { body, idempotencyKey: key },
-          schema,
+          answer,
         )
       })
 
@@ -427,7 +444,7 @@ export const make = (
           PointOfSale.CreatePosRequest,
           request,
           o,
-          PointOfSale.CreatePosResponse,
+          answers.CreatePosResponse,
         ),
       getPosWithFilter: (filter, o) =>
         Effect.flatMap(
@@ -439,22 +456,22 @@ export const make = (
               `${posUrl}/pointofsales`,
               o,
               { urlParams },
-              PointOfSale.PosIdsResponse,
+              answers.PosIdsResponse,
             ),
         ),
       getPos: (posId, o) =>
         Effect.flatMap(decodePosId(posId), (id) =>
-          query("GetPos", "GET", pos(id), o, {}, PointOfSale.PosResponse),
+          query("GetPos", "GET", pos(id), o, {}, answers.PosResponse),
         ),
       deletePos: (posId, o) =>
         Effect.flatMap(decodePosId(posId), (id) => command("DeletePos", "DELETE", pos(id), o)),
       getCheckIn: (posId, o) =>
         Effect.flatMap(decodePosId(posId), (id) =>
-          query("GetCheckIn", "GET", `${pos(id)}/checkin`, o, {}, PointOfSale.GetCheckInResponse),
+          query("GetCheckIn", "GET", `${pos(id)}/checkin`, o, {}, answers.GetCheckInResponse),
         ),
       getStores: (filter = {}, o) =>
         Effect.flatMap(checked(Store.GetStoresRequest, "filter")(filter), (urlParams) =>
-          query("GetStores", "GET", `${posUrl}/stores`, o, { urlParams }, Store.StoreIdsResponse),
+          query("GetStores", "GET", `${posUrl}/stores`, o, { urlParams }, answers.StoreIdsResponse),
         ),
       getDetailedStores: (filter = {}, o) =>
         Effect.flatMap(checked(Store.GetStoresRequest, "filter")(filter), (urlParams) =>
@@ -464,12 +481,12 @@ export const make = (
             `${posUrl}/stores/detailed`,
             o,
             { urlParams },
-            Store.GetDetailedStoresResponse,
+            answers.GetDetailedStoresResponse,
           ),
         ),
       getStore: (storeId, o) =>
         Effect.flatMap(decodeStoreId(storeId), (id) =>
-          query("GetStore", "GET", `${posUrl}/stores/${id}`, o, {}, Store.StoreResponse),
+          query("GetStore", "GET", `${posUrl}/stores/${id}`, o, {}, answers.StoreResponse),
         ),
       initiatePayment: (request, o) =>
         create(
@@ -478,7 +495,7 @@ export const make = (
           Payment.InitiatePaymentRequest,
           request,
           o,
-          Payment.PaymentInitiatedResponse,
+          answers.PaymentInitiatedResponse,
         ),
       preparePayment: (request, o) =>
         create(
@@ -487,7 +504,7 @@ export const make = (
           Payment.PreparePaymentRequest,
           request,
           o,
-          Payment.PaymentInitiatedResponse,
+          answers.PaymentInitiatedResponse,
         ),
       paymentReady: (paymentId, request, o) =>
         Effect.gen(function* () {
@@ -497,7 +514,7 @@ export const make = (
         }),
       queryPayment: (paymentId, o) =>
         Effect.flatMap(decodePaymentId(paymentId), (id) =>
-          query("QueryPayment", "GET", payment(id), o, {}, Payment.QueryPaymentResponse),
+          query("QueryPayment", "GET", payment(id), o, {}, answers.QueryPaymentResponse),
         ),
       queryPaymentIds: (filter, o) =>
         Effect.flatMap(checked(Payment.QueryPaymentIdsRequest, "filter")(filter), (urlParams) =>
@@ -507,7 +524,7 @@ export const make = (
             `${posUrl}/payments`,
             o,
             { urlParams },
-            Payment.QueryPaymentIdsResponse,
+            answers.QueryPaymentIdsResponse,
           ),
         ),
       capturePayment: (paymentId, request, o) =>
@@ -527,7 +544,7 @@ export const make = (
           Refund.CreateRefundRequest,
           request,
           o,
-          Refund.CreateRefundResponse,
+          answers.CreateRefundResponse,
         ),
       queryRefundIds: (filter, o) =>
         Effect.flatMap(checked(Refund.QueryRefundIdsRequest, "filter")(filter), (urlParams) =>
@@ -537,12 +554,12 @@ export const make = (
             `${posUrl}/refunds`,
             o,
             { urlParams },
-            Refund.QueryRefundIdsResponse,
+            answers.QueryRefundIdsResponse,
           ),
         ),
       getRefund: (refundId, o) =>
         Effect.flatMap(decodeRefundId(refundId), (id) =>
-          query("GetRefund", "GET", refund(id), o, {}, Refund.GetRefundResponse),
+          query("GetRefund", "GET", refund(id), o, {}, answers.GetRefundResponse),
         ),
       captureRefund: (refundId, o) =>
         Effect.flatMap(decodeRefundId(refundId), (id) =>

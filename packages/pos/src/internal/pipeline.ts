@@ -16,7 +16,7 @@ import {
   HttpClientRequest,
   type HttpClientResponse,
 } from "@effect/platform"
-import { Duration, Effect, Option, type ParseResult, Redacted, Schema } from "effect"
+import { Duration, Effect, Either, Option, type ParseResult, Redacted, Schema } from "effect"
 import * as HttpDeadline from "../HttpDeadline.js"
 import * as PosError from "../PosError.js"
 
@@ -58,6 +58,16 @@ const transience = (error: Failure): RetryPolicy.Transience =>
   error._tag === "PosTransportError" || error._tag === "PosServerError"
     ? Option.some(Duration.zero)
     : Option.none()
+
+/** How an operation's answer is decoded: compiled once, run synchronously on each answer. */
+export interface Answer<A> {
+  readonly decode: (input: unknown) => Either.Either<A, ParseResult.ParseError>
+}
+
+/** The decoder of answers of `schema` (tolerant, like the schema; excess fields ignored). */
+export const answer = <A, I>(schema: Schema.Schema<A, I>): Answer<A> => ({
+  decode: Schema.decodeUnknownEither(schema),
+})
 
 export const make = (settings: Settings) => {
   const schedule = RetryPolicy.schedule(settings.retryPolicy, transience)
@@ -104,66 +114,79 @@ export const make = (settings: Settings) => {
   const timeoutOf = (call: Call): Duration.Duration =>
     call.timeout ?? (call.method === "GET" ? settings.readTimeout : settings.writeTimeout)
 
-  // `token` is cut out of every server text: an echoing server must not get it into an error.
-  const interpret = <A, I>(
+  // What the answer means, once its body is read (`text` is undefined when it was larger than
+  // the limit). `token` is cut out of every server text: an echoing server must not get it
+  // into an error.
+  const settle = <A>(
     call: Call,
     response: HttpClientResponse.HttpClientResponse,
-    schema: Schema.Schema<A, I> | undefined,
+    text: string | undefined,
+    answer: Answer<A> | undefined,
     token: string,
-  ): Effect.Effect<A | void, PosError.PosError> =>
-    Effect.gen(function* () {
-      const status = response.status
-      yield* Effect.annotateCurrentSpan("http.response.status_code", status)
-      const read = yield* Effect.either(Untrusted.readText(response, settings.maxResponseBytes))
-      if (read._tag === "Left" && read.left._tag === "ResponseError") {
-        return yield* transportError(call)(read.left)
-      }
-      const tooLarge = read._tag === "Left"
-      const text = read._tag === "Right" ? read.right : ""
-      if (status < 200 || status >= 300) {
-        return yield* PosError.fromResponse({
+  ): Either.Either<A | void, PosError.PosError> => {
+    const status = response.status
+    if (status < 200 || status >= 300) {
+      return Either.left(
+        PosError.fromResponse({
           operation: call.operation,
           status,
-          body: text,
+          body: text ?? "",
           correlationIdHeader: response.headers["x-correlation-id"],
           secrets: [token],
-        })
-      }
-      if (tooLarge) {
-        return yield* new PosError.PosResponseTooLarge({
+        }),
+      )
+    }
+    if (text === undefined) {
+      return Either.left(
+        new PosError.PosResponseTooLarge({
           operation: call.operation,
           status,
           maxBytes: settings.maxResponseBytes,
-        })
-      }
-      if (schema === undefined) return
-      const json = Untrusted.parseJson(text)
-      if (Option.isNone(json)) {
-        return yield* new PosError.PosDecodeError({
+        }),
+      )
+    }
+    if (answer === undefined) return Either.right(undefined)
+    const json = Untrusted.parseJson(text)
+    if (Option.isNone(json)) {
+      return Either.left(
+        new PosError.PosDecodeError({
           operation: call.operation,
           status,
           path: "",
           reason: "the body is not JSON (or nests too deeply)",
-        })
-      }
-      return yield* Schema.decodeUnknown(schema)(json.value).pipe(
-        Effect.mapError((error: ParseResult.ParseError) =>
-          PosError.PosDecodeError.fromParseError({
-            operation: call.operation,
-            status,
-            error,
-            secrets: [token],
-          }),
-        ),
+        }),
       )
-    })
+    }
+    return Either.mapLeft(answer.decode(json.value), (error) =>
+      PosError.PosDecodeError.fromParseError({
+        operation: call.operation,
+        status,
+        error,
+        secrets: [token],
+      }),
+    )
+  }
 
-  function execute<A, I>(call: Call, schema: Schema.Schema<A, I>): Effect.Effect<A, Failure>
-  function execute(call: Call): Effect.Effect<void, Failure>
-  function execute<A, I>(
+  const interpret = <A>(
     call: Call,
-    schema?: Schema.Schema<A, I>,
-  ): Effect.Effect<A | void, Failure> {
+    response: HttpClientResponse.HttpClientResponse,
+    answer: Answer<A> | undefined,
+    token: string,
+  ): Effect.Effect<A | void, PosError.PosError> =>
+    Effect.zipRight(
+      Effect.annotateCurrentSpan("http.response.status_code", response.status),
+      Effect.matchEffect(Untrusted.readText(response, settings.maxResponseBytes), {
+        onFailure: (error) =>
+          error._tag === "ResponseError"
+            ? Effect.fail(transportError(call)(error))
+            : settle(call, response, undefined, answer, token),
+        onSuccess: (text) => settle(call, response, text, answer, token),
+      }),
+    )
+
+  function execute<A>(call: Call, answer: Answer<A>): Effect.Effect<A, Failure>
+  function execute(call: Call): Effect.Effect<void, Failure>
+  function execute<A>(call: Call, answer?: Answer<A>): Effect.Effect<A | void, Failure> {
     const timeout = timeoutOf(call)
     const tokenFor: string | undefined =
       settings.tokenBinding === "merchant" ? call.merchantVat : undefined
@@ -179,7 +202,7 @@ export const make = (settings: Settings) => {
             : send,
           transportError(call),
         ),
-        (response) => interpret(call, response, schema, token),
+        (response) => interpret(call, response, answer, token),
       )
       return settings.deadlines === "transport"
         ? answered

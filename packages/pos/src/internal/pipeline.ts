@@ -16,7 +16,16 @@ import {
   HttpClientRequest,
   type HttpClientResponse,
 } from "@effect/platform"
-import { Duration, Effect, Either, Option, type ParseResult, Redacted, Schema } from "effect"
+import {
+  Duration,
+  Effect,
+  Either,
+  Option,
+  type ParseResult,
+  Redacted,
+  Schedule,
+  Schema,
+} from "effect"
 import * as HttpDeadline from "../HttpDeadline.js"
 import * as PosError from "../PosError.js"
 
@@ -214,32 +223,37 @@ export const make = (settings: Settings) => {
 
     // A 401 means the token is no longer good: drop it (only if still cached), get a new one,
     // try once more.
-    const authorised = Effect.gen(function* () {
-      const token = yield* settings.tokens.get(tokenFor)
-      return yield* attempt(tokenValue(token)).pipe(
-        Effect.catchTag("PosUnauthorized", () =>
-          settings.tokens.invalidate(token).pipe(
-            Effect.zipRight(settings.tokens.get(tokenFor)),
-            Effect.flatMap((fresh) => attempt(tokenValue(fresh))),
-          ),
+    const authorised = Effect.flatMap(settings.tokens.get(tokenFor), (token) =>
+      Effect.catchTag(attempt(tokenValue(token)), "PosUnauthorized", () =>
+        settings.tokens.invalidate(token).pipe(
+          Effect.zipRight(settings.tokens.get(tokenFor)),
+          Effect.flatMap((fresh) => attempt(tokenValue(fresh))),
         ),
-      )
-    })
+      ),
+    )
+
+    // The retry schedule is entered only once an attempt has failed: a call answered at once
+    // (nearly all) pays nothing for it. The schedule sees the same failures as Effect.retry.
+    const retried = Effect.catchAll(authorised, (first) =>
+      Effect.flatMap(Schedule.driver(schedule), (driver) => {
+        const again = (failure: Failure): Effect.Effect<A | void, Failure> =>
+          Effect.matchEffect(driver.next(failure), {
+            onFailure: () => Effect.fail(failure),
+            onSuccess: () => Effect.catchAll(authorised, again),
+          })
+        return again(first)
+      }),
+    )
 
     const noMerchant =
       settings.tokenBinding === "unbound" && call.merchantVat === undefined
-        ? Option.some(
-            new InvalidInput.InvalidInput({
-              field: "merchantVat",
-              reason: "an unbound token needs a merchant: set merchantVat on the layer or the call",
-            }),
-          )
-        : Option.none()
+        ? new InvalidInput.InvalidInput({
+            field: "merchantVat",
+            reason: "an unbound token needs a merchant: set merchantVat on the layer or the call",
+          })
+        : undefined
 
-    return Option.match(noMerchant, {
-      onSome: Effect.fail,
-      onNone: () => Effect.retry(authorised, schedule),
-    }).pipe(
+    return (noMerchant === undefined ? retried : Effect.fail(noMerchant)).pipe(
       Effect.withSpan(`PosClient.${call.operation}`, {
         kind: "client",
         // A stack per call costs more than the rest of the span; the name says where it is.

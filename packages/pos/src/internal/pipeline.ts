@@ -17,14 +17,19 @@ import {
   type HttpClientResponse,
 } from "@effect/platform"
 import {
+  Clock,
+  Context,
+  DefaultServices,
   Duration,
   Effect,
+  FiberRef,
   Either,
   Option,
   type ParseResult,
   Redacted,
   Schedule,
   Schema,
+  Tracer,
 } from "effect"
 import * as HttpDeadline from "../HttpDeadline.js"
 import * as PosError from "../PosError.js"
@@ -77,6 +82,9 @@ export interface Answer<A> {
 export const answer = <A, I>(schema: Schema.Schema<A, I>): Answer<A> => ({
   decode: Schema.decodeUnknownEither(schema),
 })
+
+// The tracer every fiber has unless a program installs another (OpenTelemetry, a test's).
+const builtInTracer = Context.get(DefaultServices.liveServices, Tracer.Tracer)
 
 export const make = (settings: Settings) => {
   const schedule = RetryPolicy.schedule(settings.retryPolicy, transience)
@@ -181,21 +189,37 @@ export const make = (settings: Settings) => {
     response: HttpClientResponse.HttpClientResponse,
     answer: Answer<A> | undefined,
     token: string,
-  ): Effect.Effect<A | void, PosError.PosError> =>
-    Effect.zipRight(
-      Effect.annotateCurrentSpan("http.response.status_code", response.status),
-      Effect.matchEffect(Untrusted.readText(response, settings.maxResponseBytes), {
-        onFailure: (error) =>
-          error._tag === "ResponseError"
-            ? Effect.fail(transportError(call)(error))
-            : settle(call, response, undefined, answer, token),
-        onSuccess: (text) => settle(call, response, text, answer, token),
-      }),
-    )
+    traced: boolean,
+  ): Effect.Effect<A | void, PosError.PosError> => {
+    const read = Effect.matchEffect(Untrusted.readText(response, settings.maxResponseBytes), {
+      onFailure: (error) =>
+        error._tag === "ResponseError"
+          ? Effect.fail(transportError(call)(error))
+          : settle(call, response, undefined, answer, token),
+      onSuccess: (text) => settle(call, response, text, answer, token),
+    })
+    return traced
+      ? Effect.zipRight(
+          Effect.annotateCurrentSpan("http.response.status_code", response.status),
+          read,
+        )
+      : read
+  }
 
-  function execute<A>(call: Call, answer: Answer<A>): Effect.Effect<A, Failure>
-  function execute(call: Call): Effect.Effect<void, Failure>
-  function execute<A>(call: Call, answer?: Answer<A>): Effect.Effect<A | void, Failure> {
+  // A retried attempt, as an event on the call's span (its error's tag only: no server text).
+  const attemptFailed = (failure: Failure) =>
+    Effect.flatMap(Effect.currentSpan, (span) =>
+      Effect.map(Clock.currentTimeNanos, (now) =>
+        span.event("mobilepay.attempt_failed", now, { "error.type": failure._tag }),
+      ),
+    ).pipe(Effect.ignore)
+
+  // One logical call: the token, its attempts, the 401 recovery and the retries.
+  const perform = <A>(
+    call: Call,
+    answer: Answer<A> | undefined,
+    traced: boolean,
+  ): Effect.Effect<A | void, Failure> => {
     const timeout = timeoutOf(call)
     const tokenFor: string | undefined =
       settings.tokenBinding === "merchant" ? call.merchantVat : undefined
@@ -211,7 +235,7 @@ export const make = (settings: Settings) => {
             : send,
           transportError(call),
         ),
-        (response) => interpret(call, response, answer, token),
+        (response) => interpret(call, response, answer, token, traced),
       )
       return settings.deadlines === "transport"
         ? answered
@@ -239,7 +263,11 @@ export const make = (settings: Settings) => {
         const again = (failure: Failure): Effect.Effect<A | void, Failure> =>
           Effect.matchEffect(driver.next(failure), {
             onFailure: () => Effect.fail(failure),
-            onSuccess: () => Effect.catchAll(authorised, again),
+            onSuccess: () =>
+              Effect.catchAll(
+                traced ? Effect.zipRight(attemptFailed(failure), authorised) : authorised,
+                again,
+              ),
           })
         return again(first)
       }),
@@ -253,7 +281,9 @@ export const make = (settings: Settings) => {
           })
         : undefined
 
-    return (noMerchant === undefined ? retried : Effect.fail(noMerchant)).pipe(
+    const outcome = noMerchant === undefined ? retried : Effect.fail(noMerchant)
+    if (!traced) return outcome
+    return outcome.pipe(
       Effect.withSpan(`PosClient.${call.operation}`, {
         kind: "client",
         // A stack per call costs more than the rest of the span; the name says where it is.
@@ -271,6 +301,22 @@ export const make = (settings: Settings) => {
     )
   }
 
+  function execute<A>(call: Call, answer: Answer<A>): Effect.Effect<A, Failure>
+  function execute(call: Call): Effect.Effect<void, Failure>
+  function execute<A>(call: Call, answer?: Answer<A>): Effect.Effect<A | void, Failure> {
+    // The span (one per call, no stack) is made only when a tracer that exports is installed:
+    // Effect's built-in tracer keeps spans nowhere, and making one costs more than the rest of
+    // the call's own work.
+    return Effect.withFiberRuntime((fiber) =>
+      perform(
+        call,
+        answer,
+        fiber.getFiberRef(FiberRef.currentTracerEnabled) &&
+          Context.get(fiber.getFiberRef(DefaultServices.currentServices), Tracer.Tracer) !==
+            builtInTracer,
+      ),
+    )
+  }
   return { execute }
 }
 

@@ -36,6 +36,8 @@ export const makeVariant = async (key: VariantKey, origin: string): Promise<Vari
     case "undici":
     case "fetch":
       return (await import("./posVariantsPlain.js")).plainVariant(key, origin)
+    case "posUndici":
+      return (await import("./posVariantsPos.js")).leanVariant(origin)
     default:
       return (await import("./posVariantsEffect.js")).effectVariant(key, origin)
   }

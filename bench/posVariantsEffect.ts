@@ -1,17 +1,14 @@
 /**
- * The Effect variants: `@effect/platform-node`'s undici client as it comes with Schema on the
- * answer (what an Effect user gets by default), and the project's full `PosClient` call (token
- * from `TokenService`, headers, timeout, retry policy, decode) on each transport it ships:
- * `@effect/platform-node`'s client and the lean `UndiciHttpClient` (`NodeMobilePay`'s default).
+ * The variants on `@effect/platform-node`'s undici client: as it comes with Schema on the
+ * answer (what an Effect user gets by default), and under the project's full `PosClient` call.
  * Every call is its own `runPromise`, as a request handler would make it.
  */
-import { ClientCredentials, Environment } from "@effect-mobilepay/core"
-import { UndiciHttpClient } from "@effect-mobilepay/node"
-import { MobilePay, Payment, PosClient } from "@effect-mobilepay/pos"
+import { Payment } from "@effect-mobilepay/pos"
 import { HttpClient, HttpClientResponse } from "@effect/platform"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import { Effect, Layer, ManagedRuntime } from "effect"
-import { clientId, merchantVat, paymentId, type Variant, variantNames } from "./posVariants.js"
+import { Effect, ManagedRuntime } from "effect"
+import { clientId, paymentId, type Variant, variantNames } from "./posVariants.js"
+import { posClient } from "./posVariantsPos.js"
 
 const headers = {
   accept: "application/json",
@@ -35,42 +32,11 @@ const platform = (origin: string): Variant => {
   }
 }
 
-const posClient = (
-  name: string,
-  origin: string,
-  http: Layer.Layer<HttpClient.HttpClient>,
-): Variant => {
-  const runtime = ManagedRuntime.make(
-    Layer.unwrapEffect(
-      Effect.map(
-        ClientCredentials.make({ clientId, clientSecret: "bench-secret" }),
-        (credentials) =>
-          MobilePay.layer({
-            credentials,
-            environment: Environment.custom({
-              authUrl: `${origin}/integrator-authentication`,
-              posUrl: `${origin}/pos/v10`,
-            }),
-            clientSystemVersion: "1.0.0",
-            merchantVat,
-          }),
-      ),
-    ).pipe(Layer.provide(http)),
-  )
-  const query = Effect.flatMap(PosClient.PosClient, (client) => client.queryPayment(paymentId))
-  return { name, call: () => runtime.runPromise(query), close: () => runtime.dispose() }
-}
-
-export const effectVariant = (
-  key: "platform" | "posPlatform" | "posUndici",
-  origin: string,
-): Variant => {
+export const effectVariant = (key: "platform" | "posPlatform", origin: string): Variant => {
   switch (key) {
     case "platform":
       return platform(origin)
     case "posPlatform":
       return posClient(variantNames.posPlatform, origin, NodeHttpClient.layerUndici)
-    case "posUndici":
-      return posClient(variantNames.posUndici, origin, UndiciHttpClient.layer)
   }
 }

@@ -10,7 +10,8 @@
  * @since 0.2.0
  */
 import { HttpDeadline } from "@effect-mobilepay/pos"
-import { HttpClient, type HttpClientError } from "@effect/platform"
+import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
 import { Context, Effect, Layer, type Scope } from "effect"
 import { Agent, type Dispatcher } from "undici"
 import { send } from "./internal/exchange.js"

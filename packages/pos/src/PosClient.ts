@@ -18,7 +18,7 @@ import {
   Untrusted,
 } from "@effect-mobilepay/core"
 import { TokenService } from "@effect-mobilepay/token-service"
-import { HttpClient } from "@effect/platform"
+import * as HttpClient from "@effect/platform/HttpClient"
 import type { Duration } from "effect"
 import { ConfigError, Context, Effect, Either, Layer, Option, Schema } from "effect"
 import { decodeRequest, IdempotencyKey, PaymentId, PosId, RefundId, StoreId } from "./Domain.js"

@@ -3,15 +3,13 @@
 // body is kept as the chunks that arrived, and a deadline is one timer that aborts through the
 // dispatch controller only when it fires.
 import { HttpDeadline } from "@effect-mobilepay/pos"
-import {
-  Cookies,
-  Headers,
-  HttpClientError,
-  type HttpClientRequest,
-  HttpClientResponse,
-  HttpIncomingMessage,
-  UrlParams,
-} from "@effect/platform"
+import * as Cookies from "@effect/platform/Cookies"
+import * as Headers from "@effect/platform/Headers"
+import * as HttpClientError from "@effect/platform/HttpClientError"
+import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
+import * as UrlParams from "@effect/platform/UrlParams"
 import * as NodeStream from "@effect/platform-node/NodeStream"
 import type { Fiber } from "effect"
 import {

@@ -10,12 +10,10 @@ import {
   Untrusted,
 } from "@effect-mobilepay/core"
 import type { TokenService } from "@effect-mobilepay/token-service"
-import {
-  type HttpClient,
-  type HttpClientError,
-  HttpClientRequest,
-  type HttpClientResponse,
-} from "@effect/platform"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import {
   Clock,
   Context,

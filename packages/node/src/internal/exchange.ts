@@ -180,28 +180,41 @@ class Answer extends Inspectable.Class implements HttpClientResponse.HttpClientR
     })
   }
 
-  /** The whole body, once it has arrived. */
-  private get bytes(): Effect.Effect<Uint8Array, HttpClientError.ResponseError> {
-    return Effect.async<Uint8Array, HttpClientError.ResponseError>((resume) => {
-      const settle = (): boolean => {
-        if (this.state === "open") return false
-        this.wake = undefined
-        resume(
-          this.state === "failed"
-            ? Effect.fail(this.error(this.failure))
-            : Effect.succeed(this.concatenated()),
-        )
-        return true
-      }
+  // Resumes with what `ready` gives once it gives something: now, or as more of the body
+  // arrives. `interrupted` runs when the reader gives up first.
+  private await<A, E>(
+    ready: () => Effect.Effect<A, E> | undefined,
+    interrupted: () => void,
+  ): Effect.Effect<A, E> {
+    return Effect.async<A, E>((resume) => {
       this.reading = true
       this.exchange.resume()
-      if (settle()) return
-      this.wake = () => void settle()
+      const now = ready()
+      if (now !== undefined) return resume(now)
+      this.wake = () => {
+        const later = ready()
+        if (later === undefined) return
+        this.wake = undefined
+        resume(later)
+      }
       return Effect.sync(() => {
         this.wake = undefined
-        this.exchange.abandon()
+        interrupted()
       })
     })
+  }
+
+  /** The whole body, once it has arrived. */
+  private get bytes(): Effect.Effect<Uint8Array, HttpClientError.ResponseError> {
+    return this.await(
+      () =>
+        this.state === "open"
+          ? undefined
+          : this.state === "failed"
+            ? Effect.fail(this.error(this.failure))
+            : Effect.succeed(this.concatenated()),
+      () => this.exchange.abandon(),
+    )
   }
 
   private concatenated(): Uint8Array {
@@ -260,33 +273,22 @@ class Answer extends Inspectable.Class implements HttpClientResponse.HttpClientR
   get stream(): Stream.Stream<Uint8Array, HttpClientError.ResponseError> {
     return Stream.suspend(() => {
       let next = 0
-      const pull: Effect.Effect<
-        Chunk.Chunk<Uint8Array>,
-        Option.Option<HttpClientError.ResponseError>
-      > = Effect.async((resume) => {
-        const settle = (): boolean => {
+      const pull = this.await(
+        ():
+          | Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<HttpClientError.ResponseError>>
+          | undefined => {
           if (next < this.chunks.length) {
             const ready = this.chunks.slice(next)
             next = this.chunks.length
-            resume(Effect.succeed(Chunk.unsafeFromArray(ready)))
-          } else if (this.state === "done") {
-            resume(Effect.fail(Option.none()))
-          } else if (this.state === "failed") {
-            resume(Effect.fail(Option.some(this.error(this.failure))))
-          } else {
-            return false
+            return Effect.succeed(Chunk.unsafeFromArray(ready))
           }
-          this.wake = undefined
-          return true
-        }
-        this.reading = true
-        this.exchange.resume()
-        if (settle()) return
-        this.wake = () => void settle()
-        return Effect.sync(() => {
-          this.wake = undefined
-        })
-      })
+          if (this.state === "done") return Effect.fail(Option.none())
+          if (this.state === "failed") return Effect.fail(Option.some(this.error(this.failure)))
+          return undefined
+        },
+        // Stream.ensuring below ends the exchange if the reader stops early.
+        () => {},
+      )
       return Stream.repeatEffectChunkOption(pull).pipe(
         Stream.ensuring(
           Effect.sync(() => {

@@ -259,10 +259,10 @@ export const MobilePayDateTime = Schema.transformOrFail(Schema.String, Schema.Da
  * @since 0.1.0
  * @category decoding
  */
-export const decodeRequest =
-  <A, I>(schema: Schema.Schema<A, I>, name: string) =>
-  (input: I): Effect.Effect<A, InvalidInput.InvalidInput> =>
-    Schema.decode(schema)(input).pipe(
+export const decodeRequest = <A, I>(schema: Schema.Schema<A, I>, name: string) => {
+  const decode = Schema.decode(schema)
+  return (input: I): Effect.Effect<A, InvalidInput.InvalidInput> =>
+    decode(input).pipe(
       Effect.mapError((error) => {
         const { path, message } = firstIssue(error)
         return new InvalidInput.InvalidInput({
@@ -271,6 +271,7 @@ export const decodeRequest =
         })
       }),
     )
+}
 
 /**
  * An opaque token identifying the customer to the merchant (loyalty integrations), present

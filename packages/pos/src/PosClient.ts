@@ -335,16 +335,20 @@ export const make = (
       deadlines: enforcing ? "transport" : "pipeline",
     })
 
-    // What every call resolves before sending: its merchant and its timeout.
+    // What every call resolves before sending: its merchant and its timeout (without options,
+    // the layer's, resolved once).
+    const defaults = Effect.succeed({ merchantVat: defaultMerchant, timeout: undefined })
     const context = (callOptions: CallOptions | undefined) =>
-      Effect.gen(function* () {
-        const merchantVat = yield* decodeVat(callOptions?.merchantVat)
-        const timeout =
-          callOptions?.timeout === undefined
-            ? undefined
-            : yield* DurationOption.decode("timeout", callOptions.timeout)
-        return { merchantVat: merchantVat ?? defaultMerchant, timeout }
-      })
+      callOptions === undefined
+        ? defaults
+        : Effect.gen(function* () {
+            const merchantVat = yield* decodeVat(callOptions?.merchantVat)
+            const timeout =
+              callOptions?.timeout === undefined
+                ? undefined
+                : yield* DurationOption.decode("timeout", callOptions.timeout)
+            return { merchantVat: merchantVat ?? defaultMerchant, timeout }
+          })
 
     const idempotencyKey = (createOptions: CreateOptions | undefined) =>
       Effect.flatMap(

@@ -29,7 +29,7 @@ const rounds = 5
 const callsPerRound: Record<(typeof concurrencies)[number], number> = { 1: 1_000, 32: 2_000 }
 const warmupCalls = 2_000
 /** The variants measured alone for peak RSS, and how many calls each makes. */
-export const rssVariants: ReadonlyArray<VariantKey> = ["undici", "posUndici"]
+export const rssVariants: ReadonlyArray<VariantKey> = ["undici", "undiciInEffect", "posUndici"]
 const rssCalls = 100_000
 const rssConcurrency = 32
 

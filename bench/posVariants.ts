@@ -23,6 +23,7 @@ export const variantNames = {
   platform: "NodeHttpClient + Schema",
   posPlatform: "PosClient.queryPayment (NodeHttpClient)",
   posUndici: "PosClient.queryPayment (UndiciHttpClient)",
+  undiciInEffect: "raw undici in Effect.promise, PosClient's modules loaded",
 } as const
 
 export type VariantKey = keyof typeof variantNames
@@ -38,6 +39,8 @@ export const makeVariant = async (key: VariantKey, origin: string): Promise<Vari
       return (await import("./posVariantsPlain.js")).plainVariant(key, origin)
     case "posUndici":
       return (await import("./posVariantsPos.js")).leanVariant(origin)
+    case "undiciInEffect":
+      return (await import("./posVariantsPos.js")).undiciInEffect(origin)
     default:
       return (await import("./posVariantsEffect.js")).effectVariant(key, origin)
   }

@@ -18,7 +18,9 @@ import { send } from "./internal/exchange.js"
 
 /**
  * An `HttpClient` sending through `dispatcher` (an undici `Agent`, `Pool` or `Client`), which
- * stays the caller's to close. It enforces `HttpDeadline.current` itself.
+ * stays the caller's to close. It enforces `HttpDeadline.current` itself; for `PosClient` to
+ * rely on that, provide `HttpDeadline.Enforcer` naming this client beside it (as
+ * {@link layerWith} does), or `PosClient` times each attempt as on any other client.
  *
  * @since 0.2.0
  * @category constructors

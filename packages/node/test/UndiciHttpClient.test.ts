@@ -10,6 +10,7 @@ import { Time, TokenEndpoint } from "@effect-mobilepay/test-support"
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Fiber, Option, Stream, TestClock } from "effect"
+import * as Http from "node:http"
 
 const serve = (
   script: (index: number, request: TokenEndpoint.ReceivedRequest) => TokenEndpoint.Reply,
@@ -123,6 +124,35 @@ describe("UndiciHttpClient", () => {
       expect(error).toMatchObject({ _tag: "BodyTooLarge", maxBytes: 100_000 })
       // The exchange is ended, not left streaming: its body cannot be read any more.
       expect((yield* Effect.flip(response.text))._tag).toBe("ResponseError")
+    }),
+  )
+
+  it.scoped("two readers waiting at once both get the body when it arrives", () =>
+    Effect.gen(function* () {
+      // A server that sends the head at once and the body when the test says.
+      let release: () => void = () => {}
+      const server = Http.createServer((_, res) => {
+        res.writeHead(200, { "content-type": "application/json", "content-length": "11" })
+        res.flushHeaders()
+        release = () => res.end('{"ok":true}')
+      })
+      yield* Effect.acquireRelease(
+        Effect.async<void>(
+          (resume) => void server.listen(0, "127.0.0.1", () => resume(Effect.void)),
+        ),
+        () => Effect.sync(() => (server.closeAllConnections(), server.close())),
+      )
+      const address = server.address()
+      const port = address !== null && typeof address !== "string" ? address.port : 0
+      const client = yield* UndiciHttpClient.makeAgent()
+      const response = yield* client.get(`http://127.0.0.1:${port}/slow`)
+      const both = yield* Effect.fork(
+        Effect.all([response.text, response.json], { concurrency: 2 }),
+      )
+      for (let turn = 0; turn < 5; turn++) yield* Time.eventLoopTurn
+      expect(Option.isNone(yield* Fiber.poll(both))).toBe(true)
+      release()
+      expect(yield* Fiber.join(both)).toEqual(['{"ok":true}', { ok: true }])
     }),
   )
 

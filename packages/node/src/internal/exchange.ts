@@ -127,7 +127,8 @@ class Answer extends Inspectable.Class implements HttpClientResponse.HttpClientR
   private state: "open" | "done" | "failed" = "open"
   private failure: unknown
   private reading = false
-  private wake: (() => void) | undefined
+  // The readers waiting for more of the body (usually none or one).
+  private waiting: Array<() => void> = []
 
   constructor(
     readonly request: HttpClientRequest.HttpClientRequest,
@@ -153,19 +154,19 @@ class Answer extends Inspectable.Class implements HttpClientResponse.HttpClientR
     this.chunks.push(chunk)
     this.size += chunk.length
     if (!this.reading && this.size > highWaterMark) this.exchange.pause()
-    this.wake?.()
+    this.wakeReaders()
   }
 
   end(): void {
     this.state = "done"
-    this.wake?.()
+    this.wakeReaders()
   }
 
   fail(cause: unknown): void {
     if (this.state !== "open") return
     this.state = "failed"
     this.failure = cause
-    this.wake?.()
+    this.wakeReaders()
   }
 
   private error(cause: unknown): HttpClientError.ResponseError {
@@ -180,6 +181,15 @@ class Answer extends Inspectable.Class implements HttpClientResponse.HttpClientR
     })
   }
 
+  private wakeReaders(): void {
+    if (this.waiting.length === 0) return
+    for (const wake of [...this.waiting]) wake()
+  }
+
+  private stopWaiting(wake: () => void): void {
+    this.waiting = this.waiting.filter((other) => other !== wake)
+  }
+
   // Resumes with what `ready` gives once it gives something: now, or as more of the body
   // arrives. `interrupted` runs when the reader gives up first.
   private await<A, E>(
@@ -191,14 +201,15 @@ class Answer extends Inspectable.Class implements HttpClientResponse.HttpClientR
       this.exchange.resume()
       const now = ready()
       if (now !== undefined) return resume(now)
-      this.wake = () => {
+      const wake = () => {
         const later = ready()
         if (later === undefined) return
-        this.wake = undefined
+        this.stopWaiting(wake)
         resume(later)
       }
+      this.waiting.push(wake)
       return Effect.sync(() => {
-        this.wake = undefined
+        this.stopWaiting(wake)
         interrupted()
       })
     })

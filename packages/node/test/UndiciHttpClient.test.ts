@@ -9,7 +9,7 @@ import { HttpDeadline } from "@effect-mobilepay/pos"
 import { Time, TokenEndpoint } from "@effect-mobilepay/test-support"
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Fiber, Option, Stream, TestClock } from "effect"
+import { Deferred, Duration, Effect, Exit, Fiber, Option, Stream, TestClock } from "effect"
 import * as Http from "node:http"
 
 const serve = (
@@ -153,6 +153,30 @@ describe("UndiciHttpClient", () => {
       expect(Option.isNone(yield* Fiber.poll(both))).toBe(true)
       release()
       expect(yield* Fiber.join(both)).toEqual(['{"ok":true}', { ok: true }])
+    }),
+  )
+
+  it.scoped("interrupting a caller that waits for the head drops the request's connection", () =>
+    Effect.gen(function* () {
+      const arrived = yield* Deferred.make<void>()
+      const closed = yield* Deferred.make<void>()
+      const server = Http.createServer((req) => {
+        Deferred.unsafeDone(arrived, Exit.void)
+        req.socket.on("close", () => Deferred.unsafeDone(closed, Exit.void))
+      })
+      yield* Effect.acquireRelease(
+        Effect.async<void>(
+          (resume) => void server.listen(0, "127.0.0.1", () => resume(Effect.void)),
+        ),
+        () => Effect.sync(() => (server.closeAllConnections(), server.close())),
+      )
+      const address = server.address()
+      const port = address !== null && typeof address !== "string" ? address.port : 0
+      const client = yield* UndiciHttpClient.makeAgent()
+      const fiber = yield* Effect.fork(client.get(`http://127.0.0.1:${port}/hang`))
+      yield* Deferred.await(arrived)
+      yield* Fiber.interrupt(fiber)
+      yield* Deferred.await(closed)
     }),
   )
 

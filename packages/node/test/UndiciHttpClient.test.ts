@@ -21,6 +21,20 @@ const serve = (
     return { ...server, client, base: server.authUrl.replace("/integrator-authentication", "") }
   })
 
+// A server whose handler the test writes itself, for what the scripted endpoint cannot do.
+const handWritten = (handler: Http.RequestListener) =>
+  Effect.gen(function* () {
+    const server = Http.createServer(handler)
+    yield* Effect.acquireRelease(
+      Effect.async<void>((resume) => void server.listen(0, "127.0.0.1", () => resume(Effect.void))),
+      () => Effect.sync(() => (server.closeAllConnections(), server.close())),
+    )
+    const address = server.address()
+    const port = address !== null && typeof address !== "string" ? address.port : 0
+    const client = yield* UndiciHttpClient.makeAgent()
+    return { client, base: `http://127.0.0.1:${port}` }
+  })
+
 const within = <A, E, R>(millis: number, effect: Effect.Effect<A, E, R>) =>
   Effect.locally(effect, HttpDeadline.current, Option.some(Duration.millis(millis)))
 
@@ -131,21 +145,12 @@ describe("UndiciHttpClient", () => {
     Effect.gen(function* () {
       // A server that sends the head at once and the body when the test says.
       let release: () => void = () => {}
-      const server = Http.createServer((_, res) => {
+      const { client, base } = yield* handWritten((_, res) => {
         res.writeHead(200, { "content-type": "application/json", "content-length": "11" })
         res.flushHeaders()
         release = () => res.end('{"ok":true}')
       })
-      yield* Effect.acquireRelease(
-        Effect.async<void>(
-          (resume) => void server.listen(0, "127.0.0.1", () => resume(Effect.void)),
-        ),
-        () => Effect.sync(() => (server.closeAllConnections(), server.close())),
-      )
-      const address = server.address()
-      const port = address !== null && typeof address !== "string" ? address.port : 0
-      const client = yield* UndiciHttpClient.makeAgent()
-      const response = yield* client.get(`http://127.0.0.1:${port}/slow`)
+      const response = yield* client.get(`${base}/slow`)
       const both = yield* Effect.fork(
         Effect.all([response.text, response.json], { concurrency: 2 }),
       )
@@ -160,20 +165,11 @@ describe("UndiciHttpClient", () => {
     Effect.gen(function* () {
       const arrived = yield* Deferred.make<void>()
       const closed = yield* Deferred.make<void>()
-      const server = Http.createServer((req) => {
+      const { client, base } = yield* handWritten((req) => {
         Deferred.unsafeDone(arrived, Exit.void)
         req.socket.on("close", () => Deferred.unsafeDone(closed, Exit.void))
       })
-      yield* Effect.acquireRelease(
-        Effect.async<void>(
-          (resume) => void server.listen(0, "127.0.0.1", () => resume(Effect.void)),
-        ),
-        () => Effect.sync(() => (server.closeAllConnections(), server.close())),
-      )
-      const address = server.address()
-      const port = address !== null && typeof address !== "string" ? address.port : 0
-      const client = yield* UndiciHttpClient.makeAgent()
-      const fiber = yield* Effect.fork(client.get(`http://127.0.0.1:${port}/hang`))
+      const fiber = yield* Effect.fork(client.get(`${base}/hang`))
       yield* Deferred.await(arrived)
       yield* Fiber.interrupt(fiber)
       yield* Deferred.await(closed)

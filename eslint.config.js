@@ -2,6 +2,13 @@
 import js from "@eslint/js"
 import tseslint from "typescript-eslint"
 
+const platformBarrel = {
+  name: "@effect/platform",
+  allowTypeImports: true,
+  message:
+    "import @effect/platform by subpath (@effect/platform/HttpClient): the barrel loads all of it",
+}
+
 export default tseslint.config(
   { ignores: ["**/node_modules/**", "**/dist/**", "packages/*/docs/**"] },
   js.configs.recommended,
@@ -19,12 +26,19 @@ export default tseslint.config(
     },
   },
   {
+    // The @effect/platform barrel loads all of the platform (~40 MB of a client's memory):
+    // published code imports what it uses by subpath (types may name the barrel: erased).
+    files: ["packages/{node,token-store-redis}/src/**"],
+    rules: { "no-restricted-imports": ["error", { paths: [platformBarrel] }] },
+  },
+  {
     // What runs anywhere stays free of Node: Node pieces live in @effect-mobilepay/node.
     files: ["packages/{core,token-service,pos,journal-sql}/src/**"],
     rules: {
       "no-restricted-imports": [
         "error",
         {
+          paths: [platformBarrel],
           patterns: [
             { group: ["node:*", "@effect/platform-node", "@effect/platform-node/*", "undici"] },
           ],

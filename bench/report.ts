@@ -33,6 +33,28 @@ const formatRate = (opsPerSecond: number): string =>
 
 const headings = ["case", "n", "mean", "p50", "p99", "±rsd", "ops/s", "× baseline"] as const
 
+/** A titled table, `preface` lines under the title: the first column left-aligned. */
+export const table = (
+  title: string,
+  columns: ReadonlyArray<string>,
+  lines: ReadonlyArray<ReadonlyArray<string>>,
+  preface: ReadonlyArray<string> = [],
+): string => {
+  const widths = columns.map((heading, column) =>
+    Math.max(heading.length, ...lines.map((line) => line[column]?.length ?? 0)),
+  )
+  const format = (cells: ReadonlyArray<string>) =>
+    cells
+      .map((cell, column) =>
+        column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0),
+      )
+      .join("  ")
+  const rule = "-".repeat(widths.reduce((sum, width) => sum + width + 2, -2))
+  return [`## ${title}`, ...preface, rule, format(columns), rule, ...lines.map(format), rule].join(
+    "\n",
+  )
+}
+
 export const render = (section: Section): string => {
   const baseline = section.rows.find((row) => row.name === section.baseline)
   const lines = section.rows.map((row) => [
@@ -45,24 +67,8 @@ export const render = (section: Section): string => {
     formatRate(1e9 / row.mean),
     baseline === undefined ? "-" : `${(row.p50 / baseline.p50).toFixed(2)}×`,
   ])
-  const widths = headings.map((heading, column) =>
-    Math.max(heading.length, ...lines.map((line) => line[column]?.length ?? 0)),
-  )
-  const format = (cells: ReadonlyArray<string>) =>
-    cells
-      .map((cell, column) =>
-        column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0),
-      )
-      .join("  ")
-  const rule = "-".repeat(widths.reduce((sum, width) => sum + width + 2, -2))
   return [
-    `## ${section.title}`,
-    `   one op = ${section.unit}`,
-    rule,
-    format(headings),
-    rule,
-    ...lines.map(format),
-    rule,
+    table(section.title, headings, lines, [`   one op = ${section.unit}`]),
     ...(section.notes ?? []).map((note) => `   ${note}`),
     "",
   ].join("\n")

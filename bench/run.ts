@@ -1,26 +1,41 @@
 /**
- * Runs every benchmark in turn against one loopback token endpoint and prints a table per
- * benchmark. `pnpm bench` from the repository root.
+ * Runs every benchmark in turn and prints a table per benchmark; the results also go to
+ * `results/latest.json`. `pnpm bench` from the repository root; `pnpm bench pos fleet` runs
+ * only the benchmarks named (`hit`, `token`, `flight`, `fleet`, `pos`).
  */
+import { mkdirSync, writeFileSync } from "node:fs"
 import * as Os from "node:os"
-import { startTokenEndpoint } from "./loopback.js"
+import { fileURLToPath } from "node:url"
 import { fleet } from "./fleet.js"
+import { startTokenEndpoint, type TokenEndpoint } from "./loopback.js"
+import { type PosResult, posCalls, renderPos } from "./posCalls.js"
+import { variantKeys } from "./posVariants.js"
 import { render, type Section } from "./report.js"
 import { singleFlight } from "./singleFlight.js"
 import { tokenRequest } from "./tokenRequest.js"
 import { tokenServiceHit } from "./tokenServiceHit.js"
 
+type Benchmark = (endpoint: TokenEndpoint) => Promise<Section | ReadonlyArray<Section>>
+const benchmarks: ReadonlyArray<readonly [string, Benchmark]> = [
+  ["hit", tokenServiceHit],
+  ["token", tokenRequest],
+  ["flight", singleFlight],
+  ["fleet", fleet],
+]
+const chosen = process.argv.slice(2)
+const wanted = (name: string) => chosen.length === 0 || chosen.includes(name)
+
 const started = Date.now()
 const cpus = Os.cpus()
-console.log(
-  `effect-mobilepay benchmarks: Node ${process.version}, ${cpus.length} × ${cpus[0]?.model ?? "unknown CPU"}`,
-)
+const machine = `Node ${process.version}, ${cpus.length} × ${cpus[0]?.model ?? "unknown CPU"}`
+console.log(`effect-mobilepay benchmarks: ${machine}`)
 console.log("times per op; × baseline = p50 / baseline p50 (lower is faster)\n")
 
-const endpoint = await startTokenEndpoint()
 const sections: Array<Section> = []
+let pos: PosResult | undefined
+const endpoint = await startTokenEndpoint()
 try {
-  for (const benchmark of [tokenServiceHit, tokenRequest, singleFlight, fleet]) {
+  for (const [, benchmark] of benchmarks.filter(([name]) => wanted(name))) {
     const result = await benchmark(endpoint)
     for (const section of Array.isArray(result) ? result : [result]) {
       sections.push(section)
@@ -30,7 +45,22 @@ try {
 } finally {
   await endpoint.close()
 }
-console.log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+// Last, so that the other benchmarks do not run on the core it pins this process to.
+if (wanted("pos")) {
+  // BENCH_POS_VARIANTS=undici,posUndici measures only those (while working on one of them).
+  const only = process.env["BENCH_POS_VARIANTS"]?.split(",")
+  pos = await posCalls(only === undefined ? undefined : variantKeys.filter((k) => only.includes(k)))
+  console.log(renderPos(pos))
+}
+const seconds = (Date.now() - started) / 1000
+
+const results = new URL("results/", import.meta.url)
+mkdirSync(fileURLToPath(results), { recursive: true })
+writeFileSync(
+  fileURLToPath(new URL("latest.json", results)),
+  `${JSON.stringify({ date: new Date().toISOString(), machine, seconds, sections, pos }, null, 2)}\n`,
+)
+console.log(`\ndone in ${seconds.toFixed(1)} s (results/latest.json)`)
 if (sections.some((section) => section.notes?.some((note) => note.startsWith("FAILED")))) {
   process.exitCode = 1
 }

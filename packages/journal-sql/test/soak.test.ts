@@ -13,7 +13,7 @@ import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import { describe, expect, it } from "@effect/vitest"
 import { HttpClient } from "@effect/platform"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import { Cause, Duration, Effect, Exit, Fiber, Layer, Option } from "effect"
+import { Cause, Duration, Effect, Exit, Fiber, Layer, Option, Tracer } from "effect"
 import { sqlite, sqliteFile } from "./support/Stores.js"
 import { clientOn, merchant, startSandbox, storeId } from "./support/Tills.js"
 
@@ -104,6 +104,10 @@ describe("the fault soak", () => {
         const { sandbox, client: customerClient } = started
         const journalFile = yield* sqliteFile
         const attempts = new Map<string, number>()
+        // PosClient makes its call spans only when a tracer is installed: one that passes through.
+        const tracer = yield* Effect.map(Effect.tracer, (native) =>
+          Tracer.make({ span: native.span, context: native.context }),
+        )
 
         // The tills' own client, with timeouts short enough for slow answers to bite.
         const context = yield* Layer.build(
@@ -203,7 +207,7 @@ describe("the fault soak", () => {
               { discard: true },
             ),
           { concurrency: "unbounded", discard: true },
-        )
+        ).pipe(Effect.withTracer(tracer))
         const soakSeconds = (Date.now() - started_at) / 1000
         const requests = yield* sandbox.requests
 

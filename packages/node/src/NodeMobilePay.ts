@@ -1,18 +1,19 @@
 /**
  * The one-layer setup on Node: `MobilePay.layer` / `layerConfig` from `@effect-mobilepay/pos`
- * with `@effect/platform-node`'s undici HTTP client underneath, so a Node program needs one
- * layer and nothing else.
+ * over {@link UndiciHttpClient} (a lean undici transport that enforces each attempt's deadline
+ * itself), so a Node program needs one layer and nothing else. To run over another
+ * `HttpClient` (`@effect/platform-node`'s, fetch), provide it to `MobilePay.layer` instead.
  *
  * @since 0.2.0
  */
 import type { InvalidInput } from "@effect-mobilepay/core"
 import { MobilePay } from "@effect-mobilepay/pos"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { type ConfigError, Layer } from "effect"
+import * as UndiciHttpClient from "./UndiciHttpClient.js"
 
 /**
- * Everything (`PosClient`, `TokenService`) from explicit options, over Node's
- * undici HTTP client.
+ * Everything (`PosClient`, `TokenService`) from explicit options, over
+ * {@link UndiciHttpClient.layer}.
  *
  * @example
  * import { ClientCredentials, Environment } from "@effect-mobilepay/core"
@@ -46,11 +47,11 @@ import { type ConfigError, Layer } from "effect"
 export const layer = (
   options: MobilePay.Options,
 ): Layer.Layer<MobilePay.Services, InvalidInput.InvalidInput> =>
-  MobilePay.layer(options).pipe(Layer.provide(NodeHttpClient.layerUndici))
+  MobilePay.layer(options).pipe(Layer.provide(UndiciHttpClient.layer))
 
 /**
  * Everything, configured from the `MOBILEPAY_*` variables (see `MobilePay.layerConfig`), over
- * Node's undici HTTP client.
+ * {@link UndiciHttpClient.layer}.
  *
  * @example
  * import { NodeMobilePay } from "@effect-mobilepay/node"
@@ -72,4 +73,4 @@ export const layer = (
 export const layerConfig = (
   options: MobilePay.ConfigOptions = {},
 ): Layer.Layer<MobilePay.Services, ConfigError.ConfigError> =>
-  MobilePay.layerConfig(options).pipe(Layer.provide(NodeHttpClient.layerUndici))
+  MobilePay.layerConfig(options).pipe(Layer.provide(UndiciHttpClient.layer))

@@ -5,8 +5,14 @@
  */
 
 /**
- * The one-layer setup on Node, over `@effect/platform-node`'s undici client.
+ * The one-layer setup on Node, over the lean undici transport.
  *
  * @since 0.2.0
  */
 export * as NodeMobilePay from "./NodeMobilePay.js"
+/**
+ * A lean `HttpClient` over undici that enforces PoS deadlines itself.
+ *
+ * @since 0.2.0
+ */
+export * as UndiciHttpClient from "./UndiciHttpClient.js"

@@ -197,24 +197,48 @@ export const PollDelayInMs = Schema.Number
 /** @since 0.1.0 */
 export type PollDelayInMs = typeof PollDelayInMs.Type
 
-// .NET writes up to 7 fractional digits (`2022-10-17T06:07:45.4847176+00:00`); JS Date
-// reliably reads at most 3, so the fraction is cut to milliseconds before parsing.
-// RFC 3339 (the contract's `date-time`) also allows `t` and `z` in lower case, offsets up to
-// ±23:59 and a leap second (:60, read as :59).
+// .NET writes up to 7 fractional digits (`2022-10-17T06:07:45.4847176+00:00`); the fraction
+// is cut to milliseconds. RFC 3339 (the contract's `date-time`) also allows `t` and `z` in
+// lower case, offsets up to ±23:59 and a leap second (:60, read as :59). Computed from the
+// fields, without parsing the text again: every polled payment has one.
 const isoDateTime =
-  /^(\d{4}-\d{2}-\d{2})[Tt]((?:[01]\d|2[0-3]):[0-5]\d):([0-5]\d|60)(?:\.(\d{1,9}))?([Zz]|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/
+  /^(\d{4})-(\d{2})-(\d{2})[Tt]([01]\d|2[0-3]):([0-5]\d):([0-5]\d|60)(?:\.(\d{1,9}))?(?:[Zz]|([+-])([01]\d|2[0-3]):([0-5]\d))$/
+
+const isLeapYear = (year: number): boolean =>
+  (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0
+
+const daysInMonth = (year: number, month: number): number =>
+  month === 2
+    ? isLeapYear(year)
+      ? 29
+      : 28
+    : month === 4 || month === 6 || month === 9 || month === 11
+      ? 30
+      : 31
+
+// Date.UTC reads years 0-99 as 1900-1999; 400 Gregorian years later the calendar is the same.
+const gregorianCycleMillis = 146_097 * 86_400_000
 
 const parseIsoDateTime = (text: string): Option.Option<DateTime.Utc> => {
   const match = isoDateTime.exec(text)
   if (match === null) return Option.none()
-  const [, date = "", hoursMinutes = "", seconds = "", fraction = "", rawOffset = ""] = match
-  const time = `${hoursMinutes}:${seconds === "60" ? "59" : seconds}`
-  const offset = rawOffset.toUpperCase()
-  // Date rolls days a month does not have over (2022-02-30 becomes 2 March): refuse them.
-  const day = new Date(`${date}T00:00:00Z`)
-  if (Number.isNaN(day.getTime()) || !day.toISOString().startsWith(date)) return Option.none()
-  const millis = fraction.padEnd(3, "0").slice(0, 3)
-  return DateTime.make(`${date}T${time}.${millis}${offset}`).pipe(Option.map(DateTime.toUtc))
+  const [, y, mo, d, h, mi, s, fraction = "", sign, offsetHours, offsetMinutes] = match
+  const year = Number(y)
+  const month = Number(mo)
+  const day = Number(d)
+  // A month or a day the calendar does not have (2022-02-30) is refused, not rolled over.
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return Option.none()
+  const seconds = s === "60" ? 59 : Number(s)
+  const millis = Number(fraction.padEnd(3, "0").slice(0, 3))
+  const offset =
+    sign === undefined
+      ? 0
+      : (sign === "-" ? -1 : 1) * (Number(offsetHours) * 60 + Number(offsetMinutes))
+  const epochMillis =
+    Date.UTC(year + 400, month - 1, day, Number(h), Number(mi), seconds, millis) -
+    gregorianCycleMillis -
+    offset * 60_000
+  return Option.some(DateTime.unsafeMake(epochMillis))
 }
 
 /**
@@ -259,10 +283,10 @@ export const MobilePayDateTime = Schema.transformOrFail(Schema.String, Schema.Da
  * @since 0.1.0
  * @category decoding
  */
-export const decodeRequest =
-  <A, I>(schema: Schema.Schema<A, I>, name: string) =>
-  (input: I): Effect.Effect<A, InvalidInput.InvalidInput> =>
-    Schema.decode(schema)(input).pipe(
+export const decodeRequest = <A, I>(schema: Schema.Schema<A, I>, name: string) => {
+  const decode = Schema.decode(schema)
+  return (input: I): Effect.Effect<A, InvalidInput.InvalidInput> =>
+    decode(input).pipe(
       Effect.mapError((error) => {
         const { path, message } = firstIssue(error)
         return new InvalidInput.InvalidInput({
@@ -271,6 +295,7 @@ export const decodeRequest =
         })
       }),
     )
+}
 
 /**
  * An opaque token identifying the customer to the merchant (loyalty integrations), present

@@ -18,10 +18,11 @@ import {
   Untrusted,
 } from "@effect-mobilepay/core"
 import { TokenService } from "@effect-mobilepay/token-service"
-import { HttpClient } from "@effect/platform"
+import * as HttpClient from "@effect/platform/HttpClient"
 import type { Duration } from "effect"
 import { ConfigError, Context, Effect, Either, Layer, Option, Schema } from "effect"
 import { decodeRequest, IdempotencyKey, PaymentId, PosId, RefundId, StoreId } from "./Domain.js"
+import * as HttpDeadline from "./HttpDeadline.js"
 import * as Payment from "./Payment.js"
 import * as PointOfSale from "./PointOfSale.js"
 import type * as PosError from "./PosError.js"
@@ -251,6 +252,23 @@ const checked =
   (input: I): Effect.Effect<I, InvalidInput.InvalidInput> =>
     decodeRequest(schema, field)(input).pipe(Effect.map(Schema.encodeSync(schema)))
 
+// Compiled once: the decoder of each answer.
+const answers = {
+  CreatePosResponse: Pipeline.answer(PointOfSale.CreatePosResponse),
+  CreateRefundResponse: Pipeline.answer(Refund.CreateRefundResponse),
+  GetCheckInResponse: Pipeline.answer(PointOfSale.GetCheckInResponse),
+  GetDetailedStoresResponse: Pipeline.answer(Store.GetDetailedStoresResponse),
+  GetRefundResponse: Pipeline.answer(Refund.GetRefundResponse),
+  PaymentInitiatedResponse: Pipeline.answer(Payment.PaymentInitiatedResponse),
+  PosIdsResponse: Pipeline.answer(PointOfSale.PosIdsResponse),
+  PosResponse: Pipeline.answer(PointOfSale.PosResponse),
+  QueryPaymentIdsResponse: Pipeline.answer(Payment.QueryPaymentIdsResponse),
+  QueryPaymentResponse: Pipeline.answer(Payment.QueryPaymentResponse),
+  QueryRefundIdsResponse: Pipeline.answer(Refund.QueryRefundIdsResponse),
+  StoreIdsResponse: Pipeline.answer(Store.StoreIdsResponse),
+  StoreResponse: Pipeline.answer(Store.StoreResponse),
+}
+
 /**
  * Builds a {@link PosClient.Service} on the `HttpClient` and `TokenService` in context. A
  * malformed version or merchant, or an invalid timeout or size limit, fails here, before any
@@ -282,13 +300,22 @@ export const make = (
       options.maxResponseBytes,
       1_048_576,
     )
+    const given = yield* HttpClient.HttpClient
+    // A transport that enforces deadlines itself, if it is the very client in context.
+    const enforcing = Option.exists(
+      yield* Effect.serviceOption(HttpDeadline.Enforcer),
+      (enforcer) => enforcer.client === given,
+    )
     // MobilePay takes no part in the caller's traces (no traceparent/b3 headers), and the
     // platform's own span is off: it would copy the answer's headers, which an echoing server
-    // can fill with the token. The pipeline's span carries what is safe.
-    const http = (yield* HttpClient.HttpClient).pipe(
-      HttpClient.withTracerPropagation(false),
-      HttpClient.withTracerDisabledWhen(() => true),
-    )
+    // can fill with the token. The pipeline's span carries what is safe. (An enforcing
+    // transport sends no trace headers and makes no span.)
+    const http = enforcing
+      ? given
+      : given.pipe(
+          HttpClient.withTracerPropagation(false),
+          HttpClient.withTracerDisabledWhen(() => true),
+        )
     const tokens = yield* TokenService.TokenService
     const clientSystemVersion = yield* decodeRequest(
       CoreDomain.ClientSystemVersion,
@@ -305,18 +332,23 @@ export const make = (
       writeTimeout,
       retryPolicy: options.retryPolicy ?? RetryPolicy.defaultPolicy,
       maxResponseBytes,
+      deadlines: enforcing ? "transport" : "pipeline",
     })
 
-    // What every call resolves before sending: its merchant and its timeout.
+    // What every call resolves before sending: its merchant and its timeout (without options,
+    // the layer's, resolved once).
+    const defaults = Effect.succeed({ merchantVat: defaultMerchant, timeout: undefined })
     const context = (callOptions: CallOptions | undefined) =>
-      Effect.gen(function* () {
-        const merchantVat = yield* decodeVat(callOptions?.merchantVat)
-        const timeout =
-          callOptions?.timeout === undefined
-            ? undefined
-            : yield* DurationOption.decode("timeout", callOptions.timeout)
-        return { merchantVat: merchantVat ?? defaultMerchant, timeout }
-      })
+      callOptions === undefined
+        ? defaults
+        : Effect.gen(function* () {
+            const merchantVat = yield* decodeVat(callOptions?.merchantVat)
+            const timeout =
+              callOptions?.timeout === undefined
+                ? undefined
+                : yield* DurationOption.decode("timeout", callOptions.timeout)
+            return { merchantVat: merchantVat ?? defaultMerchant, timeout }
+          })
 
     const idempotencyKey = (createOptions: CreateOptions | undefined) =>
       Effect.flatMap(
@@ -341,17 +373,17 @@ export const make = (
       readonly idempotencyKey?: string
     }
 
-    // A call whose answer has a body, decoded with `schema`.
-    const query = <A, I>(
+    // A call whose answer has a body, decoded with `answer`.
+    const query = <A>(
       operation: PosError.PosOperation,
       method: "GET" | "POST",
       url: string,
       callOptions: CallOptions | undefined,
       extra: Extra,
-      schema: Schema.Schema<A, I>,
+      answer: Pipeline.Answer<A>,
     ) =>
       Effect.flatMap(context(callOptions), (ctx) =>
-        pipeline.execute({ operation, method, url, ...extra, ...ctx }, schema),
+        pipeline.execute({ operation, method, url, ...extra, ...ctx }, answer),
       )
 
     // A call whose answer is just its status.
@@ -368,13 +400,13 @@ export const make = (
 
     // A create: its body checked, and its idempotency key made once, here, before the
     // pipeline's retry loop, so that every retry sends the same key.
-    const create = <A, I, B, J>(
+    const create = <A, B, J>(
       operation: "CreatePos" | "InitiatePayment" | "PreparePayment" | "CreateRefund",
       url: string,
       requestSchema: Schema.Schema<B, J>,
       request: J,
       createOptions: CreateOptions | undefined,
-      schema: Schema.Schema<A, I>,
+      answer: Pipeline.Answer<A>,
     ) =>
       Effect.gen(function* () {
         const body = yield* checked(requestSchema, "request")(request)
@@ -385,7 +417,7 @@ export const make = (
           url,
           createOptions,
           { body, idempotencyKey: key },
-          schema,
+          answer,
         )
       })
 
@@ -416,7 +448,7 @@ export const make = (
           PointOfSale.CreatePosRequest,
           request,
           o,
-          PointOfSale.CreatePosResponse,
+          answers.CreatePosResponse,
         ),
       getPosWithFilter: (filter, o) =>
         Effect.flatMap(
@@ -428,22 +460,22 @@ export const make = (
               `${posUrl}/pointofsales`,
               o,
               { urlParams },
-              PointOfSale.PosIdsResponse,
+              answers.PosIdsResponse,
             ),
         ),
       getPos: (posId, o) =>
         Effect.flatMap(decodePosId(posId), (id) =>
-          query("GetPos", "GET", pos(id), o, {}, PointOfSale.PosResponse),
+          query("GetPos", "GET", pos(id), o, {}, answers.PosResponse),
         ),
       deletePos: (posId, o) =>
         Effect.flatMap(decodePosId(posId), (id) => command("DeletePos", "DELETE", pos(id), o)),
       getCheckIn: (posId, o) =>
         Effect.flatMap(decodePosId(posId), (id) =>
-          query("GetCheckIn", "GET", `${pos(id)}/checkin`, o, {}, PointOfSale.GetCheckInResponse),
+          query("GetCheckIn", "GET", `${pos(id)}/checkin`, o, {}, answers.GetCheckInResponse),
         ),
       getStores: (filter = {}, o) =>
         Effect.flatMap(checked(Store.GetStoresRequest, "filter")(filter), (urlParams) =>
-          query("GetStores", "GET", `${posUrl}/stores`, o, { urlParams }, Store.StoreIdsResponse),
+          query("GetStores", "GET", `${posUrl}/stores`, o, { urlParams }, answers.StoreIdsResponse),
         ),
       getDetailedStores: (filter = {}, o) =>
         Effect.flatMap(checked(Store.GetStoresRequest, "filter")(filter), (urlParams) =>
@@ -453,12 +485,12 @@ export const make = (
             `${posUrl}/stores/detailed`,
             o,
             { urlParams },
-            Store.GetDetailedStoresResponse,
+            answers.GetDetailedStoresResponse,
           ),
         ),
       getStore: (storeId, o) =>
         Effect.flatMap(decodeStoreId(storeId), (id) =>
-          query("GetStore", "GET", `${posUrl}/stores/${id}`, o, {}, Store.StoreResponse),
+          query("GetStore", "GET", `${posUrl}/stores/${id}`, o, {}, answers.StoreResponse),
         ),
       initiatePayment: (request, o) =>
         create(
@@ -467,7 +499,7 @@ export const make = (
           Payment.InitiatePaymentRequest,
           request,
           o,
-          Payment.PaymentInitiatedResponse,
+          answers.PaymentInitiatedResponse,
         ),
       preparePayment: (request, o) =>
         create(
@@ -476,7 +508,7 @@ export const make = (
           Payment.PreparePaymentRequest,
           request,
           o,
-          Payment.PaymentInitiatedResponse,
+          answers.PaymentInitiatedResponse,
         ),
       paymentReady: (paymentId, request, o) =>
         Effect.gen(function* () {
@@ -486,7 +518,7 @@ export const make = (
         }),
       queryPayment: (paymentId, o) =>
         Effect.flatMap(decodePaymentId(paymentId), (id) =>
-          query("QueryPayment", "GET", payment(id), o, {}, Payment.QueryPaymentResponse),
+          query("QueryPayment", "GET", payment(id), o, {}, answers.QueryPaymentResponse),
         ),
       queryPaymentIds: (filter, o) =>
         Effect.flatMap(checked(Payment.QueryPaymentIdsRequest, "filter")(filter), (urlParams) =>
@@ -496,7 +528,7 @@ export const make = (
             `${posUrl}/payments`,
             o,
             { urlParams },
-            Payment.QueryPaymentIdsResponse,
+            answers.QueryPaymentIdsResponse,
           ),
         ),
       capturePayment: (paymentId, request, o) =>
@@ -516,7 +548,7 @@ export const make = (
           Refund.CreateRefundRequest,
           request,
           o,
-          Refund.CreateRefundResponse,
+          answers.CreateRefundResponse,
         ),
       queryRefundIds: (filter, o) =>
         Effect.flatMap(checked(Refund.QueryRefundIdsRequest, "filter")(filter), (urlParams) =>
@@ -526,12 +558,12 @@ export const make = (
             `${posUrl}/refunds`,
             o,
             { urlParams },
-            Refund.QueryRefundIdsResponse,
+            answers.QueryRefundIdsResponse,
           ),
         ),
       getRefund: (refundId, o) =>
         Effect.flatMap(decodeRefundId(refundId), (id) =>
-          query("GetRefund", "GET", refund(id), o, {}, Refund.GetRefundResponse),
+          query("GetRefund", "GET", refund(id), o, {}, answers.GetRefundResponse),
         ),
       captureRefund: (refundId, o) =>
         Effect.flatMap(decodeRefundId(refundId), (id) =>

@@ -10,6 +10,12 @@
  * @since 0.1.0
  */
 export * as Domain from "./Domain.js"
+/**
+ * The per-attempt deadline of a PoS call, and the seam for a transport that enforces it.
+ *
+ * @since 0.2.0
+ */
+export * as HttpDeadline from "./HttpDeadline.js"
 
 /**
  * The one-layer setup: `PosClient` and `TokenService` over any `HttpClient`.

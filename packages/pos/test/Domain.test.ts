@@ -76,6 +76,9 @@ describe("MobilePayDateTime", () => {
       expect(DateTime.formatIso(acrossYears)).toBe("2022-12-31T23:30:00.000Z")
       const whole = yield* decodeDateTime("2024-02-29T23:59:59+00:00")
       expect(DateTime.toEpochMillis(whole)).toBe(Date.UTC(2024, 1, 29, 23, 59, 59))
+      // Years 0-99 are themselves, not 1900-1999.
+      const early = yield* decodeDateTime("0099-12-31T23:59:59Z")
+      expect(DateTime.formatIso(early)).toBe("0099-12-31T23:59:59.000Z")
     }),
   )
 

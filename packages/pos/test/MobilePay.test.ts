@@ -1,8 +1,8 @@
 import { MobilePay, PosClient } from "@effect-mobilepay/pos"
 import { Sandbox, SeedData } from "@effect-mobilepay/sandbox"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Layer, Redacted } from "effect"
+import * as Transport from "./support/Transport.js"
 
 const configFor = (sandbox: Sandbox.Sandbox.Service, extra: Record<string, string> = {}) =>
   ConfigProvider.fromMap(
@@ -24,7 +24,7 @@ describe("MobilePay.layerConfig", () => {
       const sandbox = yield* Sandbox.make()
       const context = yield* Layer.build(
         MobilePay.layerConfig().pipe(
-          Layer.provide(NodeHttpClient.layerUndici),
+          Layer.provide(Transport.layer),
           Layer.provide(
             Layer.setConfigProvider(
               configFor(sandbox, { MOBILEPAY_CLIENT_SYSTEM_VERSION: "3.0.1" }),
@@ -46,7 +46,7 @@ describe("MobilePay.layerConfig", () => {
       const error = yield* Effect.flip(
         Layer.build(
           MobilePay.layerConfig().pipe(
-            Layer.provide(NodeHttpClient.layerUndici),
+            Layer.provide(Transport.layer),
             Layer.provide(Layer.setConfigProvider(configFor(sandbox))),
           ),
         ),

@@ -7,10 +7,10 @@ import { ClientCredentials, Environment } from "@effect-mobilepay/core"
 import { MobilePay, PosClient } from "@effect-mobilepay/pos"
 import { Fault, SeedData } from "@effect-mobilepay/sandbox"
 import { Time } from "@effect-mobilepay/test-support"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Fiber, Layer } from "effect"
 import { creditUser, merchant, pointOfSale, start, storeId } from "./support/Sandboxed.js"
+import * as Transport from "./support/Transport.js"
 
 const pay = (posId: string, orderId = "order-1", amount = 100) =>
   ({ posId, orderId, amount, currencyCode: "DKK", plannedCaptureDelay: "None" }) as const
@@ -97,7 +97,7 @@ describe("points of sale", () => {
           environment: Environment.custom({ authUrl: sandbox.authUrl, posUrl: sandbox.posUrl }),
           clientSystemVersion: "1.0.0",
           merchantVat: merchant.vat,
-        }).pipe(Layer.provide(NodeHttpClient.layerUndici)),
+        }).pipe(Layer.provide(Transport.layer)),
       )
       const intruder = yield* Effect.provide(PosClient.PosClient, other)
       const error = yield* Effect.flip(intruder.getPos(pos.posId))

@@ -10,13 +10,26 @@ import {
   Untrusted,
 } from "@effect-mobilepay/core"
 import type { TokenService } from "@effect-mobilepay/token-service"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import {
-  type HttpClient,
-  type HttpClientError,
-  HttpClientRequest,
-  type HttpClientResponse,
-} from "@effect/platform"
-import { Duration, Effect, Option, type ParseResult, Redacted, Schema } from "effect"
+  Clock,
+  Context,
+  DefaultServices,
+  Duration,
+  Effect,
+  FiberRef,
+  Either,
+  Option,
+  type ParseResult,
+  Redacted,
+  Schedule,
+  Schema,
+  Tracer,
+} from "effect"
+import * as HttpDeadline from "../HttpDeadline.js"
 import * as PosError from "../PosError.js"
 
 export interface Settings {
@@ -30,6 +43,11 @@ export interface Settings {
   readonly retryPolicy: RetryPolicy.RetryPolicy
   /** The largest answer read, in bytes. */
   readonly maxResponseBytes: number
+  /**
+   * Who enforces each attempt's timeout: `pipeline` races it against the Clock;
+   * `transport` (an `HttpDeadline.Enforcer`) is handed it in `HttpDeadline.current`.
+   */
+  readonly deadlines: "pipeline" | "transport"
 }
 
 export type Failure = PosError.PosError | TokenError.TokenError | InvalidInput.InvalidInput
@@ -52,6 +70,19 @@ const transience = (error: Failure): RetryPolicy.Transience =>
   error._tag === "PosTransportError" || error._tag === "PosServerError"
     ? Option.some(Duration.zero)
     : Option.none()
+
+/** How an operation's answer is decoded: compiled once, run synchronously on each answer. */
+export interface Answer<A> {
+  readonly decode: (input: unknown) => Either.Either<A, ParseResult.ParseError>
+}
+
+/** The decoder of answers of `schema` (tolerant, like the schema; excess fields ignored). */
+export const answer = <A, I>(schema: Schema.Schema<A, I>): Answer<A> => ({
+  decode: Schema.decodeUnknownEither(schema),
+})
+
+// The tracer every fiber has unless a program installs another (OpenTelemetry, a test's).
+const builtInTracer = Context.get(DefaultServices.liveServices, Tracer.Tracer)
 
 export const make = (settings: Settings) => {
   const schedule = RetryPolicy.schedule(settings.retryPolicy, transience)
@@ -79,123 +110,182 @@ export const make = (settings: Settings) => {
     return call.body === undefined ? base : HttpClientRequest.bodyUnsafeJson(base, call.body)
   }
 
-  const transportError = (call: Call) => (error: HttpClientError.HttpClientError) =>
+  const timeoutError = (call: Call, timeout: Duration.Duration) =>
     new PosError.PosTransportError({
       operation: call.operation,
-      reason: "Transport",
-      detail: Untrusted.describeTransportError(error),
+      reason: "Timeout",
+      detail: `no answer within ${Duration.format(timeout)}`,
     })
 
-  // `token` is cut out of every server text: an echoing server must not get it into an error.
-  const interpret = <A, I>(
+  const transportError = (call: Call) => (error: HttpClientError.HttpClientError) =>
+    HttpDeadline.isExceeded(error)
+      ? timeoutError(call, timeoutOf(call))
+      : new PosError.PosTransportError({
+          operation: call.operation,
+          reason: "Transport",
+          detail: Untrusted.describeTransportError(error),
+        })
+
+  const timeoutOf = (call: Call): Duration.Duration =>
+    call.timeout ?? (call.method === "GET" ? settings.readTimeout : settings.writeTimeout)
+
+  // What the answer means, once its body is read (`text` is undefined when it was larger than
+  // the limit). `token` is cut out of every server text: an echoing server must not get it
+  // into an error.
+  const settle = <A>(
     call: Call,
     response: HttpClientResponse.HttpClientResponse,
-    schema: Schema.Schema<A, I> | undefined,
+    text: string | undefined,
+    answer: Answer<A> | undefined,
     token: string,
-  ): Effect.Effect<A | void, PosError.PosError> =>
-    Effect.gen(function* () {
-      const status = response.status
-      yield* Effect.annotateCurrentSpan("http.response.status_code", status)
-      const read = yield* Effect.either(Untrusted.readText(response, settings.maxResponseBytes))
-      if (read._tag === "Left" && read.left._tag === "ResponseError") {
-        return yield* transportError(call)(read.left)
-      }
-      const tooLarge = read._tag === "Left"
-      const text = read._tag === "Right" ? read.right : ""
-      if (status < 200 || status >= 300) {
-        return yield* PosError.fromResponse({
+  ): Either.Either<A | void, PosError.PosError> => {
+    const status = response.status
+    if (status < 200 || status >= 300) {
+      return Either.left(
+        PosError.fromResponse({
           operation: call.operation,
           status,
-          body: text,
+          body: text ?? "",
           correlationIdHeader: response.headers["x-correlation-id"],
           secrets: [token],
-        })
-      }
-      if (tooLarge) {
-        return yield* new PosError.PosResponseTooLarge({
+        }),
+      )
+    }
+    if (text === undefined) {
+      return Either.left(
+        new PosError.PosResponseTooLarge({
           operation: call.operation,
           status,
           maxBytes: settings.maxResponseBytes,
-        })
-      }
-      if (schema === undefined) return
-      const json = Untrusted.parseJson(text)
-      if (Option.isNone(json)) {
-        return yield* new PosError.PosDecodeError({
+        }),
+      )
+    }
+    if (answer === undefined) return Either.right(undefined)
+    const json = Untrusted.parseJson(text)
+    if (Option.isNone(json)) {
+      return Either.left(
+        new PosError.PosDecodeError({
           operation: call.operation,
           status,
           path: "",
           reason: "the body is not JSON (or nests too deeply)",
-        })
-      }
-      return yield* Schema.decodeUnknown(schema)(json.value).pipe(
-        Effect.mapError((error: ParseResult.ParseError) =>
-          PosError.PosDecodeError.fromParseError({
-            operation: call.operation,
-            status,
-            error,
-            secrets: [token],
-          }),
-        ),
+        }),
       )
-    })
+    }
+    return Either.mapLeft(answer.decode(json.value), (error) =>
+      PosError.PosDecodeError.fromParseError({
+        operation: call.operation,
+        status,
+        error,
+        secrets: [token],
+      }),
+    )
+  }
 
-  function execute<A, I>(call: Call, schema: Schema.Schema<A, I>): Effect.Effect<A, Failure>
-  function execute(call: Call): Effect.Effect<void, Failure>
-  function execute<A, I>(
+  const interpret = <A>(
     call: Call,
-    schema?: Schema.Schema<A, I>,
-  ): Effect.Effect<A | void, Failure> {
-    const timeout =
-      call.timeout ?? (call.method === "GET" ? settings.readTimeout : settings.writeTimeout)
+    response: HttpClientResponse.HttpClientResponse,
+    answer: Answer<A> | undefined,
+    token: string,
+    traced: boolean,
+  ): Effect.Effect<A | void, PosError.PosError> => {
+    const read = Effect.matchEffect(Untrusted.readText(response, settings.maxResponseBytes), {
+      onFailure: (error) =>
+        error._tag === "ResponseError"
+          ? Effect.fail(transportError(call)(error))
+          : settle(call, response, undefined, answer, token),
+      onSuccess: (text) => settle(call, response, text, answer, token),
+    })
+    return traced
+      ? Effect.zipRight(
+          Effect.annotateCurrentSpan("http.response.status_code", response.status),
+          read,
+        )
+      : read
+  }
+
+  // A retried attempt, as an event on the call's span (its error's tag only: no server text).
+  const attemptFailed = (failure: Failure) =>
+    Effect.flatMap(Effect.currentSpan, (span) =>
+      Effect.map(Clock.currentTimeNanos, (now) =>
+        span.event("mobilepay.attempt_failed", now, { "error.type": failure._tag }),
+      ),
+    ).pipe(Effect.ignore)
+
+  // One logical call: the token, its attempts, the 401 recovery and the retries.
+  const perform = <A>(
+    call: Call,
+    answer: Answer<A> | undefined,
+    traced: boolean,
+  ): Effect.Effect<A | void, Failure> => {
+    const timeout = timeoutOf(call)
     const tokenFor: string | undefined =
       settings.tokenBinding === "merchant" ? call.merchantVat : undefined
 
-    const attempt = (token: string) =>
-      settings.http.execute(request(call, token)).pipe(
-        Effect.mapError(transportError(call)),
-        Effect.flatMap((response) => interpret(call, response, schema, token)),
-        Effect.timeoutFail({
-          duration: timeout,
-          onTimeout: () =>
-            new PosError.PosTransportError({
-              operation: call.operation,
-              reason: "Timeout",
-              detail: `no answer within ${Duration.format(timeout)}`,
-            }),
-        }),
+    const deadline = Option.some(timeout)
+    const attempt = (token: string) => {
+      const send = settings.http.execute(request(call, token))
+      const answered = Effect.flatMap(
+        Effect.mapError(
+          // The transport's own timer covers the answer until its body has arrived.
+          settings.deadlines === "transport"
+            ? Effect.locally(send, HttpDeadline.current, deadline)
+            : send,
+          transportError(call),
+        ),
+        (response) => interpret(call, response, answer, token, traced),
       )
+      return settings.deadlines === "transport"
+        ? answered
+        : Effect.timeoutFail(answered, {
+            duration: timeout,
+            onTimeout: () => timeoutError(call, timeout),
+          })
+    }
 
     // A 401 means the token is no longer good: drop it (only if still cached), get a new one,
     // try once more.
-    const authorised = Effect.gen(function* () {
-      const token = yield* settings.tokens.get(tokenFor)
-      return yield* attempt(tokenValue(token)).pipe(
-        Effect.catchTag("PosUnauthorized", () =>
-          settings.tokens.invalidate(token).pipe(
-            Effect.zipRight(settings.tokens.get(tokenFor)),
-            Effect.flatMap((fresh) => attempt(tokenValue(fresh))),
-          ),
+    const authorised = Effect.flatMap(settings.tokens.get(tokenFor), (token) =>
+      Effect.catchTag(attempt(tokenValue(token)), "PosUnauthorized", () =>
+        settings.tokens.invalidate(token).pipe(
+          Effect.zipRight(settings.tokens.get(tokenFor)),
+          Effect.flatMap((fresh) => attempt(tokenValue(fresh))),
         ),
-      )
-    })
+      ),
+    )
+
+    // The retry schedule is entered only once an attempt has failed: a call answered at once
+    // (nearly all) pays nothing for it. The schedule sees the same failures as Effect.retry.
+    const retried = Effect.catchAll(authorised, (first) =>
+      Effect.flatMap(Schedule.driver(schedule), (driver) => {
+        const again = (failure: Failure): Effect.Effect<A | void, Failure> =>
+          Effect.matchEffect(driver.next(failure), {
+            onFailure: () => Effect.fail(failure),
+            onSuccess: () =>
+              Effect.catchAll(
+                traced ? Effect.zipRight(attemptFailed(failure), authorised) : authorised,
+                again,
+              ),
+          })
+        return again(first)
+      }),
+    )
 
     const noMerchant =
       settings.tokenBinding === "unbound" && call.merchantVat === undefined
-        ? Option.some(
-            new InvalidInput.InvalidInput({
-              field: "merchantVat",
-              reason: "an unbound token needs a merchant: set merchantVat on the layer or the call",
-            }),
-          )
-        : Option.none()
+        ? new InvalidInput.InvalidInput({
+            field: "merchantVat",
+            reason: "an unbound token needs a merchant: set merchantVat on the layer or the call",
+          })
+        : undefined
 
-    return Option.match(noMerchant, {
-      onSome: Effect.fail,
-      onNone: () => Effect.retry(authorised, schedule),
-    }).pipe(
+    const outcome = noMerchant === undefined ? retried : Effect.fail(noMerchant)
+    if (!traced) return outcome
+    return outcome.pipe(
       Effect.withSpan(`PosClient.${call.operation}`, {
         kind: "client",
+        // A stack per call costs more than the rest of the span; the name says where it is.
+        captureStackTrace: false,
         attributes: {
           "mobilepay.operation": call.operation,
           "http.request.method": call.method,
@@ -209,6 +299,22 @@ export const make = (settings: Settings) => {
     )
   }
 
+  function execute<A>(call: Call, answer: Answer<A>): Effect.Effect<A, Failure>
+  function execute(call: Call): Effect.Effect<void, Failure>
+  function execute<A>(call: Call, answer?: Answer<A>): Effect.Effect<A | void, Failure> {
+    // The span (one per call, no stack) is made only when a tracer that exports is installed:
+    // Effect's built-in tracer keeps spans nowhere, and making one costs more than the rest of
+    // the call's own work.
+    return Effect.withFiberRuntime((fiber) =>
+      perform(
+        call,
+        answer,
+        fiber.getFiberRef(FiberRef.currentTracerEnabled) &&
+          Context.get(fiber.getFiberRef(DefaultServices.currentServices), Tracer.Tracer) !==
+            builtInTracer,
+      ),
+    )
+  }
   return { execute }
 }
 

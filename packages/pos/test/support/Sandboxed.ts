@@ -6,8 +6,8 @@
 import { ClientCredentials, Environment } from "@effect-mobilepay/core"
 import { MobilePay, PaymentJournal, PosClient } from "@effect-mobilepay/pos"
 import { Sandbox, SeedData } from "@effect-mobilepay/sandbox"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Effect, Layer } from "effect"
+import * as Transport from "./Transport.js"
 
 export const merchant = SeedData.selfCertificationMerchant
 export const storeId = merchant.stores[0]?.storeId ?? ""
@@ -36,7 +36,7 @@ export const start = (
         merchantVat: merchant.vat,
         ...options,
       }).pipe(
-        Layer.provide(NodeHttpClient.layerUndici),
+        Layer.provide(Transport.layer),
         Layer.merge(options.journal ?? PaymentJournal.layerMemory),
       ),
     )

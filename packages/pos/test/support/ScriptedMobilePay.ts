@@ -6,8 +6,9 @@
 import { ClientCredentials, Environment, RetryPolicy } from "@effect-mobilepay/core"
 import { MobilePay, PosClient } from "@effect-mobilepay/pos"
 import { TokenEndpoint } from "@effect-mobilepay/test-support"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import type { HttpClient } from "@effect/platform"
 import { Effect, Layer, Redacted } from "effect"
+import * as Transport from "./Transport.js"
 
 export const clientId = "a1b2c3d4-0000-4000-8000-000000000001"
 export const posId = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
@@ -17,9 +18,14 @@ export type Script = (request: TokenEndpoint.ReceivedRequest, nth: number) => To
 
 /**
  * A MobilePay whose token endpoint issues `token-<n>` and whose PoS API answers with
- * `pos(request, nth)`, nth counting PoS requests only.
+ * `pos(request, nth)`, nth counting PoS requests only; the client on `transport` (this run's
+ * by default).
  */
-export const setup = (pos: Script, options: Partial<PosClient.Options> = {}) =>
+export const setup = (
+  pos: Script,
+  options: Partial<PosClient.Options> = {},
+  transport: Layer.Layer<HttpClient.HttpClient> = Transport.layer,
+) =>
   Effect.gen(function* () {
     let tokens = 0
     let posRequests = 0
@@ -41,7 +47,7 @@ export const setup = (pos: Script, options: Partial<PosClient.Options> = {}) =>
         merchantVat: "DK90000028",
         tokenRequest: { retryPolicy: RetryPolicy.make({ retries: 0 }), timeout: "1 hour" },
         ...options,
-      }).pipe(Layer.provide(NodeHttpClient.layerUndici)),
+      }).pipe(Layer.provide(transport)),
     )
     const client = yield* Effect.provide(PosClient.PosClient, context)
     const received = Effect.map(server.received, (all) =>

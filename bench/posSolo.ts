@@ -1,0 +1,35 @@
+/**
+ * One PoS benchmark variant alone in its own process, for what only a process of its own can
+ * show: its peak RSS over many calls, and a CPU profile (`node --cpu-prof`).
+ *
+ *   node --import tsx posSolo.ts <variant> <calls> <concurrency> [origin]
+ *
+ * Without an origin it starts the canned server itself. Prints one JSON line.
+ */
+import { drive } from "./posDrive.js"
+import { startPosServer } from "./posServerProcess.js"
+import { checkAnswer, makeVariant, type VariantKey, variantNames } from "./posVariants.js"
+
+const [key = "", callsText = "", concurrencyText = "", given] = process.argv.slice(2)
+const isVariant = (k: string): k is VariantKey => Object.keys(variantNames).includes(k)
+if (!isVariant(key)) {
+  throw new Error(
+    `usage: posSolo.ts <${Object.keys(variantNames).join("|")}> <calls> <concurrency>`,
+  )
+}
+const server = given === undefined ? await startPosServer() : undefined
+const variant = await makeVariant(key, given ?? server?.origin ?? "")
+try {
+  checkAnswer(await variant.call())
+  const result = await drive(variant.call, Number(callsText), Number(concurrencyText))
+  console.log(
+    JSON.stringify({
+      variant: variant.name,
+      ...result,
+      maxRssMB: process.resourceUsage().maxRSS / 1024,
+    }),
+  )
+} finally {
+  await variant.close()
+  await server?.close()
+}

@@ -27,6 +27,20 @@ const customerAccepts = ({ client }: Started, pos: { readonly beaconId: string }
     yield* client.simulateAcceptPayment({ beaconId: pos.beaconId, phoneNumber: creditUser })
   })
 
+/**
+ * Starts a pay-and-capture flow for `order-1` on a fiber and waits until its payment exists at
+ * the sandbox.
+ */
+const paying = (started: Started, posId: string) =>
+  Effect.gen(function* () {
+    const before = (yield* started.sandbox.payments).length
+    const fiber = yield* Effect.fork(
+      PaymentFlow.payAndCapture(payment(posId)).pipe(Effect.provide(started.context)),
+    )
+    yield* Time.waitUntil(Effect.map(started.sandbox.payments, (all) => all.length > before))
+    return fiber
+  })
+
 const statuses = ({ sandbox }: Started) =>
   Effect.map(sandbox.payments, (all) => all.map((p) => p.status))
 
@@ -110,13 +124,10 @@ describe("a lost capture answer", () => {
   it.scoped("the flow reports Captured, as MobilePay has it, not a failure", () =>
     Effect.gen(function* () {
       const started = yield* start(patient)
-      const { context, client, sandbox } = started
+      const { client, sandbox } = started
       const pos = yield* pointOfSale(client)
       yield* sandbox.addFault(reset("POST /pos/v10/payments/{paymentId}/capture", 3))
-      const fiber = yield* Effect.fork(
-        PaymentFlow.payAndCapture(payment(pos.posId)).pipe(Effect.provide(context)),
-      )
-      yield* Time.waitUntil(Effect.map(sandbox.payments, (all) => all.length === 1))
+      const fiber = yield* paying(started, pos.posId)
       yield* customerAccepts(started, pos)
       const outcome = yield* Time.driveUntilDone(fiber)
       expect(outcome).toMatchObject({ _tag: "Captured", amount: 100 })
@@ -221,10 +232,7 @@ describe("ringing an order up again", () => {
       const started = yield* start(patient)
       const { context, client, sandbox } = started
       const pos = yield* pointOfSale(client)
-      const first = yield* Effect.fork(
-        PaymentFlow.payAndCapture(payment(pos.posId)).pipe(Effect.provide(context)),
-      )
-      yield* Time.waitUntil(Effect.map(sandbox.payments, (all) => all.length === 1))
+      const first = yield* paying(started, pos.posId)
       yield* customerAccepts(started, pos)
       const outcome = yield* Time.driveUntilDone(first)
       const before = (yield* sandbox.requests).length
@@ -240,20 +248,14 @@ describe("ringing an order up again", () => {
   it.scoped("an order that ended without money starts a new payment, as attempt 2", () =>
     Effect.gen(function* () {
       const started = yield* start(patient)
-      const { context, client, journal, sandbox } = started
+      const { client, journal } = started
       const pos = yield* pointOfSale(client)
-      const first = yield* Effect.fork(
-        PaymentFlow.payAndCapture(payment(pos.posId)).pipe(Effect.provide(context)),
-      )
-      yield* Time.waitUntil(Effect.map(sandbox.payments, (all) => all.length === 1))
+      const first = yield* paying(started, pos.posId)
       yield* client.simulateCheckIn({ beaconId: pos.beaconId, phoneNumber: creditUser })
       yield* client.simulateCancelPaymentByUser({ beaconId: pos.beaconId })
       expect(yield* Time.driveUntilDone(first)).toMatchObject({ status: "CancelledByUser" })
 
-      const second = yield* Effect.fork(
-        PaymentFlow.payAndCapture(payment(pos.posId)).pipe(Effect.provide(context)),
-      )
-      yield* Time.waitUntil(Effect.map(sandbox.payments, (all) => all.length === 2))
+      const second = yield* paying(started, pos.posId)
       yield* customerAccepts(started, pos)
       expect(yield* Time.driveUntilDone(second)).toMatchObject({ _tag: "Captured" })
       expect(yield* statuses(started)).toEqual(["CancelledByUser", "Captured"])
@@ -285,12 +287,9 @@ describe("ringing an order up again", () => {
   it.scoped("the same order twice at once: the second fails SaleInProgress", () =>
     Effect.gen(function* () {
       const started = yield* start(patient)
-      const { context, client, sandbox } = started
+      const { context, client } = started
       const pos = yield* pointOfSale(client)
-      const first = yield* Effect.fork(
-        PaymentFlow.payAndCapture(payment(pos.posId)).pipe(Effect.provide(context)),
-      )
-      yield* Time.waitUntil(Effect.map(sandbox.payments, (all) => all.length === 1))
+      const first = yield* paying(started, pos.posId)
       const error = yield* Effect.flip(
         PaymentFlow.payAndCapture(payment(pos.posId)).pipe(Effect.provide(context)),
       )
@@ -306,12 +305,9 @@ describe("recovery and live flows", () => {
   it.scoped("a flow waiting for its customer is left alone (busy), then captures", () =>
     Effect.gen(function* () {
       const started = yield* start(patient)
-      const { context, client, sandbox } = started
+      const { context, client } = started
       const pos = yield* pointOfSale(client)
-      const fiber = yield* Effect.fork(
-        PaymentFlow.payAndCapture(payment(pos.posId)).pipe(Effect.provide(context)),
-      )
-      yield* Time.waitUntil(Effect.map(sandbox.payments, (all) => all.length === 1))
+      const fiber = yield* paying(started, pos.posId)
       const report = yield* Recovery.recover().pipe(Effect.provide(context))
       expect(report.busy).toHaveLength(1)
       expect(yield* statuses(started)).toEqual(["Initiated"])
@@ -389,10 +385,7 @@ describe("past MobilePay's 24-hour idempotency window", () => {
         "NotCreated",
       ])
       expect(yield* sandbox.payments).toEqual([])
-      const again = yield* Effect.fork(
-        PaymentFlow.payAndCapture(payment(pos.posId)).pipe(Effect.provide(context)),
-      )
-      yield* Time.waitUntil(Effect.map(sandbox.payments, (all) => all.length === 1))
+      const again = yield* paying(started, pos.posId)
       yield* customerAccepts(started, pos)
       expect(yield* Time.driveUntilDone(again)).toMatchObject({ _tag: "Captured" })
       const attempts = yield* journal.attempts("Payment", merchant.vat, "order-1")

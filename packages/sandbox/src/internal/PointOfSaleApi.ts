@@ -3,8 +3,9 @@
  */
 import { Effect, Either, Option } from "effect"
 import { createHash } from "node:crypto"
-import { authorize } from "./Auth.js"
+import { authorize, type Caller } from "./Auth.js"
 import {
+  type ApiError,
   badRequest,
   conflict,
   forbidden,
@@ -44,6 +45,22 @@ const posView = (pos: PointOfSale) => ({
 export const livePos = (state: State, posId: string): PointOfSale | undefined => {
   const pos = pointOfSaleOf(state, posId)
   return pos === undefined || pos.deleted ? undefined : pos
+}
+
+/**
+ * The live point of sale `posId` if the caller may use it: 404 when there is none, 403 with
+ * MobilePay's code when another integrator (1400) or merchant (`merchantCode`) owns it.
+ */
+const ownedPos = (
+  state: State,
+  caller: Caller,
+  posId: string,
+  merchantCode: string,
+): Either.Either<PointOfSale, ApiError | NotFound> => {
+  const pos = livePos(state, posId)
+  if (pos === undefined) return Either.left(new NotFound({ what: "point of sale" }))
+  const refused = checkOwner(pos, caller, "1400", merchantCode, "point of sales")
+  return refused === undefined ? Either.right(pos) : Either.left(refused)
 }
 
 const createPos = (world: World) =>
@@ -140,12 +157,9 @@ const getPos = (world: World) =>
   Effect.gen(function* () {
     const caller = yield* authorize(world)
     const posId = yield* pathId("posId")
-    const pos = yield* transact(world, (state): Step<PointOfSale> => {
-      const pos = livePos(state, posId)
-      if (pos === undefined) return Either.left(new NotFound({ what: "point of sale" }))
-      const refused = checkOwner(pos, caller, "1400", "1410", "point of sales")
-      return refused === undefined ? Either.right([pos, state] as const) : Either.left(refused)
-    })
+    const pos = yield* transact(world, (state): Step<PointOfSale> =>
+      Either.map(ownedPos(state, caller, posId, "1410"), (pos) => [pos, state] as const),
+    )
     return respondJson(posView(pos))
   })
 
@@ -154,10 +168,9 @@ const deletePos = (world: World) =>
     const caller = yield* authorize(world)
     const posId = yield* pathId("posId")
     yield* transact(world, (state): Step<void> => {
-      const pos = livePos(state, posId)
-      if (pos === undefined) return Either.left(new NotFound({ what: "point of sale" }))
-      const refused = checkOwner(pos, caller, "1400", "1409", "point of sales")
-      if (refused !== undefined) return Either.left(refused)
+      const owned = ownedPos(state, caller, posId, "1409")
+      if (Either.isLeft(owned)) return Either.left(owned.left)
+      const pos = owned.right
       // Reserved payments stay capturable; a payment still waiting for a user cannot finish.
       const active = activePaymentOn(state, posId)
       const next = withPointOfSale(state, { ...pos, deleted: true, checkedIn: undefined })
@@ -183,12 +196,9 @@ const getCheckIn = (world: World) =>
   Effect.gen(function* () {
     const caller = yield* authorize(world)
     const posId = yield* pathId("posId")
-    const pos = yield* transact(world, (state): Step<PointOfSale> => {
-      const pos = livePos(state, posId)
-      if (pos === undefined) return Either.left(new NotFound({ what: "point of sale" }))
-      const refused = checkOwner(pos, caller, "1400", "1400", "point of sales")
-      return refused === undefined ? Either.right([pos, state] as const) : Either.left(refused)
-    })
+    const pos = yield* transact(world, (state): Step<PointOfSale> =>
+      Either.map(ownedPos(state, caller, posId, "1400"), (pos) => [pos, state] as const),
+    )
     const user = pos.checkedIn === undefined ? undefined : findUser(world, pos.checkedIn)
     return respondJson(
       user === undefined

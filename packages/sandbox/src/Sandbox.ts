@@ -10,7 +10,7 @@
  * @since 0.1.0
  */
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import { Context, Duration, Effect, Either, HashMap, Layer, Ref, type Scope } from "effect"
+import { Context, Duration, Effect, Either, HashMap, Layer, Ref, Schema, type Scope } from "effect"
 import type { ServeError } from "@effect/platform/HttpServerError"
 import { createServer } from "node:http"
 import type { FaultRule } from "./Fault.js"
@@ -243,6 +243,69 @@ export interface SandboxOptions {
   readonly clients?: ReadonlyArray<IntegratorClient>
 }
 
+/**
+ * An option of {@link make} or {@link layer} that cannot be used (an unreadable or negative
+ * duration, a port outside 0-65535, a size that is not a whole number): nothing listens.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class InvalidSandboxOption extends Schema.TaggedError<InvalidSandboxOption>()(
+  "InvalidSandboxOption",
+  {
+    /** The option's name, e.g. `tokenLifetime`. */
+    option: Schema.String,
+    /** What is wrong with it. */
+    reason: Schema.String,
+  },
+) {
+  override get message(): string {
+    return `Sandbox option ${this.option} ${this.reason}`
+  }
+}
+
+const invalid = (option: string, reason: string) =>
+  Either.left(new InvalidSandboxOption({ option, reason }))
+
+// A duration option in whole units of `unit` milliseconds (seconds for token lifetimes), at
+// least `min` of them. Duration.decode alone would throw on "soon" and read -5 as 0.
+const durationOption = (
+  option: string,
+  input: Duration.DurationInput | undefined,
+  fallback: Duration.DurationInput,
+  unit: number,
+  min: number,
+): Either.Either<number, InvalidSandboxOption> => {
+  if ((typeof input === "number" && !(input >= 0)) || (typeof input === "bigint" && input < 0n)) {
+    return invalid(option, "must not be negative")
+  }
+  if (typeof input === "string" && /^\s*-/.test(input)) {
+    return invalid(option, "must not be negative")
+  }
+  // [seconds, nanos]: Duration.decode reads NaN and negative parts as 0.
+  if (Array.isArray(input) && !input.every((part) => Number.isFinite(part) && part >= 0)) {
+    return invalid(option, "must not be negative")
+  }
+  const decoded = Duration.decodeUnknown(input ?? fallback)
+  if (decoded._tag === "None") return invalid(option, "is not a duration")
+  if (!Duration.isFinite(decoded.value)) return invalid(option, "must be finite")
+  const units = Math.round(Duration.toMillis(decoded.value) / unit)
+  return units < min ? invalid(option, `must be at least ${min * unit} ms`) : Either.right(units)
+}
+
+const integerOption = (
+  option: string,
+  input: number | undefined,
+  fallback: number,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): Either.Either<number, InvalidSandboxOption> => {
+  const value = input ?? fallback
+  return Number.isSafeInteger(value) && value >= min && value <= max
+    ? Either.right(value)
+    : invalid(option, `must be a whole number from ${min} to ${max}`)
+}
+
 const update = (world: World, change: (state: State) => State): Effect.Effect<void> =>
   transact(world, (state) => Either.right([undefined, change(state)] as const))
 
@@ -254,28 +317,39 @@ const update = (world: World, change: (state: State) => State): Effect.Effect<vo
  */
 export const make = (
   options: SandboxOptions = {},
-): Effect.Effect<Sandbox.Service, ServeError, Scope.Scope> =>
+): Effect.Effect<Sandbox.Service, ServeError | InvalidSandboxOption, Scope.Scope> =>
   Effect.gen(function* () {
     const host = options.host ?? "127.0.0.1"
+    const tokenLifetimeSeconds = yield* durationOption(
+      "tokenLifetime",
+      options.tokenLifetime,
+      "3700 seconds",
+      1000,
+      1,
+    )
+    const pollDelayInMs = yield* durationOption("pollDelay", options.pollDelay, "1 second", 1, 0)
+    const listenOn = yield* integerOption("port", options.port, 0, 0, 65535)
+    const maxBodyBytes = yield* integerOption("maxBodyBytes", options.maxBodyBytes, 65536, 1)
+    const log = RequestLog.make({
+      entries: yield* integerOption("requestLogLimit", options.requestLogLimit, 10_000, 1),
+      bytes: yield* integerOption(
+        "requestLogMaxBytes",
+        options.requestLogMaxBytes,
+        16 * 1024 * 1024,
+        1,
+      ),
+      bodyBytes: yield* integerOption("requestLogBodyBytes", options.requestLogBodyBytes, 4096, 0),
+    })
     const world: World = {
       seed: options.seed ?? "mobilepay-sandbox",
       key: generateSigningKey(),
-      tokenLifetimeSeconds: Math.round(
-        Duration.toSeconds(Duration.decode(options.tokenLifetime ?? Duration.seconds(3700))),
-      ),
-      pollDelayInMs: Math.round(
-        Duration.toMillis(Duration.decode(options.pollDelay ?? Duration.seconds(1))),
-      ),
+      tokenLifetimeSeconds,
+      pollDelayInMs,
       clients: options.clients ?? integratorClients,
       merchants,
       users: testUsers,
       state: yield* Ref.make(emptyState),
     }
-    const log = RequestLog.make({
-      entries: Math.max(1, options.requestLogLimit ?? 10_000),
-      bytes: Math.max(1, options.requestLogMaxBytes ?? 16 * 1024 * 1024),
-      bodyBytes: Math.max(0, options.requestLogBodyBytes ?? 4096),
-    })
     const faults = yield* Ref.make<FaultState>({
       rules: (options.faults ?? []).map((rule) => ({ rule, fired: 0 })),
       draws: 0,
@@ -283,7 +357,7 @@ export const make = (
     const requestCounter = yield* Ref.make(0)
 
     const server = yield* NodeHttpServer.make(() => createServer(), {
-      port: options.port ?? 0,
+      port: listenOn,
       host,
     })
     const port = server.address._tag === "TcpAddress" ? server.address.port : 0
@@ -293,7 +367,7 @@ export const make = (
       { log, faults, requestCounter },
       {
         fallbackHost: baseUrl.slice("http://".length),
-        maxBodyBytes: options.maxBodyBytes ?? 65536,
+        maxBodyBytes,
       },
     )
     // Served from this fiber, so handlers run with its services: a test's TestClock included.
@@ -369,5 +443,6 @@ export const make = (
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: SandboxOptions = {}): Layer.Layer<Sandbox, ServeError> =>
-  Layer.scoped(Sandbox, make(options))
+export const layer = (
+  options: SandboxOptions = {},
+): Layer.Layer<Sandbox, ServeError | InvalidSandboxOption> => Layer.scoped(Sandbox, make(options))

@@ -115,7 +115,11 @@ describe("mobilepay-sandbox CLI", () => {
         expect(fault.stderr).toContain("cannot read --fault POST /pos/v10/payments=explode")
         const port = yield* run(["--port", "-1"])
         expect(port.stderr).toContain("--port must be 0 or more")
-        expect([fault.code, port.code]).toEqual([2, 2])
+        const tooHigh = yield* run(["--port", "70000"])
+        expect(tooHigh.stderr.trim().split("\n")).toEqual([
+          "mobilepay-sandbox: Sandbox option port must be a whole number from 0 to 65535",
+        ])
+        expect([fault.code, port.code, tooHigh.code]).toEqual([2, 2, 2])
       }),
     20_000,
   )

@@ -1,5 +1,5 @@
 import { describe, expect, it, layer } from "@effect/vitest"
-import { Duration, Effect, TestClock } from "effect"
+import { Duration, Effect, Layer, TestClock } from "effect"
 import { Sandbox, SeedData } from "../src/index.js"
 import { createPos, expectError, initiate, reservedPayment, statusOf } from "./support/Flows.js"
 import { posClient, send } from "./support/Http.js"
@@ -56,4 +56,44 @@ describe("Sandbox.layer", () => {
       }),
     )
   })
+})
+
+describe("Sandbox options", () => {
+  const refused = (options: Sandbox.SandboxOptions) =>
+    Layer.build(Sandbox.layer(options)).pipe(Effect.flip, Effect.scoped)
+
+  it.effect("an option it cannot use fails InvalidSandboxOption, naming it, before listening", () =>
+    Effect.gen(function* () {
+      const cases: ReadonlyArray<readonly [Sandbox.SandboxOptions, string, string]> = [
+        [{ tokenLifetime: -1n }, "tokenLifetime", "must not be negative"],
+        [{ tokenLifetime: "-5 seconds" }, "tokenLifetime", "must not be negative"],
+        [{ tokenLifetime: Duration.infinity }, "tokenLifetime", "must be finite"],
+        [{ tokenLifetime: "400 millis" }, "tokenLifetime", "must be at least 1000 ms"],
+        [{ pollDelay: Number.NaN }, "pollDelay", "must not be negative"],
+        [{ pollDelay: -1 }, "pollDelay", "must not be negative"],
+        [{ pollDelay: [-1, 0] }, "pollDelay", "must not be negative"],
+        [{ port: 70000 }, "port", "must be a whole number from 0 to 65535"],
+        [{ port: 1.5 }, "port", "must be a whole number from 0 to 65535"],
+        [{ maxBodyBytes: 0 }, "maxBodyBytes", "must be a whole number from 1"],
+        [{ requestLogLimit: Number.NaN }, "requestLogLimit", "must be a whole number from 1"],
+        [{ requestLogBodyBytes: -1 }, "requestLogBodyBytes", "must be a whole number from 0"],
+      ]
+      for (const [options, option, reason] of cases) {
+        const error = yield* refused(options)
+        expect(error._tag, `${option}: ${reason}`).toBe("InvalidSandboxOption")
+        if (error._tag === "InvalidSandboxOption") {
+          expect(error.option).toBe(option)
+          expect(error.reason).toContain(reason)
+        }
+      }
+    }),
+  )
+
+  it.effect("a poll delay of 0 and the smallest token lifetime are accepted", () =>
+    Effect.gen(function* () {
+      const sandbox = yield* Sandbox.Sandbox
+      const pos = yield* posClient(sandbox, SeedData.integratorA, "DK90000028")
+      expect(pos.token.length).toBeGreaterThan(0)
+    }).pipe(Effect.provide(Sandbox.layer({ pollDelay: 0, tokenLifetime: "1 second" }))),
+  )
 })

@@ -2,7 +2,8 @@
 /**
  * `mobilepay-sandbox`: runs a sandbox until Ctrl-C, printing where it listens and the demo
  * credentials. `--help` lists the options; a wrong option prints what is wrong and the usage
- * (exit 2); a port in use is one line (exit 1).
+ * (exit 2); a value the sandbox cannot use (e.g. `--port 70000`) is one line (exit 2); a port in
+ * use is one line (exit 1).
  */
 import { Command, HelpDoc, Options, Usage, ValidationError } from "@effect/cli"
 import type { ServeError } from "@effect/platform/HttpServerError"
@@ -141,12 +142,13 @@ const command = Command.make("mobilepay-sandbox", options, (o) =>
         onSome: (maxBodyBytes) => ({ maxBodyBytes }),
       }),
     }).pipe(
-      Effect.mapError(
-        (error) =>
-          new CliFailure({
-            message: `mobilepay-sandbox: ${cannotListen(error, o.host, o.port)}`,
-            exitCode: 1,
-          }),
+      Effect.mapError((error) =>
+        error._tag === "InvalidSandboxOption"
+          ? new CliFailure({ message: `mobilepay-sandbox: ${error.message}`, exitCode: 2 })
+          : new CliFailure({
+              message: `mobilepay-sandbox: ${cannotListen(error, o.host, o.port)}`,
+              exitCode: 1,
+            }),
       ),
     )
     yield* Console.log(banner(sandbox))

@@ -53,3 +53,19 @@ export const undiciInEffect = (origin: string): Variant => {
     close: () => Promise.all([raw.close(), runtime.dispose()]).then(() => undefined),
   }
 }
+
+/**
+ * Raw undici's call, as it is, in a program that has loaded what the `UndiciHttpClient` variant
+ * loads (this file's imports) and built its runtime: the memory of the loaded modules alone,
+ * with no Effect run per call.
+ */
+export const undiciLoaded = async (origin: string): Promise<Variant> => {
+  const raw = plainVariant("undici", origin)
+  const runtime = ManagedRuntime.make(UndiciHttpClient.layer)
+  await runtime.runtime()
+  return {
+    name: variantNames.undiciLoaded,
+    call: raw.call,
+    close: () => Promise.all([raw.close(), runtime.dispose()]).then(() => undefined),
+  }
+}

@@ -6,7 +6,7 @@
  * project ships. After a warm-up, the variants take turns (A B C … each round) at 1 and at 32
  * calls in flight; each gets the median of its rounds' calls per second, the median of its
  * per-round ratios to raw undici, and the client CPU per call. Then each variant of
- * {@link rssVariants} runs alone in a fresh process for its peak RSS.
+ * {@link rssRuns} runs alone in a fresh process for its peak RSS, next to the floors under it.
  */
 import { execFile } from "node:child_process"
 import { fileURLToPath } from "node:url"
@@ -28,9 +28,31 @@ const rounds = 5
 /** Calls per variant per round, by concurrency. */
 const callsPerRound: Record<(typeof concurrencies)[number], number> = { 1: 1_000, 32: 2_000 }
 const warmupCalls = 2_000
-/** The variants measured alone for peak RSS, and how many calls each makes. */
-export const rssVariants: ReadonlyArray<VariantKey> = ["undici", "undiciInEffect", "posUndici"]
-const rssCalls = 100_000
+/**
+ * A heap limit as a deployment would set it. Under 2 GB, V8 lets the old space grow to at most
+ * about twice what is live between full collections; from 2 GB on (the default here: 4 GB, from
+ * the machine's memory) to about four times.
+ */
+const heapLimit = "--max-old-space-size=512"
+/**
+ * The solo runs for peak RSS, each in a fresh process: raw undici, then what a program that
+ * loaded `PosClient`'s modules uses with no calls, with raw undici's calls, with those calls each
+ * run by `runPromise`, and with `PosClient`'s own; then raw undici and `PosClient` again under
+ * {@link heapLimit}.
+ */
+export const rssRuns: ReadonlyArray<{
+  readonly key: VariantKey
+  readonly calls: number
+  readonly nodeFlags: ReadonlyArray<string>
+}> = [
+  { key: "undici", calls: 100_000, nodeFlags: [] },
+  { key: "undiciLoaded", calls: 0, nodeFlags: [] },
+  { key: "undiciLoaded", calls: 100_000, nodeFlags: [] },
+  { key: "undiciInEffect", calls: 100_000, nodeFlags: [] },
+  { key: "posUndici", calls: 100_000, nodeFlags: [] },
+  { key: "undici", calls: 100_000, nodeFlags: [heapLimit] },
+  { key: "posUndici", calls: 100_000, nodeFlags: [heapLimit] },
+]
 const rssConcurrency = 32
 
 export interface PosRow {
@@ -47,7 +69,9 @@ export interface PosRow {
 
 export interface RssRow {
   readonly variant: string
+  /** Besides the one call that checks the answer. */
   readonly calls: number
+  readonly nodeFlags: ReadonlyArray<string>
   readonly concurrency: number
   readonly maxRssMB: number
   readonly cpuMicrosPerCall: number
@@ -92,13 +116,14 @@ const compileSolo = async (): Promise<string> => {
   return `${outdir}/posSolo.mjs`
 }
 
-const solo = (script: string, key: VariantKey, origin: string): Promise<RssRow> =>
+const solo = (script: string, run: (typeof rssRuns)[number], origin: string): Promise<RssRow> =>
   new Promise((resolve, reject) => {
     const [command, args] = onClientCore(process.execPath, [
+      ...run.nodeFlags,
       "--conditions=@effect-mobilepay/dist",
       script,
-      key,
-      String(rssCalls),
+      run.key,
+      String(run.calls),
       String(rssConcurrency),
       origin,
     ])
@@ -112,8 +137,9 @@ const solo = (script: string, key: VariantKey, origin: string): Promise<RssRow> 
         return value
       }
       resolve({
-        variant: variantNames[key],
-        calls: rssCalls,
+        variant: variantNames[run.key],
+        calls: run.calls,
+        nodeFlags: run.nodeFlags,
         concurrency: rssConcurrency,
         maxRssMB: field("maxRssMB"),
         cpuMicrosPerCall: field("cpuMicrosPerCall"),
@@ -165,8 +191,9 @@ export const posCalls = async (
     for (const variant of variants.splice(0)) await variant.close()
     const script = await compileSolo()
     const rss: Array<RssRow> = []
-    for (const key of rssVariants.filter((k) => keys.includes(k))) {
-      rss.push(await solo(script, key, server.origin))
+    // The runs of the variants chosen, and the floors (which only run alone) with them.
+    for (const run of rssRuns.filter((r) => keys.includes(r.key) || !variantKeys.includes(r.key))) {
+      rss.push(await solo(script, run, server.origin))
     }
     return { pinned, rows, rss }
   } finally {
@@ -194,11 +221,21 @@ export const renderPos = (result: PosResult): string => {
       cell(name, c, (row) => row.cpuMicrosPerCall.toFixed(0)),
     ]),
   ])
-  const rss = result.rss.map((row) => [
-    row.variant,
-    `${row.maxRssMB.toFixed(0)} MB`,
-    `${row.calls.toLocaleString("en")} calls, ${row.concurrency} in flight`,
-  ])
+  const rss = result.rss.map((row) => {
+    const flags = row.nodeFlags.join(" ")
+    const raw = result.rss.find(
+      (r) => r.variant === variantNames.undici && r.nodeFlags.join(" ") === flags,
+    )
+    return [
+      row.variant,
+      flags === "" ? "-" : flags,
+      `${row.maxRssMB.toFixed(0)} MB`,
+      raw === undefined ? "-" : `${(row.maxRssMB / raw.maxRssMB).toFixed(2)}×`,
+      row.calls === 0
+        ? "modules loaded, one call"
+        : `${row.calls.toLocaleString("en")} calls, ${row.concurrency} in flight`,
+    ]
+  })
   return [
     table(
       "PoS call, side by side (QueryPayment: authorised GET + decode of a 550-byte payment)",
@@ -210,6 +247,10 @@ export const renderPos = (result: PosResult): string => {
       ? "   client and server each pinned to a core of their own (taskset)"
       : "   not pinned: client and server share the cores",
     "",
-    table("Peak RSS, each variant alone in a fresh process", ["variant", "peak RSS", "run"], rss),
+    table(
+      "Peak RSS, each variant alone in a fresh process",
+      ["variant", "node flags", "peak RSS", "× undici", "run"],
+      rss,
+    ),
   ].join("\n")
 }

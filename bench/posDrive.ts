@@ -27,5 +27,9 @@ export const drive = async (
   await Promise.all(Array.from({ length: Math.min(concurrency, calls) }, worker))
   const seconds = Number(process.hrtime.bigint() - start) / 1e9
   const used = process.cpuUsage(cpu)
-  return { calls, seconds, cpuMicrosPerCall: (used.user + used.system) / calls }
+  return {
+    calls,
+    seconds,
+    cpuMicrosPerCall: calls === 0 ? 0 : (used.user + used.system) / calls,
+  }
 }

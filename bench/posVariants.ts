@@ -24,12 +24,20 @@ export const variantNames = {
   posPlatform: "PosClient.queryPayment (NodeHttpClient)",
   posUndici: "PosClient.queryPayment (UndiciHttpClient)",
   undiciInEffect: "raw undici in Effect.promise, PosClient's modules loaded",
+  undiciLoaded: "raw undici, PosClient's modules loaded",
 } as const
 
 export type VariantKey = keyof typeof variantNames
 
+/**
+ * The variants that only run alone, for their memory: side by side with the others, in the one
+ * process that has loaded every variant's modules, they would be raw undici again.
+ */
+const soloOnly: ReadonlyArray<VariantKey> = ["undiciLoaded"]
+
+/** The variants of the side-by-side table. */
 export const variantKeys = Object.keys(variantNames).filter(
-  (key): key is VariantKey => key in variantNames,
+  (key): key is VariantKey => key in variantNames && !soloOnly.some((solo) => solo === key),
 )
 
 export const makeVariant = async (key: VariantKey, origin: string): Promise<Variant> => {
@@ -41,6 +49,8 @@ export const makeVariant = async (key: VariantKey, origin: string): Promise<Vari
       return (await import("./posVariantsPos.js")).leanVariant(origin)
     case "undiciInEffect":
       return (await import("./posVariantsPos.js")).undiciInEffect(origin)
+    case "undiciLoaded":
+      return (await import("./posVariantsPos.js")).undiciLoaded(origin)
     default:
       return (await import("./posVariantsEffect.js")).effectVariant(key, origin)
   }

@@ -8,7 +8,9 @@ import { ClientCredentials, Environment } from "@effect-mobilepay/core"
 import { UndiciHttpClient } from "@effect-mobilepay/node"
 import { MobilePay, PosClient } from "@effect-mobilepay/pos"
 import type { HttpClient } from "@effect/platform/HttpClient"
-import { Effect, Layer, ManagedRuntime } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as ManagedRuntime from "effect/ManagedRuntime"
 import { plainVariant } from "./posVariantsPlain.js"
 import { clientId, merchantVat, paymentId, type Variant, variantNames } from "./posVariants.js"
 
@@ -48,6 +50,22 @@ export const undiciInEffect = (origin: string): Variant => {
   return {
     name: variantNames.undiciInEffect,
     call: () => runtime.runPromise(call),
+    close: () => Promise.all([raw.close(), runtime.dispose()]).then(() => undefined),
+  }
+}
+
+/**
+ * Raw undici's call, as it is, in a program that has loaded what the `UndiciHttpClient` variant
+ * loads (this file's imports) and built its runtime: the memory of the loaded modules alone,
+ * with no Effect run per call.
+ */
+export const undiciLoaded = async (origin: string): Promise<Variant> => {
+  const raw = plainVariant("undici", origin)
+  const runtime = ManagedRuntime.make(UndiciHttpClient.layer)
+  await runtime.runtime()
+  return {
+    name: variantNames.undiciLoaded,
+    call: raw.call,
     close: () => Promise.all([raw.close(), runtime.dispose()]).then(() => undefined),
   }
 }

@@ -3,7 +3,11 @@
  *
  * @since 0.1.0
  */
-import { Data, DateTime, type Duration, type Option, type Redacted } from "effect"
+import * as Data from "effect/Data"
+import * as DateTime from "effect/DateTime"
+import type * as Duration from "effect/Duration"
+import type * as Option from "effect/Option"
+import type * as Redacted from "effect/Redacted"
 import type { MerchantVat } from "./Domain.js"
 
 /**

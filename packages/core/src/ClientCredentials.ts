@@ -4,7 +4,9 @@
  *
  * @since 0.1.0
  */
-import { Effect, Redacted, Schema } from "effect"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
 import { ClientId } from "./Domain.js"
 import { decodeInput, type InvalidInput } from "./InvalidInput.js"
 

@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 
 /**
  * A merchant's VAT number: `DK` or `FI` followed by exactly 8 digits, e.g. `DK12345678`.

@@ -6,7 +6,8 @@
  *
  * @since 0.2.0
  */
-import { Duration, Either } from "effect"
+import * as Duration from "effect/Duration"
+import * as Either from "effect/Either"
 import { InvalidInput } from "./InvalidInput.js"
 
 /**

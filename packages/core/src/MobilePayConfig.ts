@@ -14,7 +14,9 @@
  *
  * @since 0.1.0
  */
-import { Config, Option, Schema } from "effect"
+import * as Config from "effect/Config"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import { ClientCredentials } from "./ClientCredentials.js"
 import { ClientId, ClientSystemVersion, MerchantVat } from "./Domain.js"
 import * as Environment from "./Environment.js"

@@ -5,7 +5,11 @@
  *
  * @since 0.1.0
  */
-import { Data, Duration, Either, Option, Schedule } from "effect"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
 import * as DurationOption from "./DurationOption.js"
 import { InvalidInput } from "./InvalidInput.js"
 

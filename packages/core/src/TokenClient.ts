@@ -9,19 +9,17 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import {
-  ConfigError,
-  Context,
-  DateTime,
-  Duration,
-  Effect,
-  Encoding,
-  Layer,
-  Option,
-  ParseResult,
-  Redacted,
-  Schema,
-} from "effect"
+import * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
+import * as DateTime from "effect/DateTime"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Encoding from "effect/Encoding"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
 import { AccessToken } from "./AccessToken.js"
 import type * as ClientCredentials from "./ClientCredentials.js"
 import { MerchantVat } from "./Domain.js"

@@ -8,7 +8,13 @@
  * @since 0.2.0
  */
 import type { HttpClientError, HttpClientResponse } from "@effect/platform"
-import { Chunk, Data, Effect, Either, Option, Predicate, Stream } from "effect"
+import * as Chunk from "effect/Chunk"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as Predicate from "effect/Predicate"
+import * as Stream from "effect/Stream"
 import { InvalidInput } from "./InvalidInput.js"
 
 /**

@@ -8,7 +8,8 @@
  */
 import type { InvalidInput } from "@effect-mobilepay/core"
 import { MobilePay } from "@effect-mobilepay/pos"
-import { type ConfigError, Layer } from "effect"
+import type * as ConfigError from "effect/ConfigError"
+import * as Layer from "effect/Layer"
 import * as UndiciHttpClient from "./UndiciHttpClient.js"
 
 /**

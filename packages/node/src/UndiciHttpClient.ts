@@ -12,7 +12,10 @@
 import { HttpDeadline } from "@effect-mobilepay/pos"
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
-import { Context, Effect, Layer, type Scope } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
 import { Agent, type Dispatcher } from "undici"
 import { send } from "./internal/exchange.js"
 

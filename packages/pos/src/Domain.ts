@@ -9,7 +9,12 @@
  * @since 0.1.0
  */
 import { Domain as Core, InvalidInput } from "@effect-mobilepay/core"
-import { type Brand, DateTime, Effect, Option, ParseResult, Schema } from "effect"
+import type * as Brand from "effect/Brand"
+import * as DateTime from "effect/DateTime"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
 import { firstIssue } from "./internal/parseIssue.js"
 
 /**

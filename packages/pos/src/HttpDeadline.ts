@@ -11,7 +11,11 @@
  * @since 0.2.0
  */
 import type { HttpClient, HttpClientError } from "@effect/platform"
-import { Context, Data, type Duration, FiberRef, Option } from "effect"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import type * as Duration from "effect/Duration"
+import * as FiberRef from "effect/FiberRef"
+import * as Option from "effect/Option"
 
 /**
  * The deadline of the request being sent, from when it is dispatched until its body has

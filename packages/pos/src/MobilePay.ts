@@ -10,7 +10,8 @@
 import { type ClientCredentials, type InvalidInput, TokenClient } from "@effect-mobilepay/core"
 import { TokenService } from "@effect-mobilepay/token-service"
 import type { HttpClient } from "@effect/platform"
-import { type ConfigError, Layer } from "effect"
+import type * as ConfigError from "effect/ConfigError"
+import * as Layer from "effect/Layer"
 import * as PosClient from "./PosClient.js"
 
 /**

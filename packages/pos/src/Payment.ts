@@ -7,7 +7,7 @@
  * @since 0.1.0
  */
 import { Domain as Core } from "@effect-mobilepay/core"
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import {
   Amount,
   CurrencyCode,

@@ -11,7 +11,12 @@
  * @since 0.1.0
  */
 import { InvalidInput } from "@effect-mobilepay/core"
-import { Clock, Data, Duration, Effect, Option, Schema } from "effect"
+import * as Clock from "effect/Clock"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import { Amount, decodeRequest } from "./Domain.js"
 import * as Sale from "./internal/sale.js"
 import * as Payment from "./Payment.js"

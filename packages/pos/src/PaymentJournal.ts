@@ -15,7 +15,12 @@
  *
  * @since 0.2.0
  */
-import { Context, Effect, Layer, Option, Ref, Schema } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
+import * as Schema from "effect/Schema"
 import { Amount } from "./Domain.js"
 import * as Payment from "./Payment.js"
 import * as Refund from "./Refund.js"

@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { decodeRequest } from "./Domain.js"
 import * as PointOfSale from "./PointOfSale.js"
 import { type CreateOptions, PosClient } from "./PosClient.js"

@@ -8,7 +8,12 @@
  *
  * @since 0.1.0
  */
-import { Duration, Effect, Option, Random, Schema, Stream } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Random from "effect/Random"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
 import { positiveDuration } from "./internal/duration.js"
 import type * as Payment from "./Payment.js"
 import type * as PointOfSale from "./PointOfSale.js"

@@ -10,8 +10,9 @@
  * @since 0.1.0
  */
 import { Untrusted } from "@effect-mobilepay/core"
-import type { ParseResult } from "effect"
-import { Option, Schema } from "effect"
+import * as Option from "effect/Option"
+import type * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
 import { firstIssue } from "./internal/parseIssue.js"
 
 /**

@@ -13,7 +13,13 @@
  * @since 0.2.0
  */
 import type { InvalidInput } from "@effect-mobilepay/core"
-import { Clock, Data, Duration, Effect, Layer, Option, Schedule } from "effect"
+import * as Clock from "effect/Clock"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
 import { optionalPositiveDuration, positiveDuration } from "./internal/duration.js"
 import * as Sale from "./internal/sale.js"
 import { type Entry, PaymentJournal, type PaymentJournalError } from "./PaymentJournal.js"

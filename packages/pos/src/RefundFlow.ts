@@ -6,7 +6,10 @@
  *
  * @since 0.1.0
  */
-import { Data, type Duration, Effect, Option } from "effect"
+import * as Data from "effect/Data"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { decodeRequest } from "./Domain.js"
 import * as Sale from "./internal/sale.js"
 import type { Entry, PaymentJournal, PaymentJournalError } from "./PaymentJournal.js"

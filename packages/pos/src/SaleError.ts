@@ -5,7 +5,7 @@
  *
  * @since 0.2.0
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import { Decision, EntryKind } from "./PaymentJournal.js"
 
 const what = (kind: EntryKind): string => (kind === "Payment" ? "payment" : "refund")

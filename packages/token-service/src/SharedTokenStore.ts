@@ -10,7 +10,11 @@
  * @since 0.2.0
  */
 import type { AccessToken, TokenError } from "@effect-mobilepay/core"
-import { Context, type Effect, type Option, Schema, type Stream } from "effect"
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import type * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import type * as Stream from "effect/Stream"
 
 /**
  * What is stored per key: one integrator client and one merchant (or the unbound token).

@@ -11,22 +11,20 @@
  */
 import { AccessToken, Domain, InvalidInput, TokenError } from "@effect-mobilepay/core"
 import { SharedTokenStore } from "@effect-mobilepay/token-service"
-import {
-  Clock,
-  Config,
-  ConfigError,
-  DateTime,
-  Duration,
-  Effect,
-  Either,
-  Layer,
-  Option,
-  PubSub,
-  Redacted,
-  Schema,
-  type Scope,
-  Stream,
-} from "effect"
+import * as Clock from "effect/Clock"
+import * as Config from "effect/Config"
+import * as ConfigError from "effect/ConfigError"
+import * as DateTime from "effect/DateTime"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as PubSub from "effect/PubSub"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
 import { Redis } from "ioredis"
 import { randomUUID } from "node:crypto"
 import * as Cipher from "./internal/cipher.js"

@@ -2,7 +2,8 @@
 // and made whole milliseconds: a deadline a fraction of a millisecond away can spin a TestClock
 // loop.
 import { DurationOption, type InvalidInput } from "@effect-mobilepay/core"
-import { Duration, Either } from "effect"
+import * as Duration from "effect/Duration"
+import * as Either from "effect/Either"
 
 const wholeMillis = (duration: Duration.Duration): Duration.Duration =>
   Duration.isFinite(duration) ? Duration.millis(Math.ceil(Duration.toMillis(duration))) : duration

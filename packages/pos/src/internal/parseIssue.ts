@@ -3,7 +3,7 @@
  *
  * @internal
  */
-import { ParseResult } from "effect"
+import * as ParseResult from "effect/ParseResult"
 
 /**
  * The first problem in `error`: the dotted path to the offending field (empty for the value

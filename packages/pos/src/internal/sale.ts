@@ -2,7 +2,14 @@
 // lease while working on it, and drive it from wherever it stands to its outcome. Every step
 // reads where MobilePay stands before acting, records a decision before carrying it out, and
 // carries out only the recorded decision.
-import { Clock, Duration, Effect, Either, Option, Schedule, Schema, type Scope } from "effect"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
 import { Domain as CoreDomain, type InvalidInput } from "@effect-mobilepay/core"
 import { decodeRequest } from "../Domain.js"
 import {

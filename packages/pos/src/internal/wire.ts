@@ -3,7 +3,7 @@
  *
  * @internal
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 
 /**
  * A response field the OpenAPI file marks optional or nullable: missing and `null` both decode

@@ -2,8 +2,8 @@
 // throws on garbage and quietly turns NaN or a negative number into zero, which would make a
 // renewal loop spin.
 import { DurationOption, InvalidInput } from "@effect-mobilepay/core"
-import type { Duration } from "effect"
-import { Either } from "effect"
+import type * as Duration from "effect/Duration"
+import * as Either from "effect/Either"
 
 type Rule = "non-negative" | "positive"
 

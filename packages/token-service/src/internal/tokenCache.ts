@@ -16,23 +16,21 @@ import {
   type TokenClient,
   type TokenError,
 } from "@effect-mobilepay/core"
-import {
-  Cause,
-  Clock,
-  Deferred,
-  Duration,
-  Effect,
-  Exit,
-  FiberId,
-  FiberMap,
-  Metric,
-  MetricLabel,
-  Option,
-  Random,
-  Redacted,
-  Scope,
-  Stream,
-} from "effect"
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as FiberId from "effect/FiberId"
+import * as FiberMap from "effect/FiberMap"
+import * as Metric from "effect/Metric"
+import * as MetricLabel from "effect/MetricLabel"
+import * as Option from "effect/Option"
+import * as Random from "effect/Random"
+import * as Redacted from "effect/Redacted"
+import * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
 import type * as Shared from "../SharedTokenStore.js"
 
 export interface Settings {

@@ -4,7 +4,9 @@
 // name is the additional authenticated data, so a value moved to another key does not open.
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto"
 import { InvalidInput } from "@effect-mobilepay/core"
-import { Effect, Option, Redacted } from "effect"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 
 export interface Cipher {
   readonly seal: (plaintext: string, aad: string) => string

@@ -66,6 +66,11 @@ export interface Lease {
   readonly key: Key
   /** A random id: only the holder can release the lease or write under it. */
   readonly id: string
+  /**
+   * How long the lease lasts from when it was taken or last extended, in milliseconds: the
+   * holder extends it well within this while its request runs.
+   */
+  readonly millis: number
 }
 
 /**
@@ -127,6 +132,13 @@ export declare namespace SharedTokenStore {
       lease: Lease,
       failure: Failure,
     ) => Effect.Effect<void, TokenStoreUnavailable>
+    /**
+     * Extends the lease by its full length if it is still held under its id: a holder whose
+     * request is slow keeps it, and only a holder that died lets it lapse. Returns whether it
+     * was still held.
+     * @since 0.2.0
+     */
+    readonly extend: (lease: Lease) => Effect.Effect<boolean, TokenStoreUnavailable>
     /** Releases the lease if it is still held under its id. */
     readonly release: (lease: Lease) => Effect.Effect<void, TokenStoreUnavailable>
     /**

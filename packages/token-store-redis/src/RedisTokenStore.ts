@@ -119,6 +119,10 @@ const releaseScript = `
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
 return 0`
 
+const extendScript = `
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
+return 0`
+
 const compareAndDeleteScript = `
 local value = redis.call('get', KEYS[1])
 if value and string.sub(value, 1, string.len(ARGV[1])) == ARGV[1] then
@@ -318,8 +322,16 @@ export const make = (
         const answer = yield* run("acquire", (r) =>
           r.set(names(key).lease, id, "PX", Math.ceil(leaseMs), "NX"),
         )
-        return answer === "OK" ? Option.some({ key, id }) : Option.none()
+        return answer === "OK" ? Option.some({ key, id, millis: leaseMs }) : Option.none()
       })
+
+    const extend = (lease: SharedTokenStore.Lease) =>
+      Effect.map(
+        run("extend", (r) =>
+          r.eval(extendScript, 1, names(lease.key).lease, lease.id, Math.ceil(lease.millis)),
+        ),
+        (extended) => extended === 1,
+      )
 
     const put = (lease: SharedTokenStore.Lease, token: AccessToken.AccessToken) =>
       Effect.gen(function* () {
@@ -403,6 +415,7 @@ export const make = (
       acquire,
       put,
       putFailure,
+      extend,
       release,
       compareAndDelete,
       fingerprint,

@@ -7,7 +7,18 @@ import { RedisTokenStore } from "@effect-mobilepay/token-store-redis"
 import { Observe, Services, Time, TokenEndpoint } from "@effect-mobilepay/test-support"
 import { SharedTokenStore, TokenService } from "@effect-mobilepay/token-service"
 import { describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Layer, Metric, Option, Redacted, TestClock } from "effect"
+import {
+  ConfigProvider,
+  Effect,
+  Exit,
+  Fiber,
+  Layer,
+  Metric,
+  Option,
+  Redacted,
+  Scope,
+  TestClock,
+} from "effect"
 import { Redis } from "ioredis"
 import {
   clientId,
@@ -250,6 +261,76 @@ describe.skipIf(redisUrl === undefined)("RedisTokenStore", () => {
         Effect.map(early.get("DK90000028"), (current) => value(current) !== value(token)),
       ).pipe(Effect.timeoutFail({ duration: "3 seconds", onTimeout: () => "never heard of it" }))
     }),
+  )
+
+  it.scoped("extend renews a held lease to its full length, and only the holder's", () =>
+    Effect.gen(function* () {
+      const keyPrefix = yield* isolatedPrefix(url)
+      const store = yield* Effect.provide(
+        SharedTokenStore.SharedTokenStore,
+        yield* Layer.build(storeLayer({ redisUrl: url, keyPrefix, lease: "10 seconds" })),
+      )
+      const admin = yield* Effect.acquireRelease(
+        Effect.sync(() => new Redis(url)),
+        (redis) => Effect.sync(() => redis.disconnect()),
+      )
+      const key = { clientId, merchantVat: "DK90000028" }
+      const name = `${keyPrefix}:{${clientId}:DK90000028}:lease`
+      const lease = Option.getOrThrow(yield* store.acquire(key))
+      expect(lease.millis).toBe(10_000)
+      // Nearly lapsed; extended, it runs its whole length again.
+      yield* Effect.promise(() => admin.pexpire(name, 100))
+      expect(yield* store.extend(lease)).toBe(true)
+      expect(yield* Effect.promise(() => admin.pttl(name))).toBeGreaterThan(9_000)
+      // Someone else's id extends nothing.
+      yield* Effect.promise(() => admin.pexpire(name, 100))
+      expect(yield* store.extend({ ...lease, id: "not-the-holder" })).toBe(false)
+      expect(yield* Effect.promise(() => admin.pttl(name))).toBeLessThanOrEqual(100)
+      // A lapsed lease is not brought back.
+      yield* store.release(lease)
+      expect(yield* store.extend(lease)).toBe(false)
+      expect(yield* Effect.promise(() => admin.exists(name))).toBe(0)
+    }),
+  )
+
+  // Redis expires leases on its own clock, so this one runs on real time.
+  it.scopedLive(
+    "a holder whose request outlasts the lease keeps it: the others wait instead of asking again",
+    () =>
+      Effect.gen(function* () {
+        // The first request never answers (until its caller gives up); later ones do.
+        const endpoint = yield* TokenEndpoint.make((index) =>
+          index === 0 ? TokenEndpoint.hang : issue(index),
+        )
+        const keyPrefix = yield* isolatedPrefix(url)
+        const key = newKey()
+        const lease = "300 millis"
+        // a lives in a scope of its own, so that it can stop as a process that dies would.
+        const process = yield* Scope.make()
+        const a = yield* tokenService(
+          endpoint,
+          Option.some(storeLayer({ redisUrl: url, keyPrefix, key, lease })),
+        ).pipe(Scope.extend(process))
+        const b = yield* tokenService(
+          endpoint,
+          Option.some(storeLayer({ redisUrl: url, keyPrefix, key, lease })),
+          { leasePollInterval: "50 millis" },
+        )
+        yield* Effect.fork(a.get("DK90000028"))
+        yield* endpoint.nextArrival
+        const waiter = yield* Effect.fork(b.get("DK90000028"))
+        // Four lease lengths: without extensions b would have taken the lapsed lease by now.
+        yield* Effect.sleep("1200 millis")
+        expect((yield* endpoint.received).length).toBe(1)
+        expect(waiter.unsafePoll()).toBeNull()
+        // The holder dies: its lease lapses, b takes over and makes the second request.
+        yield* Scope.close(process, Exit.void)
+        const token = yield* Fiber.join(waiter).pipe(
+          Effect.timeoutFail({ duration: "3 seconds", onTimeout: () => "b never took over" }),
+        )
+        expect(value(token)).toBe(jwt(1))
+        expect((yield* endpoint.received).length).toBe(2)
+      }),
   )
 
   it.scoped(

@@ -73,6 +73,7 @@ export interface StoreSetup {
   readonly key?: Redacted.Redacted<string>
   readonly previousKeys?: ReadonlyArray<Redacted.Redacted<string>>
   readonly commandTimeout?: Duration.DurationInput
+  readonly lease?: Duration.DurationInput
 }
 
 /** The store layer for a setup (a generous timeout: a loaded test machine is not an outage). */
@@ -83,6 +84,7 @@ export const storeLayer = (setup: StoreSetup) =>
     previousKeys: setup.previousKeys,
     keyPrefix: setup.keyPrefix,
     commandTimeout: setup.commandTimeout ?? "2 seconds",
+    lease: setup.lease,
   })
 
 /** A TokenService on `endpoint`, with the shared store in `store` if given. */

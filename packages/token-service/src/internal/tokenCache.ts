@@ -283,7 +283,9 @@ export const make = (
                 yield* sharedStore.release(lease.value).pipe(Effect.catchAll(storeUnavailable))
                 return Option.some(adopted(again.value))
               }
-              const exit = yield* Effect.exit(requestToken(entry, reason))
+              const exit = yield* Effect.exit(
+                Effect.raceFirst(requestToken(entry, reason), keepLease(sharedStore, lease.value)),
+              )
               if (Exit.isSuccess(exit)) {
                 yield* sharedStore
                   .put(lease.value, exit.value)
@@ -320,6 +322,20 @@ export const make = (
           return yield* requestToken(entry, reason)
         }
       })
+
+    // While the holder's request runs (a slow endpoint can take longer than the lease), it
+    // extends its lease every third of its length, so that the others wait for its answer
+    // instead of sending a second request; only a holder that died lets it lapse. Stops when
+    // the lease is lost or the store cannot be reached, and never completes by itself.
+    const keepLease = (sharedStore: Shared.SharedTokenStore.Service, lease: Shared.Lease) => {
+      const every = Duration.millis(Math.max(1, Math.floor(lease.millis / 3)))
+      return Effect.sleep(every).pipe(
+        Effect.zipRight(sharedStore.extend(lease)),
+        Effect.repeat({ while: (held) => held }),
+        Effect.ignore,
+        Effect.zipRight(Effect.never),
+      )
+    }
 
     const adopted = (token: AccessToken.AccessToken) => {
       metrics.shared.unsafeUpdate(1, [])

@@ -22,6 +22,10 @@ const tokenLifetimeSeconds = 4
 const refreshAheadMs = 1_000
 const steadyMs = 6_000
 const renewalPeriodMs = tokenLifetimeSeconds * 1000 - refreshAheadMs
+// No token is renewed this soon after it was issued (the renewal lead is jittered by at most
+// a fraction of itself): a cold start over within this made no renewals, so its count is only
+// the merchants' first requests. A longer one (16 processes on 2 cores) includes renewals.
+const noRenewalWithinMs = renewalPeriodMs - refreshAheadMs
 const redisUrl = process.env["MOBILEPAY_TEST_REDIS_URL"] || "redis://127.0.0.1:6379"
 const stores = ["in-process", "redis"] as const
 type Store = (typeof stores)[number]
@@ -120,7 +124,12 @@ interface Outcome {
   readonly processes: number
   readonly cold: ReadonlyArray<number>
   readonly hits: ReadonlyArray<number>
+  /** From `go` to the last process's last first token. */
+  readonly coldMs: number
+  /** Requests (attempts) the endpoint received during the cold start. */
   readonly coldRequests: number
+  /** Token requests the processes' TokenServices made during it (each retried attempt not counted). */
+  readonly coldRequested: number
   readonly steadyRequests: number
   /** Renewal periods from the end of the cold start to the end of the run. */
   readonly steadyPeriods: number
@@ -160,10 +169,16 @@ export const fleet = async (): Promise<ReadonlyArray<Section>> => {
           for (const worker of workers) worker.send(`run ${run}`)
           for (const worker of workers) await expectLine(worker, "built")
           const before = endpoint.requests()
+          const goAt = Date.now()
           for (const worker of workers) worker.send("go")
           const cold: Array<number> = []
-          for (const worker of workers) cold.push(...JSON.parse(await expectLine(worker, "cold")))
+          let coldRequested = 0
+          for (const worker of workers) {
+            cold.push(...JSON.parse(await expectLine(worker, "cold")))
+            coldRequested += Number(await expectLine(worker, "requested"))
+          }
           const afterCold = endpoint.requests()
+          const coldMs = Date.now() - goAt
           const steadyFrom = Date.now()
           const hits: Array<number> = []
           let expired = 0
@@ -181,7 +196,9 @@ export const fleet = async (): Promise<ReadonlyArray<Section>> => {
             processes,
             cold,
             hits,
+            coldMs,
             coldRequests: afterCold - before,
+            coldRequested,
             steadyRequests: endpoint.requests() - afterCold,
             steadyPeriods: (Date.now() - steadyFrom) / renewalPeriodMs,
             expired,
@@ -208,19 +225,36 @@ export const fleet = async (): Promise<ReadonlyArray<Section>> => {
       o === undefined ? "-" : (o.steadyRequests / o.steadyPeriods).toFixed(0)
     const fellBack =
       shared === undefined || shared.fallbacks === 0 ? "" : ` (${shared.fallbacks} Redis fallbacks)`
-    return `${String(processes).padStart(2)} process${processes === 1 ? ": " : "es:"} token requests, cold start: in-process ${alone?.coldRequests ?? "-"}, Redis ${shared?.coldRequests ?? "-"}; per renewal period: in-process ${perPeriod(alone)}, Redis ${perPeriod(shared)}${fellBack}`
+    // Attempts beyond the requests made are retries (an overrun endpoint resets connections).
+    const cold = (o: Outcome | undefined) =>
+      o === undefined
+        ? "-"
+        : o.coldRequests === o.coldRequested
+          ? String(o.coldRequests)
+          : `${o.coldRequested} (${o.coldRequests} attempts)`
+    return `${String(processes).padStart(2)} process${processes === 1 ? ": " : "es:"} token requests, cold start: in-process ${cold(alone)}, Redis ${cold(shared)}; per renewal period: in-process ${perPeriod(alone)}, Redis ${perPeriod(shared)}${fellBack}`
   })
+  // The fleet's single flight is checked where the cold start left no time for renewals.
+  const checked = (o: Outcome) => o.store === "redis" && o.coldMs < noRenewalWithinMs
   const wrong = outcomes.filter(
-    (o) => o.expired > 0 || o.failed > 0 || (o.store === "redis" && o.coldRequests !== merchants),
+    (o) => o.expired > 0 || o.failed > 0 || (checked(o) && o.coldRequested !== merchants),
   )
+  const unchecked = outcomes
+    .filter((o) => o.store === "redis" && !checked(o))
+    .map((o) => `${o.processes} (${(o.coldMs / 1000).toFixed(1)} s)`)
   const checks = [
     ...requestNotes,
     withRedis
       ? `Redis: ${redisUrl}; a renewal period is ~${renewalPeriodMs} ms (${tokenLifetimeSeconds} s tokens renewed ${refreshAheadMs} ms ahead)`
       : `Redis at ${redisUrl} not reachable: Redis rows left out`,
+    ...(unchecked.length === 0
+      ? []
+      : [
+          `cold starts longer than ${noRenewalWithinMs} ms include renewals of the first tokens, so their count is not checked: Redis, ${unchecked.join(", ")} processes`,
+        ]),
     wrong.length === 0
-      ? `every get answered, none with an expired token; the Redis fleet made exactly ${merchants} cold requests at every size`
-      : `FAILED: ${wrong.map((o) => `${rowName(o.store, o.processes)}: ${o.coldRequests} cold requests, ${o.expired} expired, ${o.failed} failed`).join("; ")}`,
+      ? `every get answered, none with an expired token; the Redis fleet made exactly ${merchants} cold requests wherever checked`
+      : `FAILED: ${wrong.map((o) => `${rowName(o.store, o.processes)}: ${o.coldRequested} cold requests, ${o.expired} expired, ${o.failed} failed`).join("; ")}`,
   ]
   return [
     {

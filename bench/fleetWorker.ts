@@ -2,14 +2,24 @@
  * One process of the fleet benchmark (started by fleet.ts with `node --import tsx`). It says
  * `ready`, then for each `run <json>` line builds a TokenService (alone, or on the Redis
  * store), says `built`, waits for `go`, and reports on stdout, one JSON line each:
- * `cold` (the latency of each first get, all merchants at once), then `done` (hit latency
+ * `cold` (the latency of each first get, all merchants at once), `requested` (the token
+ * requests its TokenService made for them, retries not counted), then `done` (hit latency
  * samples, and the gets of a steady phase that spans renewals).
  */
 import { ClientCredentials, Environment, TokenClient } from "@effect-mobilepay/core"
 import { RedisTokenStore } from "@effect-mobilepay/token-store-redis"
 import { TokenService } from "@effect-mobilepay/token-service"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import { Effect, Layer, Logger, ManagedRuntime, Metric, Redacted, Schema } from "effect"
+import {
+  Effect,
+  Layer,
+  Logger,
+  ManagedRuntime,
+  Metric,
+  MetricState,
+  Redacted,
+  Schema,
+} from "effect"
 import { createInterface } from "node:readline"
 
 const Setup = Schema.parseJson(
@@ -65,6 +75,18 @@ const logToStderr = Logger.replace(
   Logger.withConsoleError(Logger.logfmtLogger),
 )
 
+// Token requests this process's TokenService made (its counter, every outcome): one per
+// single-flight request, however many attempts its retries took at the endpoint.
+const tokenRequestsMade = Effect.map(Metric.snapshot, (pairs) =>
+  pairs
+    .filter((pair) => pair.metricKey.name === "mobilepay_token_requests_total")
+    .reduce(
+      (sum, pair) =>
+        sum + (MetricState.isCounterState(pair.metricState) ? Number(pair.metricState.count) : 0),
+      0,
+    ),
+)
+
 const runOnce = async (run: typeof Run.Type) => {
   const store =
     run.store === "redis"
@@ -88,6 +110,7 @@ const runOnce = async (run: typeof Run.Type) => {
   const service = await runtime.runPromise(TokenService.TokenService)
   say("built")
   await nextLine() // go
+  const requestedBefore = await runtime.runPromise(tokenRequestsMade)
 
   // Cold: every merchant at once; each get timed from its own start.
   let failed = 0
@@ -100,6 +123,7 @@ const runOnce = async (run: typeof Run.Type) => {
     }),
   )
   say(`cold ${JSON.stringify(cold)}`)
+  say(`requested ${(await runtime.runPromise(tokenRequestsMade)) - requestedBefore}`)
 
   // Hits: loops of gets over the merchants, as tokenServiceHit.ts times them.
   const hits: Array<number> = []

@@ -141,3 +141,20 @@ export const Guid = Schema.String.pipe(
     message: () => "must be a GUID, e.g. 3fa85f64-5717-4562-b3fc-2c963f66afa6",
   }),
 )
+
+/**
+ * A Vipps MobilePay sales unit's Merchant Serial Number (MSN): a string of 4 to 10 digits.
+ * The published bounds disagree (4–6, 4–7, a 4–10 digit pattern); this accepts the widest, so
+ * that the client is never stricter than the server.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const MerchantSerialNumber = Schema.String.pipe(
+  Schema.pattern(/^\d{4,10}$/, {
+    message: () => "a Merchant Serial Number (MSN) is 4 to 10 digits",
+  }),
+  Schema.brand("MerchantSerialNumber"),
+)
+/** @since 0.2.0 */
+export type MerchantSerialNumber = typeof MerchantSerialNumber.Type

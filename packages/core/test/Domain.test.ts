@@ -35,6 +35,15 @@ describe("Domain", () => {
     }
   })
 
+  it("MerchantSerialNumber is 4 to 10 digits", () => {
+    for (const good of ["1234", "123456", "1234567", "1234567890"]) {
+      expect(accepts(Domain.MerchantSerialNumber, good)).toBe(true)
+    }
+    for (const bad of ["123", "12345678901", "12a456", " 123456", "+123456", ""]) {
+      expect(accepts(Domain.MerchantSerialNumber, bad)).toBe(false)
+    }
+  })
+
   it("Guid is the canonical textual form", () => {
     expect(accepts(Domain.Guid, "3fa85f64-5717-4562-b3fc-2c963f66afa6")).toBe(true)
     expect(accepts(Domain.Guid, "3fa85f6457174562b3fc2c963f66afa6")).toBe(false)

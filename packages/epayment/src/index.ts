@@ -1,0 +1,12 @@
+/**
+ * `@effect-mobilepay/epayment`: the Vipps MobilePay ePayment, Webhooks and QR clients.
+ *
+ * @since 0.2.0
+ */
+
+/**
+ * The values every part of the ePayment API shares.
+ *
+ * @since 0.2.0
+ */
+export * as Domain from "./Domain.js"

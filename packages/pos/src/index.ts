@@ -17,7 +17,7 @@ export * as Domain from "./Domain.js"
  *
  * @since 0.2.0
  */
-export { HttpDeadline } from "@effect-mobilepay/core"
+export * as HttpDeadline from "@effect-mobilepay/core/HttpDeadline"
 
 /**
  * The one-layer setup: `PosClient` and `TokenService` over any `HttpClient`.

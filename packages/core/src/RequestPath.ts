@@ -472,9 +472,13 @@ const makeWith = <Operation extends string, E, C extends Call<Operation>>(
     )
     if (!traced) return log
     return Effect.zipRight(
+      // Whole milliseconds: a TestClock moved to a jittered backoff stands between them, and
+      // its nanosecond reading then throws.
       Effect.flatMap(Effect.currentSpan, (span) =>
-        Effect.map(Clock.currentTimeNanos, (now) =>
-          span.event("mobilepay.attempt_failed", now, { "error.type": tag }),
+        Effect.map(Clock.currentTimeMillis, (now) =>
+          span.event("mobilepay.attempt_failed", BigInt(Math.floor(now)) * 1_000_000n, {
+            "error.type": tag,
+          }),
         ),
       ).pipe(Effect.ignore),
       log,

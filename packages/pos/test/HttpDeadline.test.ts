@@ -64,8 +64,12 @@ describe("HttpDeadline", () => {
         const fiber = yield* Effect.fork(client.getCheckIn(posId))
         yield* nextArrival // the token
         yield* nextArrival // the GET, left hanging
-        // The token request is not a PoS attempt: it carries no deadline.
-        expect(transport.deadlines).toEqual([Option.none(), Option.some(Duration.millis(500))])
+        // The token request takes the same path: the transport is handed its deadline too
+        // (the scripted setup's "1 hour"), and the GET's 500 ms.
+        expect(transport.deadlines).toEqual([
+          Option.some(Duration.hours(1)),
+          Option.some(Duration.millis(500)),
+        ])
         expect(yield* soonSleeps).toEqual([])
         yield* Fiber.interrupt(fiber)
       }),

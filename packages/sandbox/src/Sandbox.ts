@@ -16,7 +16,9 @@ import { createServer } from "node:http"
 import type { FaultRule } from "./Fault.js"
 import { makeApp, type ReceivedRequest } from "./internal/App.js"
 import * as RequestLog from "./internal/RequestLog.js"
+import { accessTokenPath } from "./internal/AccessToken.js"
 import { authBasePath } from "./internal/Auth.js"
+import { customerBasePath } from "./internal/Customer.js"
 import type { FaultState } from "./internal/Faults.js"
 import { generateSigningKey } from "./internal/Jwt.js"
 import { posBasePath, selfCertificationPosBasePath } from "./internal/PosApi.js"
@@ -38,9 +40,13 @@ import { snapshot, transact, type World } from "./internal/World.js"
 import {
   integratorClients,
   merchants,
+  platformUsers,
+  salesUnits,
   testUsers,
   type IntegratorClient,
   type Merchant,
+  type PlatformUser,
+  type SalesUnit,
   type TestUser,
 } from "./SeedData.js"
 
@@ -157,6 +163,28 @@ export declare namespace Sandbox {
     /** MobilePay's documented test users. */
     readonly testUsers: ReadonlyArray<TestUser>
 
+    /**
+     * The Access Token API's endpoint, `${baseUrl}/accesstoken/get`. The ePayment, Webhooks and
+     * QR APIs are served at `baseUrl` too (`/epayment/v1`, `/webhooks/v1`, `/qr/v1`).
+     * @since 0.3.0
+     */
+    readonly accessTokenUrl: string
+    /**
+     * The sandbox-only simulated customer of the platform (`${baseUrl}/sandbox/v1/customer`).
+     * @since 0.3.0
+     */
+    readonly customerUrl: string
+    /**
+     * The demo sales units of the platform (client id, secret, subscription keys, MSN).
+     * @since 0.3.0
+     */
+    readonly salesUnits: ReadonlyArray<SalesUnit>
+    /**
+     * The platform's test users (phone numbers, personal QR texts).
+     * @since 0.3.0
+     */
+    readonly platformUsers: ReadonlyArray<PlatformUser>
+
     /** Every request received so far, oldest first, headers and body as received. */
     readonly requests: Effect.Effect<ReadonlyArray<ReceivedRequest>>
     /**
@@ -241,6 +269,24 @@ export interface SandboxOptions {
   readonly requestLogBodyBytes?: number
   /** Replaces the seeded integrator clients. @default SeedData.integratorClients */
   readonly clients?: ReadonlyArray<IntegratorClient>
+  /**
+   * Lifetime of Access Token API tokens (the test environment's hour).
+   * @default 3600 seconds
+   * @since 0.3.0
+   */
+  readonly accessTokenLifetime?: Duration.DurationInput
+  /**
+   * Replaces the seeded sales units of the platform. @default SeedData.salesUnits
+   * @since 0.3.0
+   */
+  readonly salesUnits?: ReadonlyArray<SalesUnit>
+  /**
+   * ePayment's rate limits per minute (§8): create, capture, cancel and refund per reference
+   * and MSN; get and event log per reference and subscription key.
+   * @default { modifications: 5, gets: 120 }
+   * @since 0.3.0
+   */
+  readonly rateLimits?: { readonly modifications?: number; readonly gets?: number }
 }
 
 /**
@@ -327,7 +373,23 @@ export const make = (
       1000,
       1,
     )
+    const accessTokenLifetimeSeconds = yield* durationOption(
+      "accessTokenLifetime",
+      options.accessTokenLifetime,
+      "3600 seconds",
+      1000,
+      1,
+    )
     const pollDelayInMs = yield* durationOption("pollDelay", options.pollDelay, "1 second", 1, 0)
+    const rateLimits = {
+      modifications: yield* integerOption(
+        "rateLimits.modifications",
+        options.rateLimits?.modifications,
+        5,
+        1,
+      ),
+      gets: yield* integerOption("rateLimits.gets", options.rateLimits?.gets, 120, 1),
+    }
     const listenOn = yield* integerOption("port", options.port, 0, 0, 65535)
     const maxBodyBytes = yield* integerOption("maxBodyBytes", options.maxBodyBytes, 65536, 1)
     const log = RequestLog.make({
@@ -349,6 +411,11 @@ export const make = (
       merchants,
       users: testUsers,
       state: yield* Ref.make(emptyState),
+      salesUnits: options.salesUnits ?? salesUnits,
+      platformUsers,
+      accessTokenLifetimeSeconds,
+      rateLimits,
+      notify: Effect.void,
     }
     const faults = yield* Ref.make<FaultState>({
       rules: (options.faults ?? []).map((rule) => ({ rule, fired: 0 })),
@@ -380,6 +447,10 @@ export const make = (
       posUrl: `${baseUrl}${posBasePath}`,
       selfCertificationPosUrl: `${baseUrl}${selfCertificationPosBasePath}`,
       userSimulationUrl: `${baseUrl}${userSimulationBasePath}`,
+      accessTokenUrl: `${baseUrl}${accessTokenPath}`,
+      customerUrl: `${baseUrl}${customerBasePath}`,
+      salesUnits: world.salesUnits,
+      platformUsers: world.platformUsers,
       clients: world.clients,
       merchants: world.merchants,
       testUsers: world.users,

@@ -35,6 +35,7 @@ export interface EPayment {
   readonly currency: PlatformCurrency
   readonly value: number
   readonly userFlow: UserFlow
+  readonly method: "WALLET" | "CARD"
   readonly customer: CustomerRef | undefined
   /** The phone number of the customer the request is shown to (pushed, or who scanned it). */
   readonly user: string | undefined

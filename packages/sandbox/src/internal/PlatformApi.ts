@@ -6,6 +6,7 @@ import type { HttpRouter } from "@effect/platform"
 import type { Effect } from "effect"
 import type { HttpServerResponse, HttpServerRequest } from "@effect/platform"
 import type { Incoming, Refusal } from "./Http.js"
+import { ePaymentOperations } from "./EPaymentApi.js"
 import { webhookOperations } from "./WebhooksApi.js"
 import type { World } from "./World.js"
 
@@ -22,5 +23,6 @@ export type PlatformOperation = readonly [
 ]
 
 export const platformOperations = (world: World): ReadonlyArray<PlatformOperation> => [
+  ...ePaymentOperations(world),
   ...webhookOperations(world),
 ]

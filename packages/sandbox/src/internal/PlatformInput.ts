@@ -36,11 +36,15 @@ export const decodePlatform = <A, I>(
       const issue = ParseResult.ArrayFormatter.formatErrorSync(error)[0]
       const path = (issue?.path ?? []).map(String)
       const field = path.length === 0 ? "body" : path.join(".")
-      let code: string | undefined
+      // A missing required field is `4140` where the API has codes (ePayment).
+      let code: string | undefined =
+        issue?._tag === "Missing" && codes.size > 0 ? "4140" : undefined
       for (let n = path.length; n > 0 && code === undefined; n--) {
         code = codes.get(path.slice(0, n).join("."))
       }
-      return invalidField(field, issue?.message ?? "is invalid", code)
+      const reason =
+        issue?._tag === "Unexpected" ? "is not a field of this request" : issue?.message
+      return invalidField(field, reason ?? "is invalid", code)
     }),
   )
 

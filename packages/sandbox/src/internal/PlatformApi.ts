@@ -6,7 +6,9 @@ import type { HttpRouter } from "@effect/platform"
 import type { Effect } from "effect"
 import type { HttpServerResponse, HttpServerRequest } from "@effect/platform"
 import type { Incoming, Refusal } from "./Http.js"
+import { customerOperations } from "./Customer.js"
 import { ePaymentOperations } from "./EPaymentApi.js"
+import { qrOperations } from "./QrApi.js"
 import { webhookOperations } from "./WebhooksApi.js"
 import type { World } from "./World.js"
 
@@ -25,4 +27,6 @@ export type PlatformOperation = readonly [
 export const platformOperations = (world: World): ReadonlyArray<PlatformOperation> => [
   ...ePaymentOperations(world),
   ...webhookOperations(world),
+  ...qrOperations(world),
+  ...customerOperations(world),
 ]

@@ -10,7 +10,18 @@
  * @since 0.1.0
  */
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import { Context, Duration, Effect, Either, HashMap, Layer, Ref, Schema, type Scope } from "effect"
+import {
+  Context,
+  Duration,
+  Effect,
+  Either,
+  HashMap,
+  Layer,
+  Queue,
+  Ref,
+  Schema,
+  type Scope,
+} from "effect"
 import type { ServeError } from "@effect/platform/HttpServerError"
 import { createServer } from "node:http"
 import type { FaultRule } from "./Fault.js"
@@ -38,6 +49,11 @@ import {
 import { userSimulationBasePath } from "./internal/UserSimulation.js"
 import { snapshot, transact, type World } from "./internal/World.js"
 import {
+  startDeliverer,
+  type DeliveryAttempt,
+  type WebhookFaults,
+} from "./internal/WebhookDelivery.js"
+import {
   integratorClients,
   merchants,
   platformUsers,
@@ -50,6 +66,23 @@ import {
   type TestUser,
 } from "./SeedData.js"
 
+export type {
+  /**
+   * One webhook delivery attempt: where, what, when, the receiver's status and the outcome
+   * (`delivered`, `retrying`, `dropped` after 7 days, `lost` by an injected fault).
+   *
+   * @since 0.3.0
+   * @category models
+   */
+  DeliveryAttempt,
+  /**
+   * Faults of webhook delivery: duplicates, delays, lost deliveries, reordering across payments.
+   *
+   * @since 0.3.0
+   * @category models
+   */
+  WebhookFaults,
+} from "./internal/WebhookDelivery.js"
 export type {
   /**
    * A request as the sandbox received it: method, path, headers and body.
@@ -207,6 +240,22 @@ export declare namespace Sandbox {
     readonly addFault: (rule: FaultRule) => Effect.Effect<void>
     /** Removes every fault rule. */
     readonly clearFaults: Effect.Effect<void>
+
+    /**
+     * Replaces the webhook delivery faults (`{}` for none).
+     * @since 0.3.0
+     */
+    readonly setWebhookFaults: (faults: WebhookFaults) => Effect.Effect<void>
+    /**
+     * Every webhook delivery attempt so far (the newest 10000), oldest first.
+     * @since 0.3.0
+     */
+    readonly webhookAttempts: Effect.Effect<ReadonlyArray<DeliveryAttempt>>
+    /**
+     * How many webhook deliveries wait for their time or behind a failing one.
+     * @since 0.3.0
+     */
+    readonly pendingWebhooks: Effect.Effect<number>
 
     /** The points of sale created so far, deleted ones included. */
     readonly pointsOfSale: Effect.Effect<ReadonlyArray<PointOfSale>>
@@ -402,6 +451,8 @@ export const make = (
       ),
       bodyBytes: yield* integerOption("requestLogBodyBytes", options.requestLogBodyBytes, 4096, 0),
     })
+    // Wakes the webhook deliverer; one pending wake-up is enough.
+    const wake = yield* Queue.sliding<void>(1)
     const world: World = {
       seed: options.seed ?? "mobilepay-sandbox",
       key: generateSigningKey(),
@@ -415,7 +466,7 @@ export const make = (
       platformUsers,
       accessTokenLifetimeSeconds,
       rateLimits,
-      notify: Effect.void,
+      notify: Effect.asVoid(Queue.offer(wake, undefined)),
     }
     const faults = yield* Ref.make<FaultState>({
       rules: (options.faults ?? []).map((rule) => ({ rule, fired: 0 })),
@@ -439,6 +490,7 @@ export const make = (
     )
     // Served from this fiber, so handlers run with its services: a test's TestClock included.
     yield* server.serve(app)
+    const deliverer = yield* startDeliverer(world, wake)
 
     const service: Sandbox.Service = {
       baseUrl,
@@ -478,6 +530,9 @@ export const make = (
       addFault: (rule) =>
         Ref.update(faults, (state) => ({ ...state, rules: [...state.rules, { rule, fired: 0 }] })),
       clearFaults: Ref.update(faults, (state) => ({ ...state, rules: [] })),
+      setWebhookFaults: deliverer.setFaults,
+      webhookAttempts: deliverer.attempts,
+      pendingWebhooks: deliverer.pending,
       pointsOfSale: Effect.map(snapshot(world), allPointsOfSale),
       payments: Effect.map(snapshot(world), allPayments),
       refunds: Effect.map(snapshot(world), allRefunds),

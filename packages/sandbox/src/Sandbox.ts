@@ -1,11 +1,13 @@
 /**
  * A local MobilePay: the Integrator Authentication token server, the PoS V10 API and the
- * sandbox user simulation, on one loopback HTTP server, with controls for tests (request log,
- * token revocation, fault injection, a view of what exists).
+ * sandbox user simulation, and the Vipps MobilePay platform (Access Token, ePayment, Webhooks
+ * with signed delivery, QR, a simulated customer), on one loopback HTTP server, with controls
+ * for tests (request log, token revocation, fault injection, a view of what exists).
  *
  * Time comes from Effect's `Clock`: build the layer inside `it.effect` / `it.scoped` and
- * `TestClock.adjust` expires tokens (3700 s), reservations (7 days), idempotency keys (24 h)
- * and auto-captures refunds (24 h).
+ * `TestClock.adjust` expires tokens (3700 s; the platform's 3600 s), reservations (7 days),
+ * idempotency keys (24 h), ePayment payments nobody acts on (10 minutes), capture deadlines
+ * (14 days), auto-captures refunds (24 h) and runs webhook retries.
  *
  * @since 0.1.0
  */

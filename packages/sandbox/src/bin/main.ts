@@ -43,6 +43,12 @@ const options = {
     Options.optional,
     Options.withDescription("Lifetime of access tokens in seconds (default 3700)."),
   ),
+  accessTokenLifetime: nonNegative("access-token-lifetime", "SECONDS").pipe(
+    Options.optional,
+    Options.withDescription(
+      "Lifetime of the Vipps MobilePay platform's access tokens in seconds (default 3600).",
+    ),
+  ),
   pollDelay: nonNegative("poll-delay", "MS").pipe(
     Options.optional,
     Options.withDescription("The pollDelayInMs the PoS API answers with (default 1000)."),
@@ -155,6 +161,10 @@ const command = Command.make("mobilepay-sandbox", options, (o) =>
         onNone: () => ({}),
         onSome: (s) => ({ tokenLifetime: Duration.seconds(s) }),
       }),
+      ...Option.match(o.accessTokenLifetime, {
+        onNone: () => ({}),
+        onSome: (s) => ({ accessTokenLifetime: Duration.seconds(s) }),
+      }),
       ...Option.match(o.pollDelay, {
         onNone: () => ({}),
         onSome: (ms) => ({ pollDelay: Duration.millis(ms) }),
@@ -179,7 +189,8 @@ const command = Command.make("mobilepay-sandbox", options, (o) =>
 ).pipe(
   Command.withDescription(
     "A local MobilePay: the Integrator Authentication token server, PoS V10 and the user " +
-      "simulation on one loopback HTTP server, with demo credentials and fault injection.",
+      "simulation, and the Vipps MobilePay platform (Access Token, ePayment, Webhooks, QR, a " +
+      "simulated customer) on one loopback HTTP server, with demo credentials and fault injection.",
   ),
 )
 

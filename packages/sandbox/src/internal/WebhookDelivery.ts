@@ -304,7 +304,12 @@ export const startDeliverer = (world: World, wake: Queue.Queue<void>) =>
         : take
     })
 
-    yield* Effect.forkScoped(Effect.forever(round))
+    // A defect in one round is logged, and delivery goes on.
+    yield* Effect.forkScoped(
+      Effect.forever(
+        Effect.catchAllCause(round, (cause) => Effect.logError("webhook delivery failed", cause)),
+      ),
+    )
 
     const deliverer: Deliverer = {
       setFaults: (next) => Ref.set(faults, next),

@@ -19,6 +19,11 @@ import { Data, Duration } from "effect"
  * - `Unauthorized`: 401 without body, as for a token MobilePay no longer accepts.
  * - `MalformedJson`: the request is processed, and the 200 answer's body is cut-off JSON.
  *
+ * On the Vipps MobilePay platform's routes (`/accesstoken/`, `/epayment/`, `/webhooks/`,
+ * `/qr/`) the answers take that platform's shapes: `ServerError` is an RFC 7807 problem with
+ * ErrorCode `3010` (its `code` is not used), `Unauthorized` the API gateway's
+ * `{ statusCode: 401, message }`.
+ *
  * @since 0.1.0
  * @category models
  */

@@ -1,5 +1,6 @@
 /**
- * `@effect-mobilepay/sandbox`: a local MobilePay (token server, PoS V10, user simulation).
+ * `@effect-mobilepay/sandbox`: a local MobilePay (token server, PoS V10, user simulation) and
+ * Vipps MobilePay platform (Access Token, ePayment, Webhooks, QR, a simulated customer).
  *
  * @since 0.1.0
  */
@@ -19,7 +20,8 @@ export * as Fault from "./Fault.js"
 export * as Sandbox from "./Sandbox.js"
 
 /**
- * The fixed data every sandbox starts with: demo clients, merchants, stores, test users.
+ * The fixed data every sandbox starts with: demo clients, merchants, stores, test users, and
+ * the platform's demo sales units and test users.
  *
  * @since 0.1.0
  */

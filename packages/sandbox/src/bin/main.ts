@@ -43,6 +43,12 @@ const options = {
     Options.optional,
     Options.withDescription("Lifetime of access tokens in seconds (default 3700)."),
   ),
+  accessTokenLifetime: nonNegative("access-token-lifetime", "SECONDS").pipe(
+    Options.optional,
+    Options.withDescription(
+      "Lifetime of the Vipps MobilePay platform's access tokens in seconds (default 3600).",
+    ),
+  ),
   pollDelay: nonNegative("poll-delay", "MS").pipe(
     Options.optional,
     Options.withDescription("The pollDelayInMs the PoS API answers with (default 1000)."),
@@ -96,10 +102,32 @@ const banner = (sandbox: Sandbox.Service): string =>
     `Test users: ${sandbox.testUsers.map((u) => u.phoneNumber).join(" ")}`,
     `  (…01/…03 credit, …02 debit, …04 credit with loyalty, …05 partial capture)`,
     ``,
+    `Vipps MobilePay platform (ePayment, Access Token, Webhooks, QR) at ${sandbox.baseUrl}:`,
+    `  access token       POST ${sandbox.accessTokenUrl}  (headers client_id, client_secret,`,
+    `                     Ocp-Apim-Subscription-Key, Merchant-Serial-Number; empty body)`,
+    `  ePayment           ${sandbox.baseUrl}/epayment/v1`,
+    `  webhooks           ${sandbox.baseUrl}/webhooks/v1   (http:// loopback URLs accepted)`,
+    `  QR                 ${sandbox.baseUrl}/qr/v1`,
+    `  simulated customer ${sandbox.customerUrl}   (see the README)`,
+    ``,
+    `Sales units (MSN, market, client id / secret / subscription key):`,
+    ...sandbox.salesUnits.map(
+      (u) =>
+        `  ${u.msn.padEnd(8)} ${u.market} ${u.currency}  ${u.name}\n` +
+        `           ${u.clientId}  ${Redacted.value(u.clientSecret)}  ${Redacted.value(u.subscriptionKey)}`,
+    ),
+    ``,
+    `Platform test users (phone number, personal QR):`,
+    ...sandbox.platformUsers.map(
+      (u) => `  ${u.phoneNumber.padEnd(14)} ${u.market}  ${u.personalQr}`,
+    ),
+    `  (any other well-formed number cannot pay: 7010)`,
+    ``,
     `To point the examples (or your program) at it:`,
     `  MOBILEPAY_AUTH_URL=${sandbox.authUrl}`,
     `  MOBILEPAY_POS_URL=${sandbox.posUrl}`,
     `  MOBILEPAY_USER_SIMULATION_URL=${sandbox.userSimulationUrl}`,
+    `  VIPPS_MOBILEPAY_BASE_URL=${sandbox.baseUrl}`,
     ``,
     `Press Ctrl-C to stop.`,
   ].join("\n")
@@ -133,6 +161,10 @@ const command = Command.make("mobilepay-sandbox", options, (o) =>
         onNone: () => ({}),
         onSome: (s) => ({ tokenLifetime: Duration.seconds(s) }),
       }),
+      ...Option.match(o.accessTokenLifetime, {
+        onNone: () => ({}),
+        onSome: (s) => ({ accessTokenLifetime: Duration.seconds(s) }),
+      }),
       ...Option.match(o.pollDelay, {
         onNone: () => ({}),
         onSome: (ms) => ({ pollDelay: Duration.millis(ms) }),
@@ -157,7 +189,8 @@ const command = Command.make("mobilepay-sandbox", options, (o) =>
 ).pipe(
   Command.withDescription(
     "A local MobilePay: the Integrator Authentication token server, PoS V10 and the user " +
-      "simulation on one loopback HTTP server, with demo credentials and fault injection.",
+      "simulation, and the Vipps MobilePay platform (Access Token, ePayment, Webhooks, QR, a " +
+      "simulated customer) on one loopback HTTP server, with demo credentials and fault injection.",
   ),
 )
 

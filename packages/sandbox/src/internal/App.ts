@@ -10,7 +10,18 @@ import { Cause, Clock, Effect, Either, Option, Ref } from "effect"
 import type { Fault } from "../Fault.js"
 import { authBasePath, discovery, jwksEndpoint, tokenEndpoint } from "./Auth.js"
 import { pickFault, type FaultState } from "./Faults.js"
-import { Incoming, renderRefusal, respondJson, type IncomingRequest, type Refusal } from "./Http.js"
+import { accessTokenEndpoint, accessTokenPath } from "./AccessToken.js"
+import {
+  Incoming,
+  Problem,
+  Unauthorized,
+  renderPlatformRefusal,
+  renderRefusal,
+  respondJson,
+  type IncomingRequest,
+  type Refusal,
+} from "./Http.js"
+import { platformOperations } from "./PlatformApi.js"
 import { posBasePath, posOperations, selfCertificationPosBasePath } from "./PosApi.js"
 import { deterministicGuid } from "./State.js"
 import { userSimulationBasePath, userSimulationOperations } from "./UserSimulation.js"
@@ -53,6 +64,12 @@ const answer = (handler: Handler, withOrigin: boolean) =>
     Effect.catchAll(handler, (refusal) =>
       Effect.succeed(renderRefusal(refusal, request.correlationId, withOrigin)),
     ),
+  )
+
+// The platform's APIs answer refusals in their own shapes (RFC 7807, the QR API's, the gateway's).
+const platformAnswer = (handler: Handler) =>
+  Effect.flatMap(Incoming, (request) =>
+    Effect.catchAll(handler, (refusal) => Effect.succeed(renderPlatformRefusal(refusal, request))),
   )
 
 const serverError = (code: string, correlationId: string) =>
@@ -102,6 +119,13 @@ export const makeApp = (
       for (const [method, path, handler, withOrigin] of posOperations(world)) {
         router = HttpRouter.route(method)(`${base}${path}`, answer(handler, withOrigin))(router)
       }
+    }
+    router = HttpRouter.post(
+      accessTokenPath,
+      answer(accessTokenEndpoint(world, options.fallbackHost), false),
+    )(router)
+    for (const [method, path, handler] of platformOperations(world)) {
+      router = HttpRouter.route(method)(path, platformAnswer(handler))(router)
     }
     for (const [method, path, handler] of userSimulationOperations(world)) {
       router = HttpRouter.route(method)(`${userSimulationBasePath}${path}`, answer(handler, false))(
@@ -175,33 +199,58 @@ export const makeApp = (
         )
       })
 
-      const response = yield* faulted(fault, process, request, correlationId)
+      const response = yield* faulted(fault, process, request, incoming)
       return HttpServerResponse.setHeader(response, "x-correlation-id", correlationId)
     })
   })
+
+// The platform's routes answer injected faults in the platform's shapes.
+const platformPrefixes = ["/accesstoken/", "/epayment/", "/webhooks/", "/qr/"]
 
 const faulted = <R>(
   fault: Fault | undefined,
   process: Effect.Effect<HttpServerResponse.HttpServerResponse, never, R>,
   request: HttpServerRequest.HttpServerRequest,
-  correlationId: string,
+  incoming: IncomingRequest,
 ): Effect.Effect<HttpServerResponse.HttpServerResponse, never, R> => {
   if (fault === undefined) return process
+  const correlationId = incoming.correlationId
+  const platform = platformPrefixes.some((prefix) => incoming.path.startsWith(prefix))
   switch (fault._tag) {
     case "Latency":
       return Effect.zipRight(Effect.sleep(fault.delay), process)
     case "ServerError":
-      return Effect.succeed(serverError(fault.code, correlationId))
+      // On the platform's routes: RFC 7807 with the internal error code 3010.
+      return Effect.succeed(
+        platform
+          ? renderPlatformRefusal(
+              new Problem({
+                status: 500,
+                title: "Internal Server Error",
+                detail: "An internal error occurred",
+                code: "3010",
+              }),
+              incoming,
+            )
+          : serverError(fault.code, correlationId),
+      )
     case "Unavailable":
       return Effect.succeed(HttpServerResponse.empty({ status: 503 }))
     case "Unauthorized":
-      return Effect.succeed(HttpServerResponse.empty({ status: 401 }))
+      return Effect.succeed(
+        platform
+          ? renderPlatformRefusal(new Unauthorized({ reason: "injected fault" }), incoming)
+          : HttpServerResponse.empty({ status: 401 }),
+      )
     case "MalformedJson":
       return Effect.map(process, (response) =>
-        HttpServerResponse.text('{"paymentId": "3974eae6-e36f-41', {
-          status: response.status,
-          contentType: "application/json",
-        }),
+        HttpServerResponse.text(
+          platform ? '{"reference": "acme-shop-1' : '{"paymentId": "3974eae6-e36f-41',
+          {
+            status: response.status,
+            contentType: "application/json",
+          },
+        ),
       )
     case "ConnectionReset":
       // The work is done, then the answer is lost: the client cannot know the create happened.

@@ -1,0 +1,102 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Duration, Effect, Fiber, TestClock } from "effect"
+import { Fault, Sandbox, SeedData } from "../src/index.js"
+import { field, json } from "./support/Http.js"
+import {
+  expectProblem,
+  platformCaller,
+  requestAccessToken,
+  tokenHeaders,
+} from "./support/Platform.js"
+import { eventually } from "./support/Receiver.js"
+
+const { demoShopDk } = SeedData
+
+const body = (reference: string) => ({
+  amount: { currency: "DKK", value: 1000 },
+  paymentMethod: { type: "WALLET" },
+  reference,
+  userFlow: "QR",
+  customerInteraction: "CUSTOMER_PRESENT",
+})
+
+describe("fault injection on the platform's routes", () => {
+  it.scoped("a reset after commit loses the create's answer; the retry with its key gets it", () =>
+    Effect.gen(function* () {
+      const sandbox = yield* Sandbox.make()
+      const shop = yield* platformCaller(sandbox, demoShopDk)
+      yield* sandbox.addFault({
+        route: "POST /epayment/v1/payments",
+        fault: Fault.Fault.ConnectionReset(),
+        times: 1,
+      })
+      const lost = yield* Effect.either(
+        shop.call("POST", "/epayment/v1/payments", {
+          json: body("fault-0001"),
+          idempotencyKey: "k1",
+        }),
+      )
+      expect(lost._tag).toBe("Left")
+      const retry = yield* shop.call("POST", "/epayment/v1/payments", {
+        json: body("fault-0001"),
+        idempotencyKey: "k1",
+      })
+      expect(retry.status).toBe(201)
+      expect(field(retry, "reference")).toBe("fault-0001")
+    }),
+  )
+
+  it.scoped("500 is an RFC 7807 problem (3010) and nothing is done; 401 is the gateway's", () =>
+    Effect.gen(function* () {
+      const sandbox = yield* Sandbox.make()
+      const shop = yield* platformCaller(sandbox, demoShopDk)
+      yield* sandbox.setFaults([
+        {
+          route: "POST /epayment/v1/payments",
+          fault: Fault.Fault.ServerError({ code: "2000" }),
+          times: 1,
+        },
+        {
+          route: "GET /epayment/v1/payments/{reference}",
+          fault: Fault.Fault.Unauthorized(),
+          times: 1,
+        },
+        { route: "/accesstoken/get", fault: Fault.Fault.Unavailable(), times: 1 },
+      ])
+      expectProblem(
+        yield* shop.call("POST", "/epayment/v1/payments", { json: body("fault-0002") }),
+        500,
+        "3010",
+      )
+      expectProblem(yield* shop.call("GET", "/epayment/v1/payments/fault-0002/events"), 404, "5090")
+      yield* shop.call("POST", "/epayment/v1/payments", { json: body("fault-0002") })
+      const unauthorized = yield* shop.call("GET", "/epayment/v1/payments/fault-0002")
+      expect([unauthorized.status, field(unauthorized, "statusCode")]).toEqual([401, 401])
+      expect((yield* requestAccessToken(sandbox, tokenHeaders(demoShopDk))).status).toBe(503)
+      expect((yield* requestAccessToken(sandbox, tokenHeaders(demoShopDk))).status).toBe(200)
+    }),
+  )
+
+  it.scoped("a cut-off body after the work is done, and latency on the Clock", () =>
+    Effect.gen(function* () {
+      const sandbox = yield* Sandbox.make()
+      const shop = yield* platformCaller(sandbox, demoShopDk)
+      yield* sandbox.setFaults([
+        { route: "POST /epayment/v1/payments", fault: Fault.Fault.MalformedJson(), times: 1 },
+        {
+          route: "GET /epayment/v1/**",
+          fault: Fault.Fault.Latency({ delay: Duration.seconds(5) }),
+          times: 1,
+        },
+      ])
+      const cut = yield* shop.call("POST", "/epayment/v1/payments", { json: body("fault-0003") })
+      expect(cut.status).toBe(201)
+      expect(() => json(cut)).toThrow()
+      const slow = yield* Effect.fork(shop.call("GET", "/epayment/v1/payments/fault-0003"))
+      yield* eventually(TestClock.sleeps(), (sleeps) => sleeps.length > 0)
+      yield* TestClock.adjust(Duration.seconds(5))
+      const reply = yield* Fiber.join(slow)
+      expect(field(reply, "state")).toBe("CREATED")
+    }),
+  )
+})

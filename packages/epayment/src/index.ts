@@ -10,3 +10,17 @@
  * @since 0.2.0
  */
 export * as Domain from "./Domain.js"
+
+/**
+ * Payments: the ePayment request bodies and answers.
+ *
+ * @since 0.2.0
+ */
+export * as Payment from "./Payment.js"
+
+/**
+ * The receipt a payment may carry (Order Management's `Receipt`).
+ *
+ * @since 0.2.0
+ */
+export * as Receipt from "./Receipt.js"

@@ -24,3 +24,10 @@ export * as Payment from "./Payment.js"
  * @since 0.2.0
  */
 export * as Receipt from "./Receipt.js"
+
+/**
+ * The ways an ePayment call fails, as tagged errors a caller can `catchTag`.
+ *
+ * @since 0.2.0
+ */
+export * as EPaymentError from "./EPaymentError.js"

@@ -78,7 +78,23 @@ const describe = (error: ProblemDetails, meaning: string): string => {
   return `${error.operation}: ${meaning} (HTTP ${error.status}${code})${title}${trace}`
 }
 
-const statusError = <Tag extends string>(tag: Tag, meaning: string) =>
+// The classes' types, spelt out so that their declarations can be emitted.
+type ProblemClass<
+  Tag extends string,
+  Fields extends Schema.Struct.Fields,
+> = Schema.TaggedErrorClass<Problem, Tag, { readonly _tag: Schema.tag<Tag> } & Fields>
+
+type RefusalClass<Tag extends string> = ProblemClass<Tag, typeof refusalFields> & {
+  /** The ErrorCodes this class stands for. */
+  readonly codes: ReadonlyArray<string>
+  /** The operations it is for (all when absent), where a code means different things. */
+  readonly operations: ReadonlyArray<EPaymentOperation> | undefined
+}
+
+const statusError = <Tag extends string>(
+  tag: Tag,
+  meaning: string,
+): ProblemClass<Tag, typeof problemFields> =>
   class extends Schema.TaggedError<Problem>()(tag, problemFields) {
     override get message(): string {
       return describe(this, meaning)
@@ -90,11 +106,9 @@ const refusal = <Tag extends string>(
   codes: ReadonlyArray<string>,
   meaning: string,
   operations?: ReadonlyArray<EPaymentOperation>,
-) =>
+): RefusalClass<Tag> =>
   class extends Schema.TaggedError<Problem>()(tag, refusalFields) {
-    /** The ErrorCodes this class stands for. */
     static readonly codes = codes
-    /** The operations it is for (all when absent), where a code means different things. */
     static readonly operations = operations
     override get message(): string {
       return describe(this, meaning)
@@ -535,7 +549,7 @@ export type EPaymentResponseError =
  * @since 0.2.0
  * @category transience
  */
-export const isTransient = (error: EPaymentError): boolean => {
+export const isTransient = (error: { readonly _tag: string }): boolean => {
   switch (error._tag) {
     case "EPaymentServerError":
     case "PaymentLocked":

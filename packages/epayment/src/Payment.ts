@@ -208,6 +208,15 @@ export const ModificationRequest = Schema.Struct({
 }).annotations({ identifier: "ModificationRequest" })
 /** @since 0.2.0 */
 export type ModificationRequest = typeof ModificationRequest.Type
+/** @since 0.2.0 */
+export declare namespace ModificationRequest {
+  /**
+   * The caller's plain input, also the JSON body sent.
+   *
+   * @since 0.2.0
+   */
+  export type Encoded = typeof ModificationRequest.Encoded
+}
 
 /**
  * The body of force approve (test environment only): the customer who approves, or the
@@ -222,6 +231,15 @@ export const ForceApproveRequest = Schema.Union(
 ).annotations({ identifier: "ForceApproveRequest" })
 /** @since 0.2.0 */
 export type ForceApproveRequest = typeof ForceApproveRequest.Type
+/** @since 0.2.0 */
+export declare namespace ForceApproveRequest {
+  /**
+   * The caller's plain input, also the JSON body sent.
+   *
+   * @since 0.2.0
+   */
+  export type Encoded = typeof ForceApproveRequest.Encoded
+}
 
 /**
  * The answer to create: the `reference`, and for the redirect and QR flows the `redirectUrl`

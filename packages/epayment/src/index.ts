@@ -31,3 +31,10 @@ export * as Receipt from "./Receipt.js"
  * @since 0.2.0
  */
 export * as EPaymentError from "./EPaymentError.js"
+
+/**
+ * The ePayment client: create, get, events, capture, cancel, refund, force approve.
+ *
+ * @since 0.2.0
+ */
+export * as EPaymentClient from "./EPaymentClient.js"

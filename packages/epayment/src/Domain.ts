@@ -303,6 +303,10 @@ export const Metadata = Schema.Record({
   key: Schema.String.pipe(
     Schema.minLength(1, { message: () => "a metadata key must not be empty" }),
     Schema.maxLength(100, { message: () => "a metadata key is at most 100 characters" }),
+    // A record built from it would take this key as its prototype, dropping the pair.
+    Schema.filter((key) => key !== "__proto__", {
+      message: () => "a metadata key must not be __proto__",
+    }),
   ),
   value: Schema.String.pipe(
     Schema.maxLength(500, { message: () => "a metadata value is at most 500 characters" }),
@@ -310,9 +314,13 @@ export const Metadata = Schema.Record({
 }).pipe(
   Schema.filter((pairs) => Object.keys(pairs).length <= 5 || "at most 5 metadata pairs", {
     arbitrary: () => (fc) =>
-      fc.dictionary(fc.string({ minLength: 1, maxLength: 100 }), fc.string({ maxLength: 500 }), {
-        maxKeys: 5,
-      }),
+      fc.dictionary(
+        fc.string({ minLength: 1, maxLength: 100 }).filter((key) => key !== "__proto__"),
+        fc.string({ maxLength: 500 }),
+        {
+          maxKeys: 5,
+        },
+      ),
   }),
 )
 /** @since 0.2.0 */

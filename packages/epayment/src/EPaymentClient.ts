@@ -20,6 +20,7 @@ import {
   Domain as CoreDomain,
   DurationOption,
   InvalidInput,
+  RequestPath,
   RetryPolicy,
   type TokenError,
   Untrusted,
@@ -27,7 +28,7 @@ import {
   type VippsEnvironment,
   VippsSystem,
 } from "@effect-mobilepay/core"
-import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Clock from "effect/Clock"
 import type * as Config from "effect/Config"
 import * as ConfigError from "effect/ConfigError"
@@ -37,14 +38,13 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import type * as Redacted from "effect/Redacted"
+import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { IdempotencyKey, Reference } from "./Domain.js"
 import * as EPaymentError from "./EPaymentError.js"
 import * as Payment from "./Payment.js"
 import * as Input from "./internal/input.js"
-import * as Request from "./internal/request.js"
-import { AccessTokenService } from "./internal/tokens.js"
+import { type AccessTokens, AccessTokenService } from "./internal/tokens.js"
 
 /**
  * Every way an ePayment call can fail: the platform's answer
@@ -232,12 +232,12 @@ const decodeReference = Input.decoder(Reference, "reference")
 const decodeIdempotencyKey = Input.optionalDecoder(IdempotencyKey, "idempotencyKey")
 const decodeCancelOnly = Input.optionalDecoder(Schema.Boolean, "cancelTransactionOnly")
 
-// A checked request in its wire form: JSON text, so every retry sends the same bytes.
+// A checked request and its wire form (the request path encodes it once per logical call, so
+// every retry sends the same bytes).
 const wire = <A, I>(schema: Schema.Schema<A, I>, name: string) => {
   const decode = Input.decoder(schema, name)
   const encode = Schema.encodeSync(schema)
-  return (input: unknown) =>
-    Either.map(decode(input), (value) => ({ value, body: JSON.stringify(encode(value)) }))
+  return (input: unknown) => Either.map(decode(input), (value) => ({ value, body: encode(value) }))
 }
 const createWire = wire(Payment.CreatePaymentRequest, "request")
 const modificationWire = wire(Payment.ModificationRequest, "modificationAmount")
@@ -248,11 +248,66 @@ const expiresAtWindow = { min: Duration.minutes(10), max: Duration.days(60) }
 
 // Compiled once: the decoder of each answer.
 const answers = {
-  created: Request.answer(Payment.CreatePaymentResponse),
-  payment: Request.answer(Payment.GetPaymentResponse),
-  events: Request.answer(Payment.PaymentEventLog),
-  modified: Request.answer(Payment.ModificationResponse),
+  created: RequestPath.answer(Payment.CreatePaymentResponse),
+  payment: RequestPath.answer(Payment.GetPaymentResponse),
+  events: RequestPath.answer(Payment.PaymentEventLog),
+  modified: RequestPath.answer(Payment.ModificationResponse),
 }
+
+type Operation = EPaymentError.EPaymentOperation
+
+// `Retry-After` in seconds, as an error carries it; the request path itself honours both forms.
+const retryAfterSeconds = (value: string | undefined): Duration.Duration | undefined =>
+  value !== undefined && /^\s*\d+\s*$/.test(value) ? Duration.seconds(Number(value)) : undefined
+
+// What the ePayment API plugs into core's request path: its headers, its errors, which of
+// them are transient, and what a span may show.
+const ePaymentApi = (settings: {
+  readonly subscriptionKey: Redacted.Redacted<string>
+  readonly system: VippsSystem.VippsSystem
+  readonly tokens: AccessTokens
+  readonly retryPolicy: RetryPolicy.RetryPolicy
+  readonly maxResponseBytes: number
+}): RequestPath.Api<Operation, EPaymentError.EPaymentError> => ({
+  name: "EPaymentClient",
+  headers: {
+    accept: "application/json",
+    // The one place the subscription key leaves its Redacted wrapper: into its header, which
+    // Effect's HTTP logging and tracing redact (below).
+    "ocp-apim-subscription-key": Redacted.value(settings.subscriptionKey),
+    ...VippsSystem.headers(settings.system),
+  },
+  tokens: settings.tokens,
+  secrets: [Redacted.value(settings.subscriptionKey)],
+  redactedHeaders: ["ocp-apim-subscription-key"],
+  retryPolicy: settings.retryPolicy,
+  maxResponseBytes: settings.maxResponseBytes,
+  failed: (call, answer) =>
+    EPaymentError.fromResponse({
+      operation: call.operation,
+      status: answer.status,
+      body: answer.body ?? "",
+      traceIdHeader: answer.correlationId,
+      retryAfter: retryAfterSeconds(answer.headers["retry-after"]),
+      secrets: answer.secrets,
+    }),
+  unreachable: (call, reason, detail) =>
+    new EPaymentError.EPaymentTransportError({ operation: call.operation, reason, detail }),
+  malformed: (call, status, issue, secrets) =>
+    EPaymentError.decodeError({ operation: call.operation, status, issue, secrets }),
+  tooLarge: (call, status) =>
+    new EPaymentError.EPaymentResponseTooLarge({
+      operation: call.operation,
+      status,
+      maxBytes: settings.maxResponseBytes,
+    }),
+  retryable: EPaymentError.isTransient,
+  spanAttributes: (call) => ({
+    "epayment.operation": call.operation,
+    "epayment.merchant_serial_number": call.headers?.["merchant-serial-number"],
+    "epayment.idempotency_key": call.headers?.["idempotency-key"],
+  }),
+})
 
 /**
  * Builds an {@link EPaymentClient.Service} on the `HttpClient` and the access tokens in
@@ -285,26 +340,35 @@ export const make = (
       1_048_576,
     )
     const defaultMsn = yield* decodeMsn(options.merchantSerialNumber)
-    // No trace context leaves for the platform, and @effect/platform's own span is off: it
-    // would copy the answer's headers, which an echoing server can fill with the token.
-    const http = (yield* HttpClient.HttpClient).pipe(
-      HttpClient.withTracerPropagation(false),
-      HttpClient.withTracerDisabledWhen(() => true),
-    )
-    const path = Request.make({
-      http,
-      tokens: yield* AccessTokenService,
+    const retryPolicy = options.retryPolicy ?? RetryPolicy.defaultPolicy
+    const api = ePaymentApi({
       subscriptionKey: options.subscriptionKey,
       system: options.system ?? VippsSystem.none,
-      retryPolicy: options.retryPolicy ?? RetryPolicy.defaultPolicy,
-      maxModificationRetries,
+      tokens: yield* AccessTokenService,
+      retryPolicy,
       maxResponseBytes,
+    })
+    // Two paths, one per retry bound: reads retry as the policy says, modifications at most
+    // maxModificationRetries times (5 a minute per reference).
+    const reads = yield* RequestPath.make(api)
+    const modifications = yield* RequestPath.make({
+      ...api,
+      retryPolicy: new RetryPolicy.RetryPolicy({
+        ...retryPolicy,
+        retries: Math.min(retryPolicy.retries, maxModificationRetries),
+      }),
     })
     const base = `${options.environment.baseUrl}/epayment/v1`
     const payment = (reference: string) => `${base}/payments/${reference}`
 
-    // What every call resolves before sending: its sales unit and its deadline.
-    const context = (callOptions: CallOptions | undefined, fallback: Duration.Duration) =>
+    // What every call resolves before sending: its sales unit (its token and its header), its
+    // deadline, and for a modification its Idempotency-Key, made here once per logical
+    // operation, before the request path's retries.
+    const context = (
+      callOptions: ModificationOptions | undefined,
+      fallback: Duration.Duration,
+      keyed: boolean,
+    ) =>
       Effect.gen(function* () {
         const merchantSerialNumber =
           callOptions?.merchantSerialNumber === undefined
@@ -314,16 +378,13 @@ export const make = (
           callOptions?.timeout === undefined
             ? fallback
             : yield* DurationOption.decode("timeout", callOptions.timeout)
-        return { merchantSerialNumber, timeout }
+        const headers: Record<string, string> = { "merchant-serial-number": merchantSerialNumber }
+        if (keyed) {
+          const given = yield* decodeIdempotencyKey(callOptions?.idempotencyKey)
+          headers["idempotency-key"] = given ?? (yield* Effect.sync(() => crypto.randomUUID()))
+        }
+        return { timeout, tokenKey: merchantSerialNumber, headers }
       })
-
-    // Made once per logical operation, here, before the request path's retry loop.
-    const idempotencyKey = (modificationOptions: ModificationOptions | undefined) =>
-      Effect.flatMap(
-        decodeIdempotencyKey(modificationOptions?.idempotencyKey),
-        (key): Effect.Effect<string> =>
-          key === undefined ? Effect.sync(() => crypto.randomUUID()) : Effect.succeed(key),
-      )
 
     const modify = (
       operation: "capturePayment" | "refundPayment",
@@ -334,16 +395,13 @@ export const make = (
       Effect.gen(function* () {
         const ref = yield* decodeReference(reference)
         const { body } = yield* modificationWire(request)
-        const ctx = yield* context(modificationOptions, writeTimeout)
-        const key = yield* idempotencyKey(modificationOptions)
-        return yield* path.execute(
+        const ctx = yield* context(modificationOptions, writeTimeout, true)
+        return yield* modifications.execute(
           {
             operation,
             method: "POST",
             url: `${payment(ref)}/${operation === "capturePayment" ? "capture" : "refund"}`,
             body,
-            idempotencyKey: key,
-            modification: true,
             ...ctx,
           },
           answers.modified,
@@ -369,16 +427,13 @@ export const make = (
               })
             }
           }
-          const ctx = yield* context(o, writeTimeout)
-          const key = yield* idempotencyKey(o)
-          return yield* path.execute(
+          const ctx = yield* context(o, writeTimeout, true)
+          return yield* modifications.execute(
             {
               operation: "createPayment",
               method: "POST",
               url: `${base}/payments`,
               body,
-              idempotencyKey: key,
-              modification: true,
               ...ctx,
             },
             answers.created,
@@ -387,13 +442,12 @@ export const make = (
       get: (reference, o) =>
         Effect.gen(function* () {
           const ref = yield* decodeReference(reference)
-          const ctx = yield* context(o, readTimeout)
-          return yield* path.execute(
+          const ctx = yield* context(o, readTimeout, false)
+          return yield* reads.execute(
             {
               operation: "getPayment",
               method: "GET",
               url: payment(ref),
-              modification: false,
               ...ctx,
             },
             answers.payment,
@@ -402,13 +456,12 @@ export const make = (
       events: (reference, o) =>
         Effect.gen(function* () {
           const ref = yield* decodeReference(reference)
-          const ctx = yield* context(o, readTimeout)
-          return yield* path.execute(
+          const ctx = yield* context(o, readTimeout, false)
+          return yield* reads.execute(
             {
               operation: "getPaymentEventLog",
               method: "GET",
               url: `${payment(ref)}/events`,
-              modification: false,
               ...ctx,
             },
             answers.events,
@@ -422,18 +475,15 @@ export const make = (
         Effect.gen(function* () {
           const ref = yield* decodeReference(reference)
           const only = yield* decodeCancelOnly(o?.cancelTransactionOnly)
-          const ctx = yield* context(o, writeTimeout)
-          const key = yield* idempotencyKey(o)
-          return yield* path.execute(
+          const ctx = yield* context(o, writeTimeout, true)
+          return yield* modifications.execute(
             {
               operation: "cancelPayment",
               method: "POST",
               url: `${payment(ref)}/cancel`,
               // The contract's cancel has no body; the flag is the live API's. Without it,
               // nothing is sent, as the official SDK does.
-              body: only === true ? JSON.stringify({ cancelTransactionOnly: true }) : undefined,
-              idempotencyKey: key,
-              modification: true,
+              body: only === true ? { cancelTransactionOnly: true } : undefined,
               ...ctx,
             },
             answers.modified,
@@ -446,13 +496,12 @@ export const make = (
           }
           const ref = yield* decodeReference(reference)
           const { body } = yield* forceApproveWire(request)
-          const ctx = yield* context(o, writeTimeout)
-          return yield* path.execute({
+          const ctx = yield* context(o, writeTimeout, false)
+          return yield* reads.execute({
             operation: "forceApprove",
             method: "POST",
             url: `${base}/test/payments/${ref}/approve`,
             body,
-            modification: false,
             ...ctx,
           })
         }),

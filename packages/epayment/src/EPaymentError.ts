@@ -16,6 +16,7 @@
 import { Untrusted } from "@effect-mobilepay/core"
 import * as Duration from "effect/Duration"
 import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 
 /**
@@ -753,9 +754,23 @@ export const fromResponse = (response: {
   return byStatus(fields)
 }
 
+// Where a decoding problem is. Formatting quotes the value recursively: one nested thousands
+// deep overflows the stack, so that case is described without quoting.
+const firstIssue = (issue: ParseResult.ParseError | string): { path: string; reason: string } => {
+  if (typeof issue === "string") return { path: "", reason: issue }
+  try {
+    const [first] = ParseResult.ArrayFormatter.formatErrorSync(issue)
+    return first === undefined
+      ? { path: "", reason: "does not decode" }
+      : { path: first.path.map(String).join("."), reason: first.message }
+  } catch {
+    return { path: "", reason: "is not valid (it nests too deeply to describe)" }
+  }
+}
+
 /**
- * The error for a successful answer whose body did not decode; `describe` gives the problem's
- * path and message. The reason may quote the body, so it is sanitised, `secrets` cut out.
+ * The error for a successful answer whose body did not decode (`issue`: the schema's error, or
+ * what else was wrong). The reason may quote the body, so it is sanitised, `secrets` cut out.
  *
  * @since 0.2.0
  * @category constructors
@@ -763,15 +778,15 @@ export const fromResponse = (response: {
 export const decodeError = (options: {
   readonly operation: EPaymentOperation
   readonly status: number
-  readonly path: string
-  readonly reason: string
+  readonly issue: ParseResult.ParseError | string
   readonly secrets?: ReadonlyArray<string> | undefined
 }): EPaymentDecodeError => {
+  const { path, reason } = firstIssue(options.issue)
   const clean = (text: string) => Untrusted.sanitize(text, { secrets: options.secrets })
   return new EPaymentDecodeError({
     operation: options.operation,
     status: options.status,
-    path: clean(options.path),
-    reason: clean(options.reason),
+    path: clean(path),
+    reason: clean(reason),
   })
 }

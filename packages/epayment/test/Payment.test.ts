@@ -108,6 +108,8 @@ describe("CreatePaymentRequest", () => {
     )
     expect(problem({ ...push, metadata: { ["k".repeat(101)]: "v" } })).toMatch(/^metadata/)
     expect(problem({ ...push, metadata: { k: "v".repeat(501) } })).toMatch(/^metadata/)
+    // Read from JSON, `__proto__` is an own key: refused rather than dropped.
+    expect(problem({ ...push, metadata: JSON.parse('{"__proto__":"x"}') })).toMatch(/^metadata/)
     expect(problem({ ...push, minimumUserAge: 101 })).toBe("minimumUserAge")
     expect(problem({ ...push, minimumUserAge: 18 })).toBeUndefined()
     expect(problem({ ...push, profile: { scope: "name phoneNumber" } })).toBeUndefined()

@@ -14,9 +14,9 @@ import {
 } from "@effect-mobilepay/core"
 import { EPaymentClient } from "@effect-mobilepay/epayment"
 import { TokenEndpoint } from "@effect-mobilepay/test-support"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Effect, Layer, Option, Redacted, Ref } from "effect"
 import { AccessTokenService } from "../../src/internal/tokens.js"
+import * as Transport from "./Transport.js"
 
 export const clientId = "a1b2c3d4-0000-4000-8000-000000000001"
 export const clientSecret = "client-secret-9f8e7d6c5b4a"
@@ -80,7 +80,7 @@ export const setup = (epayment: Script, options: Partial<EPaymentClient.Options>
     const baseUrl = server.authUrl.replace("/integrator-authentication", "")
     const environment = VippsEnvironment.custom(baseUrl)
     // Built in the test's scope: the client's connections live as long as the test.
-    const http = yield* Layer.build(NodeHttpClient.layerUndici)
+    const http = yield* Layer.build(Transport.layer)
     const tokenClient = yield* AccessTokenClient.make({
       credentials: yield* SalesUnitCredentials.make({ clientId, clientSecret, subscriptionKey }),
       environment,

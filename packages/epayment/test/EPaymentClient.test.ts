@@ -351,6 +351,14 @@ describe("EPaymentClient: errors", () => {
     }),
   )
 
+  it.scoped("an answer nested deeper than JSON's bound is refused without being described", () =>
+    Effect.gen(function* () {
+      const { client } = yield* setup(() => ok(`${"[".repeat(5000)}${"]".repeat(5000)}`))
+      const error = yield* Effect.flip(client.get(reference))
+      expect(error).toMatchObject({ _tag: "EPaymentDecodeError", path: "" })
+    }),
+  )
+
   it.scoped("an answer that does not decode names the field", () =>
     Effect.gen(function* () {
       const { client } = yield* setup(() => ok({ ...paymentBody(), aggregate: 42 }))

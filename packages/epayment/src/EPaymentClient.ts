@@ -14,6 +14,35 @@
  * the same operation: pass your own `idempotencyKey` (persisted with the `reference` before
  * the call) to make it the same operation across a crash and restart too.
  *
+ * @example
+ * import { EPaymentClient } from "@effect-mobilepay/epayment"
+ * import * as Effect from "effect/Effect"
+ *
+ * // A till pushes a payment to the customer's phone, then captures it once approved. The
+ * // reference and both keys come from the till's own order, persisted before the calls.
+ * const sale = Effect.gen(function* () {
+ *   const client = yield* EPaymentClient.EPaymentClient
+ *   const reference = "till-1-order-42-1"
+ *   yield* client.create(
+ *     {
+ *       amount: { currency: "DKK", value: 1250 },
+ *       paymentMethod: { type: "WALLET" },
+ *       reference,
+ *       userFlow: "PUSH_MESSAGE",
+ *       customer: { phoneNumber: "4512345678" },
+ *       customerInteraction: "CUSTOMER_PRESENT",
+ *       paymentDescription: "Order 42",
+ *     },
+ *     { idempotencyKey: "order-42-create-1" },
+ *   )
+ *   const payment = yield* client.get(reference)
+ *   if (payment.state === "AUTHORIZED") {
+ *     yield* client.capture(reference, { currency: "DKK", value: 1250 }, {
+ *       idempotencyKey: "order-42-capture-1",
+ *     })
+ *   }
+ * }).pipe(Effect.catchTag("CustomerCannotPay", () => Effect.logInfo("offer another way to pay")))
+ *
  * @since 0.2.0
  */
 import {

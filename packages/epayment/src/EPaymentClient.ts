@@ -234,8 +234,8 @@ export interface Options {
   readonly writeTimeout?: Duration.DurationInput | undefined
   /**
    * Retries of transient failures. Create, capture, cancel and refund count against a limit
-   * of 5 a minute per reference: they retry at most 3 times whatever the policy says (with the
-   * one retry after a 401, at most 5 requests).
+   * of 5 a minute per reference: they retry at most 3 times whatever the policy says (4
+   * attempts; an attempt answered 401 makes one more try with a new token).
    * @default RetryPolicy.defaultPolicy (2 retries, backoff from 200 ms with jitter)
    */
   readonly retryPolicy?: RetryPolicy.RetryPolicy | undefined
@@ -248,8 +248,9 @@ export interface Options {
 }
 
 /**
- * The most retries of a create, capture, cancel or refund: with the first attempt and the one
- * retry after a 401, 5 requests, the platform's limit per reference and minute.
+ * The most retries of a create, capture, cancel or refund: 4 attempts, under the platform's
+ * limit of 5 a minute per reference. (A 401 adds one more try with a new token; whether the
+ * limit counts a request the gateway refused is not documented.)
  *
  * @since 0.2.0
  * @category constants

@@ -10,3 +10,10 @@
  * @since 0.2.0
  */
 export * as Domain from "./Domain.js"
+
+/**
+ * Verifying the HMAC-SHA256 signature on a webhook delivery, exactly as the Webhooks API says.
+ *
+ * @since 0.2.0
+ */
+export * as WebhookSignature from "./WebhookSignature.js"

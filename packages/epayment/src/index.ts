@@ -17,3 +17,10 @@ export * as Domain from "./Domain.js"
  * @since 0.2.0
  */
 export * as WebhookSignature from "./WebhookSignature.js"
+
+/**
+ * The events delivered by webhook, as typed values (payments, check-ins, unknown kinds).
+ *
+ * @since 0.2.0
+ */
+export * as WebhookEvent from "./WebhookEvent.js"

@@ -24,3 +24,11 @@ export * as WebhookSignature from "./WebhookSignature.js"
  * @since 0.2.0
  */
 export * as WebhookEvent from "./WebhookEvent.js"
+
+/**
+ * The webhook receiver a program mounts in its own server: verified, deduplicated events as
+ * `Stream`s.
+ *
+ * @since 0.2.0
+ */
+export * as WebhookReceiver from "./WebhookReceiver.js"

@@ -32,3 +32,17 @@ export * as WebhookEvent from "./WebhookEvent.js"
  * @since 0.2.0
  */
 export * as WebhookReceiver from "./WebhookReceiver.js"
+
+/**
+ * The ways a Webhooks API call fails, as tagged errors.
+ *
+ * @since 0.2.0
+ */
+export * as WebhooksError from "./WebhooksError.js"
+
+/**
+ * The Webhooks API client: register (the secret returned `Redacted`), list, delete.
+ *
+ * @since 0.2.0
+ */
+export * as WebhooksClient from "./WebhooksClient.js"

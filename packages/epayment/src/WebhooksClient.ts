@@ -84,7 +84,11 @@ export declare namespace WebhooksClient {
    * @category models
    */
   export interface Service {
-    /** Registers `request.url` for `request.events`; the answer's secret is `Redacted`. */
+    /**
+     * Registers `request.url` for `request.events`; the answer's secret is `Redacted`. Not
+     * retried after a lost answer or a `5xx` (a second registration's secret would be lost):
+     * on `WebhooksUnavailable`, list to see whether it was made.
+     */
     readonly register: (
       request: RegisterRequest,
       options?: CallOptions,
@@ -268,6 +272,9 @@ export const make = (
           path: "/webhooks/v1/webhooks",
           body: { url, events },
           merchantSerialNumber,
+          // A registration retried after a lost answer could leave a second one whose secret
+          // nobody has: only refusals that say nothing was done are retried.
+          idempotent: false,
         })
         return yield* Either.mapLeft(
           decodeRegistration(answer),
@@ -282,6 +289,7 @@ export const make = (
           method: "GET",
           path: "/webhooks/v1/webhooks",
           merchantSerialNumber,
+          idempotent: true,
         })
         const body = yield* Either.mapLeft(decodeList(answer), malformed("list", answer.status))
         return body.webhooks
@@ -293,7 +301,12 @@ export const make = (
         const merchantSerialNumber = yield* msnOf(callOptions)
         yield* run(
           "delete",
-          { method: "DELETE", path: `/webhooks/v1/webhooks/${checked}`, merchantSerialNumber },
+          {
+            method: "DELETE",
+            path: `/webhooks/v1/webhooks/${checked}`,
+            merchantSerialNumber,
+            idempotent: true,
+          },
           checked,
         )
       }).pipe(Effect.withSpan("WebhooksClient.delete", { captureStackTrace: false }))

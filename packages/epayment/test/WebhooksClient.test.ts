@@ -215,11 +215,38 @@ describe("WebhooksClient", () => {
     }),
   )
 
-  it.scoped("a 503 is retried after the backoff, with the same body", () =>
+  it.scoped("a 503 is retried after the backoff", () =>
+    Effect.gen(function* () {
+      const { client, server } = yield* setup((index) =>
+        index === 0 ? TokenEndpoint.respond(503) : TokenEndpoint.respond(200, { webhooks: [] }),
+      )
+      const fiber = yield* Effect.fork(client.list())
+      yield* server.nextArrival
+      yield* Time.advanceToSleepWithin("1 second")
+      expect(yield* Fiber.join(fiber)).toEqual([])
+      expect((yield* server.received).length).toBe(2)
+    }),
+  )
+
+  it.scoped("a registration is not retried after a 5xx or a lost answer (it may exist)", () =>
+    Effect.gen(function* () {
+      const { client, server } = yield* setup((index) =>
+        index === 0 ? TokenEndpoint.respond(502) : { _tag: "Reset" },
+      )
+      const request = { url: "https://shop.example/hooks", events: ["user.checked-in.v1"] }
+      const serverError = yield* Effect.flip(client.register(request))
+      expect(serverError).toMatchObject({ _tag: "WebhooksUnavailable", reason: "ServerError" })
+      const reset = yield* Effect.flip(client.register(request))
+      expect(reset).toMatchObject({ _tag: "WebhooksUnavailable", reason: "Transport" })
+      expect((yield* server.received).length).toBe(2)
+    }),
+  )
+
+  it.scoped("a registration refused with 429 is retried with the same body", () =>
     Effect.gen(function* () {
       const { client, server } = yield* setup((index) =>
         index === 0
-          ? TokenEndpoint.respond(503)
+          ? TokenEndpoint.respond(429)
           : TokenEndpoint.respond(201, { id: webhookId, secret: "the-one-time-secret-value" }),
       )
       const fiber = yield* Effect.fork(
@@ -227,8 +254,7 @@ describe("WebhooksClient", () => {
       )
       yield* server.nextArrival
       yield* Time.advanceToSleepWithin("1 second")
-      const registration = yield* Fiber.join(fiber)
-      expect(registration.id).toBe(webhookId)
+      expect((yield* Fiber.join(fiber)).id).toBe(webhookId)
       const [first, second] = yield* server.received
       expect(second?.body).toBe(first?.body)
     }),

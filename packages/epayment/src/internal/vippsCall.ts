@@ -53,6 +53,11 @@ export interface Call {
   /** The JSON body, already in its wire form. */
   readonly body?: unknown
   readonly merchantSerialNumber?: string | undefined
+  /**
+   * `false` for a call that is not idempotent (a webhook registration): then only answers that
+   * say the request was not acted on (423, 429) are retried, never a lost answer or a 5xx.
+   */
+  readonly idempotent: boolean
 }
 
 /** An answer, 2xx or not, read within the size limit. */
@@ -160,27 +165,31 @@ export const make = (settings: Settings) => {
       ),
     )
 
-  const transience = Effect.map(
-    Clock.currentTimeMillis,
-    (now) =>
-      (failure: Failure | TokenError.TokenError | InvalidInput): RetryPolicy.Transience => {
-        if (failure._tag === "Unanswered") return Option.some(Duration.zero)
-        if (failure._tag !== "Refused" || !isTransientStatus(failure.answer.status)) {
-          return Option.none()
-        }
-        return Option.some(
-          Option.getOrElse(
-            RetryPolicy.parseRetryAfter(failure.answer.headers["retry-after"], now),
-            () => Duration.zero,
-          ),
-        )
-      },
-  )
+  const transience = (call: Call) =>
+    Effect.map(
+      Clock.currentTimeMillis,
+      (now) =>
+        (failure: Failure | TokenError.TokenError | InvalidInput): RetryPolicy.Transience => {
+          if (failure._tag === "Unanswered") {
+            return call.idempotent ? Option.some(Duration.zero) : Option.none()
+          }
+          if (failure._tag !== "Refused" || !isTransientStatus(failure.answer.status)) {
+            return Option.none()
+          }
+          if (!call.idempotent && failure.answer.status >= 500) return Option.none()
+          return Option.some(
+            Option.getOrElse(
+              RetryPolicy.parseRetryAfter(failure.answer.headers["retry-after"], now),
+              () => Duration.zero,
+            ),
+          )
+        },
+    )
 
   const execute = (
     call: Call,
   ): Effect.Effect<Answer, Failure | TokenError.TokenError | InvalidInput> =>
-    Effect.flatMap(transience, (classify) =>
+    Effect.flatMap(transience(call), (classify) =>
       Effect.retry(authorised(call), RetryPolicy.schedule(settings.retryPolicy, classify)),
     ).pipe(
       // The platform's HTTP tracing records request headers: these two must show redacted.

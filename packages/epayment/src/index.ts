@@ -46,3 +46,17 @@ export * as WebhooksError from "./WebhooksError.js"
  * @since 0.2.0
  */
 export * as WebhooksClient from "./WebhooksClient.js"
+
+/**
+ * The ways a QR API call fails, as tagged errors.
+ *
+ * @since 0.2.0
+ */
+export * as QrError from "./QrError.js"
+
+/**
+ * The QR API client: merchant callback QRs and the MobilePay PoS V10 beacon migration.
+ *
+ * @since 0.2.0
+ */
+export * as QrClient from "./QrClient.js"

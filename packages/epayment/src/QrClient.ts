@@ -1,0 +1,461 @@
+/**
+ * The Vipps MobilePay QR API's merchant callback QRs (`/qr/v1/merchant-callback`): the static
+ * stickers at a till that, when a customer scans one, deliver `user.checked-in.v1` to the
+ * sales unit's webhook. Create or update one, get one or all (with the image format and size),
+ * delete one, and migrate an already printed MobilePay PoS V10 QR by its beacon id so that the
+ * sticker keeps working.
+ *
+ * Every call is for one sales unit: the `Merchant-Serial-Number` header is required here.
+ *
+ * @since 0.2.0
+ */
+import * as CoreDomain from "@effect-mobilepay/core/Domain"
+import { decodeInput, InvalidInput } from "@effect-mobilepay/core/InvalidInput"
+import type * as RetryPolicy from "@effect-mobilepay/core/RetryPolicy"
+import type * as TokenError from "@effect-mobilepay/core/TokenError"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import type * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import * as VippsCall from "./internal/vippsCall.js"
+import * as QrError from "./QrError.js"
+
+/**
+ * A callback QR as the API returns it. `qrImageUrl` may change over time (signing keys rotate):
+ * fetch it again rather than storing it for good. `qrContent` is the text the code holds.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export class MerchantCallbackQr extends Schema.Class<MerchantCallbackQr>("MerchantCallbackQr")({
+  merchantQrId: Schema.String,
+  qrImageUrl: Schema.String,
+  merchantSerialNumber: Schema.optional(Schema.String),
+  locationDescription: Schema.optional(Schema.String),
+  qrContent: Schema.optional(Schema.String),
+  /** Live since May 2024; absent from the published contract. */
+  category: Schema.optional(Schema.String),
+}) {}
+
+/**
+ * Where a callback QR is, as the app shows it on scanning (e.g. `Kasse 1`): 1 to 36
+ * characters.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const LocationDescription = Schema.String.pipe(
+  Schema.minLength(1, { message: () => "a location description must not be empty" }),
+  Schema.maxLength(36, { message: () => "a location description is at most 36 characters" }),
+)
+
+/**
+ * The wording of the app's waiting screen: `IN_STORE` (the platform's default) or `VENDING`.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const Category = Schema.Literal("IN_STORE", "VENDING")
+/** @since 0.2.0 */
+export type Category = typeof Category.Type
+
+/**
+ * The id a merchant gives a callback QR (it comes back as `merchantQrId` in every check-in):
+ * 1 to 128 characters, none of them a control character or `/`, `?`, `#`, `\\` (it is a path
+ * segment; an encoded `/` is decoded by some gateways).
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const MerchantQrId = Schema.String.pipe(
+  Schema.minLength(1, { message: () => "a merchantQrId must not be empty" }),
+  Schema.maxLength(128, { message: () => "a merchantQrId is at most 128 characters" }),
+  Schema.filter((id) => CoreDomain.isHeaderSafe(id) && !/[/?#\\]/.test(id), {
+    message: () => "a merchantQrId has no control characters and no / ? # or \\",
+  }),
+)
+
+/**
+ * A MobilePay PoS V10 beacon id: a GUID, or 15 digits.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const BeaconId = Schema.String.pipe(
+  Schema.pattern(
+    /^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|\d{15})$/,
+    { message: () => "a V10 beacon id is a GUID or 15 digits" },
+  ),
+)
+
+/**
+ * The image a get or list links to: `SVG` (the platform's default) or `PNG`, and for `PNG` its
+ * size in pixels (100–2000).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface ImageOptions {
+  readonly format?: "PNG" | "SVG" | undefined
+  readonly size?: number | undefined
+}
+
+/**
+ * What a callback QR says about itself.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface CallbackQrDetails {
+  readonly locationDescription: string
+  /** @default the platform's, `IN_STORE` */
+  readonly category?: Category | undefined
+}
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export interface CallOptions {
+  /** @default the client's `merchantSerialNumber` */
+  readonly merchantSerialNumber?: string | undefined
+}
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export declare namespace QrClient {
+  /**
+   * @since 0.2.0
+   * @category models
+   */
+  export interface Service {
+    /**
+     * Creates the callback QR `merchantQrId`, or updates its description and category (the
+     * image never changes). Safe to repeat.
+     */
+    readonly putCallbackQr: (
+      merchantQrId: string,
+      details: CallbackQrDetails,
+      options?: CallOptions,
+    ) => Effect.Effect<void, Failure>
+    /** One callback QR with a link to its image. */
+    readonly getCallbackQr: (
+      merchantQrId: string,
+      image?: ImageOptions,
+      options?: CallOptions,
+    ) => Effect.Effect<MerchantCallbackQr, Failure>
+    /** Every callback QR of the sales unit. */
+    readonly listCallbackQrs: (
+      image?: ImageOptions,
+      options?: CallOptions,
+    ) => Effect.Effect<ReadonlyArray<MerchantCallbackQr>, Failure>
+    /** Deletes a callback QR: a scan then tells the customer it is not found. */
+    readonly deleteCallbackQr: (
+      merchantQrId: string,
+      options?: CallOptions,
+    ) => Effect.Effect<void, Failure>
+    /**
+     * Maps an already printed MobilePay PoS V10 QR (its beacon id) to the sales unit, so that
+     * scans of it arrive as `user.checked-in.v1` with `merchantQrId` = the beacon id. Makes no
+     * new QR; `locationDescription` is the V10 PoS name.
+     */
+    readonly migrateBeacon: (
+      beaconId: string,
+      details: { readonly locationDescription: string },
+      options?: CallOptions,
+    ) => Effect.Effect<void, Failure>
+  }
+
+  /**
+   * @since 0.2.0
+   * @category errors
+   */
+  export type Failure = QrError.QrError | TokenError.TokenError | InvalidInput
+}
+
+/**
+ * The QR API client (merchant callback QRs and the V10 beacon migration).
+ *
+ * @since 0.2.0
+ * @category tags
+ */
+export class QrClient extends Context.Tag("@effect-mobilepay/epayment/QrClient")<
+  QrClient,
+  QrClient.Service
+>() {}
+
+/**
+ * @since 0.2.0
+ * @category options
+ */
+export interface Options {
+  /**
+   * Where the tokens come from: `get(merchantSerialNumber?)` and `invalidate(token)`, as
+   * token-service's `AccessTokenService` offers them.
+   */
+  readonly tokens: VippsCall.Tokens
+  /** The sales unit's (or partner's) `Ocp-Apim-Subscription-Key`. */
+  readonly subscriptionKey: Redacted.Redacted<string>
+  /**
+   * `https://apitest.vipps.no` (test), `https://api.vipps.no` (production), or another host
+   * serving `/qr/v1` (a sandbox, a gateway).
+   * @default "https://apitest.vipps.no"
+   */
+  readonly baseUrl?: string | undefined
+  /** The sales unit of every call that names none (each call needs one). */
+  readonly merchantSerialNumber?: string | undefined
+  /** The `Vipps-System-*` headers (each 1–30 header-safe characters). */
+  readonly system?: VippsCall.SystemHeaders | undefined
+  /**
+   * Each attempt's deadline. None is published (open question: HTTP timeouts).
+   * @default "10 seconds"
+   */
+  readonly timeout?: Duration.DurationInput | undefined
+  /** @default RetryPolicy.defaultPolicy (2 retries of transport errors, 5xx, 423 and 429) */
+  readonly retryPolicy?: RetryPolicy.RetryPolicy | undefined
+  /** @default 1048576 */
+  readonly maxResponseBytes?: number | undefined
+}
+
+const ImageSize = Schema.Int.pipe(
+  Schema.between(100, 2000, { message: () => "an image size is 100 to 2000 pixels" }),
+)
+
+const decodeOne = VippsCall.decodeBody(MerchantCallbackQr)
+const decodeAll = VippsCall.decodeBody(Schema.Array(MerchantCallbackQr))
+
+// The file's spelling (QrImageFormat); the docs write qrImageFormat (open question: QR
+// spelling and fields).
+const imageParams = (
+  image: ImageOptions | undefined,
+): Effect.Effect<ReadonlyArray<readonly [string, string]>, InvalidInput> =>
+  Effect.gen(function* () {
+    if (image === undefined) return []
+    const params: Array<readonly [string, string]> = []
+    if (image.format !== undefined) {
+      params.push([
+        "QrImageFormat",
+        yield* decodeInput(Schema.Literal("PNG", "SVG"), "image.format")(image.format),
+      ])
+    }
+    if (image.size !== undefined) {
+      if (image.format !== "PNG") {
+        return yield* new InvalidInput({
+          field: "image.size",
+          reason: "a size applies to PNG images only (SVG is the default)",
+        })
+      }
+      params.push(["QrImageSize", String(yield* decodeInput(ImageSize, "image.size")(image.size))])
+    }
+    return params
+  })
+
+/**
+ * Builds the client on the `HttpClient` in context.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const make = (
+  options: Options,
+): Effect.Effect<QrClient.Service, InvalidInput, HttpClient.HttpClient> =>
+  Effect.gen(function* () {
+    const settings = yield* VippsCall.settingsFrom(options, yield* HttpClient.HttpClient)
+    const path = VippsCall.make(settings)
+    const secrets = VippsCall.secretsOf(settings)
+    const checkMsn = decodeInput(CoreDomain.MerchantSerialNumber, "merchantSerialNumber")
+    const defaultMsn =
+      options.merchantSerialNumber === undefined
+        ? undefined
+        : yield* checkMsn(options.merchantSerialNumber)
+
+    const msnOf = (callOptions: CallOptions | undefined) => {
+      if (callOptions?.merchantSerialNumber !== undefined) {
+        return checkMsn(callOptions.merchantSerialNumber)
+      }
+      return defaultMsn === undefined
+        ? Effect.fail(
+            new InvalidInput({
+              field: "merchantSerialNumber",
+              reason: "the QR API needs a sales unit: set it on the client or the call",
+            }),
+          )
+        : Effect.succeed(defaultMsn)
+    }
+
+    interface Subject {
+      readonly merchantQrId?: string
+      readonly beaconId?: string
+    }
+
+    const failure =
+      (operation: QrError.QrOperation, subject: Subject) =>
+      (error: VippsCall.Failure): QrError.QrError => {
+        if (error._tag === "Unanswered") {
+          return new QrError.QrUnavailable({
+            operation,
+            reason: error.reason,
+            detail: error.detail,
+          })
+        }
+        const { status, json } = error.answer
+        const transient = VippsCall.unavailableReason(status)
+        if (transient !== undefined) {
+          return new QrError.QrUnavailable({ operation, reason: transient, status })
+        }
+        if (status === 401) return new QrError.QrUnauthorized({ operation })
+        if (status === 404 && subject.merchantQrId !== undefined) {
+          return new QrError.CallbackQrNotFound({ operation, merchantQrId: subject.merchantQrId })
+        }
+        if (status === 409 && subject.beaconId !== undefined) {
+          return new QrError.BeaconConflict({
+            beaconId: subject.beaconId,
+            id: VippsCall.textField(json, "id", secrets),
+          })
+        }
+        return new QrError.QrRequestRejected({
+          operation,
+          status,
+          title: VippsCall.textField(json, "title", secrets),
+          detail: VippsCall.textField(json, "detail", secrets),
+          instance: VippsCall.textField(json, "instance", secrets),
+          invalidParams: VippsCall.nameReasons(json, "invalidParams", secrets),
+        })
+      }
+
+    // Every QR call is idempotent (the PUTs by their path), so every transient failure is
+    // retried.
+    const run = (
+      operation: QrError.QrOperation,
+      call: Omit<VippsCall.Call, "idempotent">,
+      subject: Subject = {},
+    ) =>
+      path.execute({ ...call, idempotent: true }).pipe(
+        Effect.catchTags({
+          Refused: (error) => Effect.fail(failure(operation, subject)(error)),
+          Unanswered: (error) => Effect.fail(failure(operation, subject)(error)),
+        }),
+        Effect.withSpan(`QrClient.${operation}`, { captureStackTrace: false }),
+      )
+
+    const malformed = (operation: QrError.QrOperation, status: number) => (reason: string) =>
+      new QrError.MalformedQrResponse({ operation, status, reason })
+
+    const callbackPath = (merchantQrId: string) =>
+      `/qr/v1/merchant-callback/${encodeURIComponent(merchantQrId)}`
+
+    const putCallbackQr = (
+      merchantQrId: string,
+      details: CallbackQrDetails,
+      callOptions?: CallOptions,
+    ) =>
+      Effect.gen(function* () {
+        const id = yield* decodeInput(MerchantQrId, "merchantQrId")(merchantQrId)
+        const locationDescription = yield* decodeInput(
+          LocationDescription,
+          "locationDescription",
+        )(details.locationDescription)
+        const category =
+          details.category === undefined
+            ? undefined
+            : yield* decodeInput(Category, "category")(details.category)
+        const merchantSerialNumber = yield* msnOf(callOptions)
+        yield* run(
+          "putCallbackQr",
+          {
+            method: "PUT",
+            path: callbackPath(id),
+            body:
+              category === undefined ? { locationDescription } : { locationDescription, category },
+            merchantSerialNumber,
+          },
+          { merchantQrId: id },
+        )
+      })
+
+    const getCallbackQr = (merchantQrId: string, image?: ImageOptions, callOptions?: CallOptions) =>
+      Effect.gen(function* () {
+        const id = yield* decodeInput(MerchantQrId, "merchantQrId")(merchantQrId)
+        const urlParams = yield* imageParams(image)
+        const merchantSerialNumber = yield* msnOf(callOptions)
+        const answer = yield* run(
+          "getCallbackQr",
+          { method: "GET", path: callbackPath(id), urlParams, merchantSerialNumber },
+          { merchantQrId: id },
+        )
+        return yield* Either.mapLeft(decodeOne(answer), malformed("getCallbackQr", answer.status))
+      })
+
+    const listCallbackQrs = (image?: ImageOptions, callOptions?: CallOptions) =>
+      Effect.gen(function* () {
+        const urlParams = yield* imageParams(image)
+        const merchantSerialNumber = yield* msnOf(callOptions)
+        const answer = yield* run("listCallbackQrs", {
+          method: "GET",
+          path: "/qr/v1/merchant-callback",
+          urlParams,
+          merchantSerialNumber,
+        })
+        return yield* Either.mapLeft(decodeAll(answer), malformed("listCallbackQrs", answer.status))
+      })
+
+    const deleteCallbackQr = (merchantQrId: string, callOptions?: CallOptions) =>
+      Effect.gen(function* () {
+        const id = yield* decodeInput(MerchantQrId, "merchantQrId")(merchantQrId)
+        const merchantSerialNumber = yield* msnOf(callOptions)
+        yield* run(
+          "deleteCallbackQr",
+          { method: "DELETE", path: callbackPath(id), merchantSerialNumber },
+          { merchantQrId: id },
+        )
+      })
+
+    const migrateBeacon = (
+      beaconId: string,
+      details: { readonly locationDescription: string },
+      callOptions?: CallOptions,
+    ) =>
+      Effect.gen(function* () {
+        const beacon = yield* decodeInput(BeaconId, "beaconId")(beaconId)
+        const locationDescription = yield* decodeInput(
+          LocationDescription,
+          "locationDescription",
+        )(details.locationDescription)
+        const merchantSerialNumber = yield* msnOf(callOptions)
+        yield* run(
+          "migrateBeacon",
+          {
+            method: "PUT",
+            path: `/qr/v1/merchant-callback/mobilepay/${beacon}`,
+            body: { locationDescription },
+            merchantSerialNumber,
+          },
+          { beaconId: beacon },
+        )
+      })
+
+    return QrClient.of({
+      putCallbackQr,
+      getCallbackQr,
+      listCallbackQrs,
+      deleteCallbackQr,
+      migrateBeacon,
+    })
+  })
+
+/**
+ * A layer with the client, on the `HttpClient` in context.
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layer = (
+  options: Options,
+): Layer.Layer<QrClient, InvalidInput, HttpClient.HttpClient> =>
+  Layer.effect(QrClient, make(options))

@@ -65,8 +65,8 @@ export type Category = typeof Category.Type
 
 /**
  * The id a merchant gives a callback QR (it comes back as `merchantQrId` in every check-in):
- * 1 to 128 characters, none of them a control character or `/`, `?`, `#`, `\\` (it is a path
- * segment; an encoded `/` is decoded by some gateways).
+ * 1 to 128 Latin-1 characters, none of them a control character or `/`, `?`, `#`, `\` (it is
+ * a path segment; an encoded `/` is decoded by some gateways).
  *
  * @since 0.2.0
  * @category schemas

@@ -6,6 +6,13 @@
  */
 
 /**
+ * The Vipps MobilePay Access Token API (`POST /accesstoken/get`) as a typed Effect.
+ *
+ * @since 0.2.0
+ */
+export * as AccessTokenClient from "./AccessTokenClient.js"
+
+/**
  * An access token from Integrator Authentication.
  *
  * @since 0.1.0
@@ -62,6 +69,13 @@ export * as MobilePayConfig from "./MobilePayConfig.js"
 export * as RetryPolicy from "./RetryPolicy.js"
 
 /**
+ * The keys of a Vipps MobilePay sales unit (client id, client secret, subscription key).
+ *
+ * @since 0.2.0
+ */
+export * as SalesUnitCredentials from "./SalesUnitCredentials.js"
+
+/**
  * The Integrator Authentication token request (OAuth 2.0 client credentials, RFC 6749 §4.4) as a
  * typed Effect, with MobilePay's retry rules and a per-attempt timeout.
  *
@@ -82,3 +96,24 @@ export * as TokenError from "./TokenError.js"
  * @since 0.2.0
  */
 export * as Untrusted from "./Untrusted.js"
+
+/**
+ * Reading the Vipps MobilePay platform's configuration (`VIPPS_MOBILEPAY_*`) from `Config`.
+ *
+ * @since 0.2.0
+ */
+export * as VippsConfig from "./VippsConfig.js"
+
+/**
+ * Where the Vipps MobilePay platform is: test, production, or a custom base URL.
+ *
+ * @since 0.2.0
+ */
+export * as VippsEnvironment from "./VippsEnvironment.js"
+
+/**
+ * The `Vipps-System-*` headers.
+ *
+ * @since 0.2.0
+ */
+export * as VippsSystem from "./VippsSystem.js"

@@ -13,7 +13,13 @@ import * as CoreDomain from "@effect-mobilepay/core/Domain"
 import { decodeInput, InvalidInput } from "@effect-mobilepay/core/InvalidInput"
 import type * as RetryPolicy from "@effect-mobilepay/core/RetryPolicy"
 import type * as TokenError from "@effect-mobilepay/core/TokenError"
-import * as HttpClient from "@effect/platform/HttpClient"
+import * as VippsConfig from "@effect-mobilepay/core/VippsConfig"
+import type * as VippsEnvironment from "@effect-mobilepay/core/VippsEnvironment"
+import type * as VippsSystem from "@effect-mobilepay/core/VippsSystem"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
+import * as Option from "effect/Option"
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -195,25 +201,17 @@ export class QrClient extends Context.Tag("@effect-mobilepay/epayment/QrClient")
  * @category options
  */
 export interface Options {
-  /**
-   * Where the tokens come from: `get(merchantSerialNumber?)` and `invalidate(token)`, as
-   * token-service's `AccessTokenService` offers them.
-   */
-  readonly tokens: VippsCall.Tokens
+  /** Test, production, or a custom host serving `/qr/v1` (a sandbox, a gateway). */
+  readonly environment: VippsEnvironment.VippsEnvironment
   /** The sales unit's (or partner's) `Ocp-Apim-Subscription-Key`. */
   readonly subscriptionKey: Redacted.Redacted<string>
-  /**
-   * `https://apitest.vipps.no` (test), `https://api.vipps.no` (production), or another host
-   * serving `/qr/v1` (a sandbox, a gateway).
-   * @default "https://apitest.vipps.no"
-   */
-  readonly baseUrl?: string | undefined
   /** The sales unit of every call that names none (each call needs one). */
   readonly merchantSerialNumber?: string | undefined
-  /** The `Vipps-System-*` headers (each 1–30 header-safe characters). */
-  readonly system?: VippsCall.SystemHeaders | undefined
+  /** The `Vipps-System-*` headers, sent on every call. */
+  readonly system?: VippsSystem.VippsSystem | undefined
   /**
-   * Each attempt's deadline. None is published (open question: HTTP timeouts).
+   * Each attempt's deadline. None is published; the calls are small (open question: HTTP
+   * timeouts).
    * @default "10 seconds"
    */
   readonly timeout?: Duration.DurationInput | undefined
@@ -264,9 +262,13 @@ const imageParams = (
  */
 export const make = (
   options: Options,
-): Effect.Effect<QrClient.Service, InvalidInput, HttpClient.HttpClient> =>
+): Effect.Effect<
+  QrClient.Service,
+  InvalidInput,
+  HttpClient.HttpClient | VippsCall.AccessTokenService
+> =>
   Effect.gen(function* () {
-    const settings = yield* VippsCall.settingsFrom(options, yield* HttpClient.HttpClient)
+    const settings = yield* VippsCall.settingsFrom(options)
     const path = VippsCall.make(settings)
     const secrets = VippsCall.secretsOf(settings)
     const checkMsn = decodeInput(CoreDomain.MerchantSerialNumber, "merchantSerialNumber")
@@ -450,12 +452,49 @@ export const make = (
   })
 
 /**
- * A layer with the client, on the `HttpClient` in context.
+ * A layer with the client, on the `HttpClient` and the access tokens in context.
  *
  * @since 0.2.0
  * @category layers
  */
 export const layer = (
   options: Options,
-): Layer.Layer<QrClient, InvalidInput, HttpClient.HttpClient> =>
+): Layer.Layer<QrClient, InvalidInput, HttpClient.HttpClient | VippsCall.AccessTokenService> =>
   Layer.effect(QrClient, make(options))
+
+/**
+ * A layer with the client configured from `VIPPS_MOBILEPAY_*`: environment (or base URL),
+ * subscription key (read `Redacted`), MSN and system headers.
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerConfig = (
+  options: Omit<
+    Options,
+    "environment" | "subscriptionKey" | "merchantSerialNumber" | "system"
+  > = {},
+): Layer.Layer<
+  QrClient,
+  InvalidInput | ConfigError.ConfigError,
+  HttpClient.HttpClient | VippsCall.AccessTokenService
+> =>
+  Layer.effect(
+    QrClient,
+    Effect.flatMap(
+      Config.all({
+        environment: VippsConfig.environment,
+        subscriptionKey: VippsConfig.subscriptionKey,
+        merchantSerialNumber: VippsConfig.merchantSerialNumber,
+        system: VippsConfig.system,
+      }),
+      (config) =>
+        make({
+          ...options,
+          environment: config.environment,
+          subscriptionKey: config.subscriptionKey,
+          merchantSerialNumber: Option.getOrUndefined(config.merchantSerialNumber),
+          system: config.system,
+        }),
+    ),
+  )

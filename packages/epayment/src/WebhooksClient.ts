@@ -12,7 +12,13 @@ import * as CoreDomain from "@effect-mobilepay/core/Domain"
 import { decodeInput, InvalidInput } from "@effect-mobilepay/core/InvalidInput"
 import type * as RetryPolicy from "@effect-mobilepay/core/RetryPolicy"
 import type * as TokenError from "@effect-mobilepay/core/TokenError"
-import * as HttpClient from "@effect/platform/HttpClient"
+import * as VippsConfig from "@effect-mobilepay/core/VippsConfig"
+import type * as VippsEnvironment from "@effect-mobilepay/core/VippsEnvironment"
+import type * as VippsSystem from "@effect-mobilepay/core/VippsSystem"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
+import * as Option from "effect/Option"
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -122,23 +128,14 @@ export class WebhooksClient extends Context.Tag("@effect-mobilepay/epayment/Webh
  * @category options
  */
 export interface Options {
-  /**
-   * Where the tokens come from: `get(merchantSerialNumber?)` and `invalidate(token)`, as
-   * token-service's `AccessTokenService` offers them.
-   */
-  readonly tokens: VippsCall.Tokens
+  /** Test, production, or a custom host serving `/webhooks/v1` (a sandbox, a gateway). */
+  readonly environment: VippsEnvironment.VippsEnvironment
   /** The sales unit's (or partner's) `Ocp-Apim-Subscription-Key`. */
   readonly subscriptionKey: Redacted.Redacted<string>
-  /**
-   * `https://apitest.vipps.no` (test), `https://api.vipps.no` (production), or another host
-   * serving `/webhooks/v1` (a sandbox, a gateway).
-   * @default "https://apitest.vipps.no"
-   */
-  readonly baseUrl?: string | undefined
   /** The sales unit of every call that names none; omitted, calls are partner-wide. */
   readonly merchantSerialNumber?: string | undefined
-  /** The `Vipps-System-*` headers (each 1–30 header-safe characters). */
-  readonly system?: VippsCall.SystemHeaders | undefined
+  /** The `Vipps-System-*` headers, sent on every call. */
+  readonly system?: VippsSystem.VippsSystem | undefined
   /**
    * Each attempt's deadline. None is published; the calls are small (open question: HTTP
    * timeouts).
@@ -174,9 +171,13 @@ const decodeList = VippsCall.decodeBody(Schema.Struct({ webhooks: Schema.Array(W
  */
 export const make = (
   options: Options,
-): Effect.Effect<WebhooksClient.Service, InvalidInput, HttpClient.HttpClient> =>
+): Effect.Effect<
+  WebhooksClient.Service,
+  InvalidInput,
+  HttpClient.HttpClient | VippsCall.AccessTokenService
+> =>
   Effect.gen(function* () {
-    const settings = yield* VippsCall.settingsFrom(options, yield* HttpClient.HttpClient)
+    const settings = yield* VippsCall.settingsFrom(options)
     const path = VippsCall.make(settings)
     const defaultMsn =
       options.merchantSerialNumber === undefined
@@ -249,13 +250,14 @@ export const make = (
 
     const checkUrl = (url: string) => {
       const parsed = URL.canParse(url) ? new URL(url) : undefined
-      const schemes = VippsCall.isPlatformHost(settings.baseUrl) ? ["https:"] : ["https:", "http:"]
+      const platform = options.environment.name !== "custom"
+      const schemes = platform ? ["https:"] : ["https:", "http:"]
       return parsed !== undefined && schemes.includes(parsed.protocol)
         ? Effect.succeed(url)
         : Effect.fail(
             new InvalidInput({
               field: "url",
-              reason: VippsCall.isPlatformHost(settings.baseUrl)
+              reason: platform
                 ? "must be an absolute https URL"
                 : "must be an absolute http(s) URL",
             }),
@@ -315,12 +317,52 @@ export const make = (
   })
 
 /**
- * A layer with the client, on the `HttpClient` in context.
+ * A layer with the client, on the `HttpClient` and the access tokens in context.
  *
  * @since 0.2.0
  * @category layers
  */
 export const layer = (
   options: Options,
-): Layer.Layer<WebhooksClient, InvalidInput, HttpClient.HttpClient> =>
-  Layer.effect(WebhooksClient, make(options))
+): Layer.Layer<
+  WebhooksClient,
+  InvalidInput,
+  HttpClient.HttpClient | VippsCall.AccessTokenService
+> => Layer.effect(WebhooksClient, make(options))
+
+/**
+ * A layer with the client configured from `VIPPS_MOBILEPAY_*`: environment (or base URL),
+ * subscription key (read `Redacted`), MSN and system headers.
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerConfig = (
+  options: Omit<
+    Options,
+    "environment" | "subscriptionKey" | "merchantSerialNumber" | "system"
+  > = {},
+): Layer.Layer<
+  WebhooksClient,
+  InvalidInput | ConfigError.ConfigError,
+  HttpClient.HttpClient | VippsCall.AccessTokenService
+> =>
+  Layer.effect(
+    WebhooksClient,
+    Effect.flatMap(
+      Config.all({
+        environment: VippsConfig.environment,
+        subscriptionKey: VippsConfig.subscriptionKey,
+        merchantSerialNumber: VippsConfig.merchantSerialNumber,
+        system: VippsConfig.system,
+      }),
+      (config) =>
+        make({
+          ...options,
+          environment: config.environment,
+          subscriptionKey: config.subscriptionKey,
+          merchantSerialNumber: Option.getOrUndefined(config.merchantSerialNumber),
+          system: config.system,
+        }),
+    ),
+  )

@@ -1,8 +1,16 @@
 import { QrClient } from "@effect-mobilepay/epayment"
 import { Observe, TokenEndpoint, Time } from "@effect-mobilepay/test-support"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber, Layer, Redacted } from "effect"
-import { apiServer, httpLayer, subscriptionKey, tokenSource, tokenValue } from "./vippsApi.js"
+import { ConfigProvider, Context, Effect, Fiber, Layer, Redacted } from "effect"
+import {
+  apiServer,
+  clientContext,
+  environmentOf,
+  subscriptionKey,
+  system,
+  tokenSource,
+  tokenValue,
+} from "./vippsApi.js"
 
 const qr = (merchantQrId: string) => ({
   merchantSerialNumber: "123456",
@@ -20,12 +28,12 @@ const setup = (
     const server = yield* apiServer(script)
     const source = yield* tokenSource
     const client = yield* QrClient.make({
-      tokens: source.tokens,
+      environment: environmentOf(server.baseUrl),
       subscriptionKey: Redacted.make(subscriptionKey),
-      baseUrl: server.baseUrl,
       merchantSerialNumber: "123456",
+      system,
       ...options,
-    }).pipe(Effect.provide(yield* Layer.build(httpLayer)))
+    }).pipe(Effect.provide(yield* clientContext(source.tokens)))
     return { client, server, source }
   })
 
@@ -51,6 +59,8 @@ describe("QrClient", () => {
         authorization: `Bearer ${tokenValue(1)}`,
         "ocp-apim-subscription-key": subscriptionKey,
         "merchant-serial-number": "123456",
+        "vipps-system-name": "acme-pos",
+        "vipps-system-plugin-version": "3.2.1",
       })
       expect(first?.headers["idempotency-key"]).toBeUndefined()
       expect(JSON.parse(second?.body ?? "")).toEqual({ locationDescription: "Kasse 2" })
@@ -275,6 +285,32 @@ describe("QrClient", () => {
       expect(shown).toContain("[redacted]")
       expect(shown).not.toContain(subscriptionKey)
       expect(shown).not.toContain(tokenValue(1))
+    }),
+  )
+
+  it.scoped("layerConfig reads the base URL, key, MSN and system from VIPPS_MOBILEPAY_*", () =>
+    Effect.gen(function* () {
+      const server = yield* apiServer(() => TokenEndpoint.respond(200, []))
+      const source = yield* tokenSource
+      const config = ConfigProvider.fromMap(
+        new Map([
+          ["VIPPS_MOBILEPAY_BASE_URL", server.baseUrl],
+          ["VIPPS_MOBILEPAY_SUBSCRIPTION_KEY", subscriptionKey],
+          ["VIPPS_MOBILEPAY_MSN", "7654321"],
+          ["VIPPS_MOBILEPAY_SYSTEM_NAME", "acme-pos"],
+        ]),
+      )
+      const context = yield* Layer.build(
+        QrClient.layerConfig().pipe(Layer.provide(Layer.setConfigProvider(config))),
+      ).pipe(Effect.provide(yield* clientContext(source.tokens)))
+      const client = Context.get(context, QrClient.QrClient)
+      expect(yield* client.listCallbackQrs()).toEqual([])
+      const [sent] = yield* server.received
+      expect(sent?.headers).toMatchObject({
+        "ocp-apim-subscription-key": subscriptionKey,
+        "merchant-serial-number": "7654321",
+        "vipps-system-name": "acme-pos",
+      })
     }),
   )
 })

@@ -1,9 +1,17 @@
-import { RetryPolicy } from "@effect-mobilepay/core"
+import { RetryPolicy, VippsEnvironment } from "@effect-mobilepay/core"
 import { WebhooksClient } from "@effect-mobilepay/epayment"
 import { Observe, TokenEndpoint, Time } from "@effect-mobilepay/test-support"
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Either, Fiber, Layer, Redacted } from "effect"
-import { apiServer, httpLayer, subscriptionKey, tokenSource, tokenValue } from "./vippsApi.js"
+import { Duration, Effect, Either, Fiber, Redacted } from "effect"
+import {
+  apiServer,
+  clientContext,
+  environmentOf,
+  subscriptionKey,
+  system,
+  tokenSource,
+  tokenValue,
+} from "./vippsApi.js"
 
 const webhookId = "7b8f7a40-35a0-4b4a-9a3f-4b1d2f0c9e11"
 
@@ -15,18 +23,12 @@ const setup = (
     const server = yield* apiServer(script)
     const source = yield* tokenSource
     const client = yield* WebhooksClient.make({
-      tokens: source.tokens,
+      environment: environmentOf(server.baseUrl),
       subscriptionKey: Redacted.make(subscriptionKey),
-      baseUrl: server.baseUrl,
       merchantSerialNumber: "123456",
-      system: {
-        name: "acme-pos",
-        version: "3.2.1",
-        pluginName: "acme-pos",
-        pluginVersion: "3.2.1",
-      },
+      system,
       ...options,
-    }).pipe(Effect.provide(yield* Layer.build(httpLayer)))
+    }).pipe(Effect.provide(yield* clientContext(source.tokens)))
     return { client, server, source }
   })
 
@@ -133,9 +135,9 @@ describe("WebhooksClient", () => {
     Effect.gen(function* () {
       const source = yield* tokenSource
       const client = yield* WebhooksClient.make({
-        tokens: source.tokens,
+        environment: VippsEnvironment.test,
         subscriptionKey: Redacted.make(subscriptionKey),
-      }).pipe(Effect.provide(yield* Layer.build(httpLayer)))
+      }).pipe(Effect.provide(yield* clientContext(source.tokens)))
       const error = yield* Effect.flip(
         client.register({ url: "http://shop.example/hooks", events: ["user.checked-in.v1"] }),
       )

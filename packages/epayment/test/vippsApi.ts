@@ -1,10 +1,11 @@
 // What the Webhooks and QR client tests share: a scripted API server on loopback and a token
 // source shaped like token-service's AccessTokenService (get by sales unit, compare-and-
 // invalidate), counting what it is asked.
-import { AccessToken } from "@effect-mobilepay/core"
+import { AccessToken, VippsEnvironment, VippsSystem } from "@effect-mobilepay/core"
 import { TokenEndpoint } from "@effect-mobilepay/test-support"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import { DateTime, Duration, Effect, Option, Redacted, Ref } from "effect"
+import { DateTime, Duration, Effect, Layer, Option, Redacted, Ref, Schema } from "effect"
+import { AccessTokenService } from "../src/internal/vippsCall.js"
 
 export const subscriptionKey = "subscription-key-0123456789abcdef"
 
@@ -59,3 +60,16 @@ export const apiServer = (
   }))
 
 export const httpLayer = NodeHttpClient.layerUndici
+
+export const system = Schema.decodeSync(VippsSystem.VippsSystem)({
+  name: "acme-pos",
+  version: "3.2.1",
+  pluginName: "acme-pos",
+  pluginVersion: "3.2.1",
+})
+
+export const environmentOf = (baseUrl: string) => VippsEnvironment.custom(baseUrl)
+
+/** The HTTP client and the token source as layers, built in the test's scope. */
+export const clientContext = (tokens: AccessTokenService["Type"]) =>
+  Layer.build(Layer.merge(httpLayer, Layer.succeed(AccessTokenService, tokens)))

@@ -13,9 +13,12 @@ import * as RetryPolicy from "@effect-mobilepay/core/RetryPolicy"
 import type * as TokenError from "@effect-mobilepay/core/TokenError"
 import * as Untrusted from "@effect-mobilepay/core/Untrusted"
 import * as Headers from "@effect/platform/Headers"
-import type * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as VippsEnvironment from "@effect-mobilepay/core/VippsEnvironment"
+import * as VippsSystem from "@effect-mobilepay/core/VippsSystem"
 import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -202,45 +205,32 @@ export const make = (settings: Settings) => {
   return { execute }
 }
 
+/**
+ * Stands in for token-service's `AccessTokenService` until it lands: the same tag key (Effect
+ * finds a service by its key), so that service, once provided, is what this tag finds; the
+ * switch is then an import.
+ */
+export class AccessTokenService extends Context.Tag(
+  "@effect-mobilepay/token-service/AccessTokenService",
+)<AccessTokenService, Tokens>() {}
+
 /** The options both clients take, checked into Settings. */
 export interface ClientOptions {
-  readonly tokens: Tokens
+  readonly environment: VippsEnvironment.VippsEnvironment
   readonly subscriptionKey: Redacted.Redacted<string>
-  readonly baseUrl?: string | undefined
-  readonly system?: SystemHeaders | undefined
+  readonly system?: VippsSystem.VippsSystem | undefined
   readonly timeout?: Duration.DurationInput | undefined
   readonly retryPolicy?: RetryPolicy.RetryPolicy | undefined
   readonly maxResponseBytes?: number | undefined
 }
 
-export interface SystemHeaders {
-  readonly name?: string | undefined
-  readonly version?: string | undefined
-  readonly pluginName?: string | undefined
-  readonly pluginVersion?: string | undefined
-}
-
-const systemHeaderNames = [
-  ["name", "vipps-system-name"],
-  ["version", "vipps-system-version"],
-  ["pluginName", "vipps-system-plugin-name"],
-  ["pluginVersion", "vipps-system-plugin-version"],
-] as const
-
-export const defaultBaseUrl = "https://apitest.vipps.no"
-
-/** `true` for the platform's own hosts, which take only HTTPS webhook URLs. */
-export const isPlatformHost = (baseUrl: string) =>
-  baseUrl === "https://apitest.vipps.no" || baseUrl === "https://api.vipps.no"
-
 export const settingsFrom = (
   options: ClientOptions,
-  http: HttpClient.HttpClient,
-): Effect.Effect<Settings, InvalidInput> =>
+): Effect.Effect<Settings, InvalidInput, HttpClient.HttpClient | AccessTokenService> =>
   Effect.gen(function* () {
-    const baseUrl = (options.baseUrl ?? defaultBaseUrl).replace(/\/+$/, "")
+    const baseUrl = options.environment.baseUrl.replace(/\/+$/, "")
     if (!URL.canParse(baseUrl) || !/^https?:$/.test(new URL(baseUrl).protocol)) {
-      return yield* new InvalidInput({ field: "baseUrl", reason: "must be an http(s) URL" })
+      return yield* new InvalidInput({ field: "environment", reason: "needs an http(s) base URL" })
     }
     const key = Redacted.value(options.subscriptionKey)
     if (key.length === 0 || !isHeaderSafe(key)) {
@@ -250,24 +240,12 @@ export const settingsFrom = (
         reason: "must be a non-empty header value (Latin-1, no control characters)",
       })
     }
-    const systemHeaders: Record<string, string> = {}
-    for (const [field, header] of systemHeaderNames) {
-      const value = options.system?.[field]
-      if (value === undefined) continue
-      if (value.length === 0 || value.length > 30 || !isHeaderSafe(value)) {
-        return yield* new InvalidInput({
-          field: `system.${field}`,
-          reason: "must be 1 to 30 header-safe characters",
-        })
-      }
-      systemHeaders[header] = value
-    }
     return {
-      http,
-      tokens: options.tokens,
+      http: yield* HttpClient.HttpClient,
+      tokens: yield* AccessTokenService,
       baseUrl,
       subscriptionKey: options.subscriptionKey,
-      systemHeaders,
+      systemHeaders: VippsSystem.headers(options.system ?? VippsSystem.none),
       timeout: yield* DurationOption.decode("timeout", options.timeout ?? "10 seconds"),
       retryPolicy: options.retryPolicy ?? RetryPolicy.defaultPolicy,
       maxResponseBytes: yield* Untrusted.byteLimit(

@@ -33,13 +33,14 @@ import * as QrError from "./QrError.js"
 /**
  * A callback QR as the API returns it. `qrImageUrl` may change over time (signing keys rotate):
  * fetch it again rather than storing it for good. `qrContent` is the text the code holds.
+ * The contract requires none of the fields, so none is required here.
  *
  * @since 0.2.0
  * @category models
  */
 export class MerchantCallbackQr extends Schema.Class<MerchantCallbackQr>("MerchantCallbackQr")({
-  merchantQrId: Schema.String,
-  qrImageUrl: Schema.String,
+  merchantQrId: Schema.optional(Schema.String),
+  qrImageUrl: Schema.optional(Schema.String),
   merchantSerialNumber: Schema.optional(Schema.String),
   locationDescription: Schema.optional(Schema.String),
   qrContent: Schema.optional(Schema.String),

@@ -255,9 +255,7 @@ describe("QrClient", () => {
 
   it.scoped("an answer that does not match the contract is MalformedQrResponse", () =>
     Effect.gen(function* () {
-      const { client } = yield* setup(() =>
-        TokenEndpoint.respond(200, [{ locationDescription: "x" }]),
-      )
+      const { client } = yield* setup(() => TokenEndpoint.respond(200, [{ merchantQrId: 7 }]))
       const error = yield* Effect.flip(client.listCallbackQrs())
       expect(error._tag).toBe("MalformedQrResponse")
       expect(error._tag === "MalformedQrResponse" && error.reason).toContain("merchantQrId")

@@ -93,7 +93,9 @@ export class WebhookReceiver extends Context.Tag("@effect-mobilepay/epayment/Web
 export interface Options extends WebhookSignature.Options {
   /**
    * Where events are kept instead of the queue, e.g. a database write: the delivery is answered
-   * `2xx` only after it succeeds, and `500` (to be delivered again) when it fails.
+   * `2xx` only after it succeeds, and `500` (to be delivered again) when it fails. It may see
+   * an event again after a failure or a timeout (the store may have happened): make it
+   * idempotent, e.g. keyed by `WebhookEvent.deduplicationKey`.
    * @default undefined (the bounded queue read by `events`)
    */
   readonly store?: ((event: WebhookEvent.WebhookEvent) => Effect.Effect<void, unknown>) | undefined
@@ -199,7 +201,9 @@ export const make = (
                 cause,
               ).pipe(Effect.zipRight(Effect.fail("Failed" as const))),
             )
-      return stored.pipe(
+      // Interruptible even inside the server's uninterruptible handler, so that the deadline
+      // can cut a wait for room (or a slow store) short.
+      return Effect.interruptible(stored).pipe(
         Effect.timeoutFail({ duration: acceptTimeout, onTimeout: () => "Full" as const }),
       )
     }
@@ -248,16 +252,18 @@ export const make = (
     // The bookkeeping cannot be cut short (a dropped connection interrupts the handler); the
     // waits can, and an interrupted keep counts as not kept.
     const accept = (event: WebhookEvent.WebhookEvent, key: string) =>
-      Effect.uninterruptibleMask((restore) =>
+      Effect.uninterruptible(
         Effect.gen(function* () {
           const earlier = seen.get(key)
           if (earlier !== undefined) {
             // A duplicate answers as its first delivery did (or will): kept, or to be retried.
-            return (yield* restore(Deferred.await(earlier.kept))) ? answer(200) : answer(503)
+            return (yield* Effect.interruptible(Deferred.await(earlier.kept)))
+              ? answer(200)
+              : answer(503)
           }
           const entry: Seen = { kept: yield* Deferred.make<boolean>(), settled: false }
           seen.set(key, entry)
-          const outcome = yield* Effect.exit(restore(keep(event)))
+          const outcome = yield* Effect.exit(keep(event))
           if (outcome._tag === "Failure") {
             seen.delete(key)
             yield* Deferred.succeed(entry.kept, false)

@@ -1,9 +1,9 @@
 import { WebhookReceiver } from "@effect-mobilepay/epayment"
-import { Observe } from "@effect-mobilepay/test-support"
+import { Observe, Time } from "@effect-mobilepay/test-support"
 import * as HttpRouter from "@effect/platform/HttpRouter"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Effect, Fiber, Redacted, Ref, Stream, TestClock } from "effect"
+import { Chunk, Deferred, Duration, Effect, Fiber, Redacted, Ref, Stream, TestClock } from "effect"
 import * as Crypto from "node:crypto"
 import { createServer } from "node:http"
 
@@ -272,6 +272,48 @@ describe("WebhookReceiver", () => {
         )
         expect(error._tag).toBe("InvalidInput")
       }
+    }),
+  )
+
+  it.scoped(
+    "a full queue answers 503 after acceptTimeout, and the event is taken when retried",
+    () =>
+      Effect.gen(function* () {
+        const { receiver, deliverSigned } = yield* serve({
+          queueCapacity: 1,
+          acceptTimeout: "5 seconds",
+        })
+        expect(yield* deliverSigned(paymentBody({ name: "CREATED" }))).toBe(200)
+        // The first delivery's deadline timer was stopped, but TestClock still lists it: move
+        // past it, so that the next sleep found is the waiting delivery's.
+        yield* TestClock.adjust("1 minute")
+        // Nobody reads the queue: the next delivery waits for room, then gives up.
+        const waiting = yield* Effect.fork(deliverSigned(paymentBody({ name: "AUTHORIZED" })))
+        const waited = yield* Time.advanceToSleepWithin("5 seconds")
+        expect(Duration.toMillis(waited)).toBe(5000)
+        expect(yield* Fiber.join(waiting)).toBe(503)
+        // Not remembered as kept: the platform's retry of it is accepted once there is room.
+        const first = yield* Stream.runCollect(Stream.take(receiver.events, 1))
+        expect(Chunk.unsafeGet(first, 0)._tag).toBe("PaymentEvent")
+        expect(yield* deliverSigned(paymentBody({ name: "AUTHORIZED" }))).toBe(200)
+        const second = Chunk.unsafeGet(yield* Stream.runCollect(Stream.take(receiver.events, 1)), 0)
+        expect(second._tag === "PaymentEvent" && second.name).toBe("AUTHORIZED")
+      }),
+  )
+
+  it.scoped("a duplicate arriving while the first is being stored answers as the first does", () =>
+    Effect.gen(function* () {
+      const gate = yield* Deferred.make<void>()
+      const stores = yield* Ref.make(0)
+      const { deliverSigned } = yield* serve({
+        store: () => Ref.update(stores, (n) => n + 1).pipe(Effect.zipRight(Deferred.await(gate))),
+      })
+      const first = yield* Effect.fork(deliverSigned(paymentBody()))
+      yield* Time.waitUntil(Effect.map(Ref.get(stores), (n) => n === 1))
+      const duplicate = yield* Effect.fork(deliverSigned(paymentBody()))
+      yield* Deferred.succeed(gate, undefined)
+      expect([yield* Fiber.join(first), yield* Fiber.join(duplicate)]).toEqual([200, 200])
+      expect(yield* Ref.get(stores)).toBe(1)
     }),
   )
 })

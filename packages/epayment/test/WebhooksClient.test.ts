@@ -331,4 +331,24 @@ describe("WebhooksClient", () => {
       expect(shown).not.toContain("the-one-time-secret-value")
     }),
   )
+
+  it.scoped(
+    "the registration's secret appears in no log or span, even when the call is logged",
+    () =>
+      Effect.gen(function* () {
+        const { client } = yield* setup(() =>
+          TokenEndpoint.respond(201, { id: webhookId, secret: "the-one-time-secret-value" }),
+        )
+        const [registration, observed] = yield* Observe.observe(
+          client
+            .register({ url: "https://shop.example/hooks", events: ["user.checked-in.v1"] })
+            .pipe(Effect.tap((made) => Effect.logInfo("registered", made))),
+        )
+        expect(registration).toBeInstanceOf(WebhooksClient.Registration)
+        const shown = `${observed.logLines.join("\n")} ${observed.spans.map((span) => `${span.name} ${span.attributes}`).join(" ")}`
+        expect(observed.spans.map((span) => span.name)).toContain("WebhooksClient.register")
+        expect(shown).not.toContain("the-one-time-secret-value")
+        expect(shown).not.toContain(subscriptionKey)
+      }),
+  )
 })

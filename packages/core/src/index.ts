@@ -48,6 +48,13 @@ export * as DurationOption from "./DurationOption.js"
 export * as Environment from "./Environment.js"
 
 /**
+ * The per-attempt deadline of a call, and the transports that enforce it themselves.
+ *
+ * @since 0.2.0
+ */
+export * as HttpDeadline from "./HttpDeadline.js"
+
+/**
  * The error for a value that MobilePay would reject, caught before any request leaves the process.
  *
  * @since 0.1.0
@@ -60,6 +67,14 @@ export * as InvalidInput from "./InvalidInput.js"
  * @since 0.1.0
  */
 export * as MobilePayConfig from "./MobilePayConfig.js"
+
+/**
+ * The one request path every client's calls take (deadlines, retries, 401 recovery, bounded
+ * reading, correlation ids, sanitised text, spans, idempotency).
+ *
+ * @since 0.2.0
+ */
+export * as RequestPath from "./RequestPath.js"
 
 /**
  * MobilePay's retry rules as `Schedule`s, shared by the token request and every PoS call.

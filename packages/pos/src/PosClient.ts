@@ -10,6 +10,7 @@
 import {
   Domain as CoreDomain,
   DurationOption,
+  HttpDeadline,
   type Environment,
   InvalidInput,
   MobilePayConfig,
@@ -28,7 +29,6 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { decodeRequest, IdempotencyKey, PaymentId, PosId, RefundId, StoreId } from "./Domain.js"
-import * as HttpDeadline from "./HttpDeadline.js"
 import * as Payment from "./Payment.js"
 import * as PointOfSale from "./PointOfSale.js"
 import type * as PosError from "./PosError.js"

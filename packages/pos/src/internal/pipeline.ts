@@ -4,6 +4,7 @@
 import {
   type AccessToken,
   type Domain as CoreDomain,
+  HttpDeadline,
   InvalidInput,
   RetryPolicy,
   type TokenError,
@@ -27,7 +28,6 @@ import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Tracer from "effect/Tracer"
-import * as HttpDeadline from "../HttpDeadline.js"
 import * as PosError from "../PosError.js"
 
 export interface Settings {

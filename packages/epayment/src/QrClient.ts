@@ -11,6 +11,7 @@
  */
 import * as CoreDomain from "@effect-mobilepay/core/Domain"
 import { decodeInput, InvalidInput } from "@effect-mobilepay/core/InvalidInput"
+import * as RequestPath from "@effect-mobilepay/core/RequestPath"
 import type * as RetryPolicy from "@effect-mobilepay/core/RetryPolicy"
 import type * as TokenError from "@effect-mobilepay/core/TokenError"
 import * as VippsConfig from "@effect-mobilepay/core/VippsConfig"
@@ -23,7 +24,6 @@ import * as Option from "effect/Option"
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
@@ -226,22 +226,22 @@ const ImageSize = Schema.Int.pipe(
   Schema.between(100, 2000, { message: () => "an image size is 100 to 2000 pixels" }),
 )
 
-const decodeOne = VippsCall.decodeBody(MerchantCallbackQr)
-const decodeAll = VippsCall.decodeBody(Schema.Array(MerchantCallbackQr))
+const oneAnswer = RequestPath.answer(MerchantCallbackQr)
+const allAnswer = RequestPath.answer(Schema.Array(MerchantCallbackQr))
 
 // The file's spelling (QrImageFormat); the docs write qrImageFormat (open question: QR
 // spelling and fields).
 const imageParams = (
   image: ImageOptions | undefined,
-): Effect.Effect<ReadonlyArray<readonly [string, string]>, InvalidInput> =>
+): Effect.Effect<Record<string, string>, InvalidInput> =>
   Effect.gen(function* () {
-    if (image === undefined) return []
-    const params: Array<readonly [string, string]> = []
+    const params: Record<string, string> = {}
+    if (image === undefined) return params
     if (image.format !== undefined) {
-      params.push([
-        "QrImageFormat",
-        yield* decodeInput(Schema.Literal("PNG", "SVG"), "image.format")(image.format),
-      ])
+      params["QrImageFormat"] = yield* decodeInput(
+        Schema.Literal("PNG", "SVG"),
+        "image.format",
+      )(image.format)
     }
     if (image.size !== undefined) {
       if (image.format !== "PNG") {
@@ -250,7 +250,7 @@ const imageParams = (
           reason: "a size applies to PNG images only (SVG is the default)",
         })
       }
-      params.push(["QrImageSize", String(yield* decodeInput(ImageSize, "image.size")(image.size))])
+      params["QrImageSize"] = String(yield* decodeInput(ImageSize, "image.size")(image.size))
     }
     return params
   })
@@ -270,8 +270,6 @@ export const make = (
 > =>
   Effect.gen(function* () {
     const settings = yield* VippsCall.settingsFrom(options)
-    const path = VippsCall.make(settings)
-    const secrets = VippsCall.secretsOf(settings)
     const checkMsn = decodeInput(CoreDomain.MerchantSerialNumber, "merchantSerialNumber")
     const defaultMsn =
       options.merchantSerialNumber === undefined
@@ -292,63 +290,78 @@ export const make = (
         : Effect.succeed(defaultMsn)
     }
 
-    interface Subject {
-      readonly merchantQrId?: string
-      readonly beaconId?: string
-    }
-
-    const failure =
-      (operation: QrError.QrOperation, subject: Subject) =>
-      (error: VippsCall.Failure): QrError.QrError => {
-        if (error._tag === "Unanswered") {
-          return new QrError.QrUnavailable({
-            operation,
-            reason: error.reason,
-            detail: error.detail,
-          })
-        }
-        const { status, json } = error.answer
-        const transient = VippsCall.unavailableReason(status)
-        if (transient !== undefined) {
-          return new QrError.QrUnavailable({ operation, reason: transient, status })
-        }
-        if (status === 401) return new QrError.QrUnauthorized({ operation })
-        if (status === 404 && subject.merchantQrId !== undefined) {
-          return new QrError.CallbackQrNotFound({ operation, merchantQrId: subject.merchantQrId })
-        }
-        if (status === 409 && subject.beaconId !== undefined) {
-          return new QrError.BeaconConflict({
-            beaconId: subject.beaconId,
-            id: VippsCall.textField(json, "id", secrets),
-          })
-        }
-        return new QrError.QrRequestRejected({
-          operation,
-          status,
-          title: VippsCall.textField(json, "title", secrets),
-          detail: VippsCall.textField(json, "detail", secrets),
-          instance: VippsCall.textField(json, "instance", secrets),
-          invalidParams: VippsCall.nameReasons(json, "invalidParams", secrets),
+    // Every failed answer, from a QrErrorResponse, the migration's `{id}`, or a gateway's text.
+    const failed = (
+      call: RequestPath.Call<QrError.QrOperation>,
+      answer: RequestPath.Failed,
+    ): QrError.QrError => {
+      const operation = call.operation
+      const transient = VippsCall.unavailableReason(answer.status)
+      if (transient !== undefined) {
+        return new QrError.QrUnavailable({ operation, reason: transient, status: answer.status })
+      }
+      if (answer.status === 401) return new QrError.QrUnauthorized({ operation })
+      const json = VippsCall.jsonOf(answer)
+      // The subject is the path's last segment, which this client wrote (checked, encoded).
+      const subject = decodeURIComponent(call.url.slice(call.url.lastIndexOf("/") + 1))
+      if (
+        answer.status === 404 &&
+        (operation === "getCallbackQr" || operation === "deleteCallbackQr")
+      ) {
+        return new QrError.CallbackQrNotFound({ operation, merchantQrId: subject })
+      }
+      if (answer.status === 409 && operation === "migrateBeacon") {
+        return new QrError.BeaconConflict({
+          beaconId: subject,
+          id: VippsCall.textField(json, "id", answer),
         })
       }
+      return new QrError.QrRequestRejected({
+        operation,
+        status: answer.status,
+        title: VippsCall.textField(json, "title", answer),
+        detail: VippsCall.textField(json, "detail", answer),
+        instance: VippsCall.textField(json, "instance", answer) ?? answer.correlationId,
+        invalidParams: VippsCall.nameReasons(json, "invalidParams", answer),
+      })
+    }
 
     // Every QR call is idempotent (the PUTs by their path), so every transient failure is
     // retried.
-    const run = (
-      operation: QrError.QrOperation,
-      call: Omit<VippsCall.Call, "idempotent">,
-      subject: Subject = {},
-    ) =>
-      path.execute({ ...call, idempotent: true }).pipe(
-        Effect.catchTags({
-          Refused: (error) => Effect.fail(failure(operation, subject)(error)),
-          Unanswered: (error) => Effect.fail(failure(operation, subject)(error)),
+    const path = yield* RequestPath.make<QrError.QrOperation, QrError.QrError>({
+      name: "QrClient",
+      headers: settings.headers,
+      tokens: settings.tokens,
+      secrets: settings.secrets,
+      redactedHeaders: VippsCall.redactedHeaders,
+      retryPolicy: settings.retryPolicy,
+      maxResponseBytes: settings.maxResponseBytes,
+      failed,
+      unreachable: (call, reason, detail) =>
+        new QrError.QrUnavailable({ operation: call.operation, reason, detail }),
+      malformed: (call, status, issue) =>
+        new QrError.MalformedQrResponse({
+          operation: call.operation,
+          status,
+          reason: VippsCall.malformedReason(issue),
         }),
-        Effect.withSpan(`QrClient.${operation}`, { captureStackTrace: false }),
-      )
+    })
 
-    const malformed = (operation: QrError.QrOperation, status: number) => (reason: string) =>
-      new QrError.MalformedQrResponse({ operation, status, reason })
+    const call = (
+      operation: QrError.QrOperation,
+      method: RequestPath.Call["method"],
+      path: string,
+      merchantSerialNumber: string,
+      extra: { readonly body?: unknown; readonly urlParams?: Record<string, string> } = {},
+    ): RequestPath.Call<QrError.QrOperation> => ({
+      operation,
+      method,
+      url: `${settings.baseUrl}${path}`,
+      timeout: settings.timeout,
+      tokenKey: merchantSerialNumber,
+      headers: { "merchant-serial-number": merchantSerialNumber },
+      ...extra,
+    })
 
     const callbackPath = (merchantQrId: string) =>
       `/qr/v1/merchant-callback/${encodeURIComponent(merchantQrId)}`
@@ -369,16 +382,11 @@ export const make = (
             ? undefined
             : yield* decodeInput(Category, "category")(details.category)
         const merchantSerialNumber = yield* msnOf(callOptions)
-        yield* run(
-          "putCallbackQr",
-          {
-            method: "PUT",
-            path: callbackPath(id),
+        yield* path.execute(
+          call("putCallbackQr", "PUT", callbackPath(id), merchantSerialNumber, {
             body:
               category === undefined ? { locationDescription } : { locationDescription, category },
-            merchantSerialNumber,
-          },
-          { merchantQrId: id },
+          }),
         )
       })
 
@@ -387,35 +395,30 @@ export const make = (
         const id = yield* decodeInput(MerchantQrId, "merchantQrId")(merchantQrId)
         const urlParams = yield* imageParams(image)
         const merchantSerialNumber = yield* msnOf(callOptions)
-        const answer = yield* run(
-          "getCallbackQr",
-          { method: "GET", path: callbackPath(id), urlParams, merchantSerialNumber },
-          { merchantQrId: id },
+        return yield* path.execute(
+          call("getCallbackQr", "GET", callbackPath(id), merchantSerialNumber, { urlParams }),
+          oneAnswer,
         )
-        return yield* Either.mapLeft(decodeOne(answer), malformed("getCallbackQr", answer.status))
       })
 
     const listCallbackQrs = (image?: ImageOptions, callOptions?: CallOptions) =>
       Effect.gen(function* () {
         const urlParams = yield* imageParams(image)
         const merchantSerialNumber = yield* msnOf(callOptions)
-        const answer = yield* run("listCallbackQrs", {
-          method: "GET",
-          path: "/qr/v1/merchant-callback",
-          urlParams,
-          merchantSerialNumber,
-        })
-        return yield* Either.mapLeft(decodeAll(answer), malformed("listCallbackQrs", answer.status))
+        return yield* path.execute(
+          call("listCallbackQrs", "GET", "/qr/v1/merchant-callback", merchantSerialNumber, {
+            urlParams,
+          }),
+          allAnswer,
+        )
       })
 
     const deleteCallbackQr = (merchantQrId: string, callOptions?: CallOptions) =>
       Effect.gen(function* () {
         const id = yield* decodeInput(MerchantQrId, "merchantQrId")(merchantQrId)
         const merchantSerialNumber = yield* msnOf(callOptions)
-        yield* run(
-          "deleteCallbackQr",
-          { method: "DELETE", path: callbackPath(id), merchantSerialNumber },
-          { merchantQrId: id },
+        yield* path.execute(
+          call("deleteCallbackQr", "DELETE", callbackPath(id), merchantSerialNumber),
         )
       })
 
@@ -431,15 +434,14 @@ export const make = (
           "locationDescription",
         )(details.locationDescription)
         const merchantSerialNumber = yield* msnOf(callOptions)
-        yield* run(
-          "migrateBeacon",
-          {
-            method: "PUT",
-            path: `/qr/v1/merchant-callback/mobilepay/${beacon}`,
-            body: { locationDescription },
+        yield* path.execute(
+          call(
+            "migrateBeacon",
+            "PUT",
+            `/qr/v1/merchant-callback/mobilepay/${beacon}`,
             merchantSerialNumber,
-          },
-          { beaconId: beacon },
+            { body: { locationDescription } },
+          ),
         )
       })
 

@@ -10,7 +10,8 @@
  */
 import * as CoreDomain from "@effect-mobilepay/core/Domain"
 import { decodeInput, InvalidInput } from "@effect-mobilepay/core/InvalidInput"
-import type * as RetryPolicy from "@effect-mobilepay/core/RetryPolicy"
+import * as RequestPath from "@effect-mobilepay/core/RequestPath"
+import * as RetryPolicy from "@effect-mobilepay/core/RetryPolicy"
 import type * as TokenError from "@effect-mobilepay/core/TokenError"
 import * as VippsConfig from "@effect-mobilepay/core/VippsConfig"
 import type * as VippsEnvironment from "@effect-mobilepay/core/VippsEnvironment"
@@ -22,7 +23,6 @@ import * as Option from "effect/Option"
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
@@ -91,9 +91,9 @@ export declare namespace WebhooksClient {
    */
   export interface Service {
     /**
-     * Registers `request.url` for `request.events`; the answer's secret is `Redacted`. Not
-     * retried after a lost answer or a `5xx` (a second registration's secret would be lost):
-     * on `WebhooksUnavailable`, list to see whether it was made.
+     * Registers `request.url` for `request.events`; the answer's secret is `Redacted`. Tried
+     * once (a retry after a lost answer could make a second registration whose secret would be
+     * lost): on `WebhooksUnavailable`, list to see whether it was made before trying again.
      */
     readonly register: (
       request: RegisterRequest,
@@ -160,11 +160,21 @@ const EventName = Schema.String.pipe(
   }),
 )
 
-const decodeRegistration = VippsCall.decodeBody(Registration)
-const decodeList = VippsCall.decodeBody(Schema.Struct({ webhooks: Schema.Array(Webhook) }))
+/**
+ * The answer of a list.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export class QueryResponse extends Schema.Class<QueryResponse>("QueryResponse")({
+  webhooks: Schema.Array(Webhook),
+}) {}
+
+const registrationAnswer = RequestPath.answer(Registration)
+const listAnswer = RequestPath.answer(QueryResponse)
 
 /**
- * Builds the client on the `HttpClient` in context.
+ * Builds the client on the `HttpClient` and the access tokens in context.
  *
  * @since 0.2.0
  * @category constructors
@@ -178,79 +188,95 @@ export const make = (
 > =>
   Effect.gen(function* () {
     const settings = yield* VippsCall.settingsFrom(options)
-    const path = VippsCall.make(settings)
+    const checkMsn = decodeInput(CoreDomain.MerchantSerialNumber, "merchantSerialNumber")
     const defaultMsn =
       options.merchantSerialNumber === undefined
         ? undefined
-        : yield* decodeInput(
-            CoreDomain.MerchantSerialNumber,
-            "merchantSerialNumber",
-          )(options.merchantSerialNumber)
-    const secrets = VippsCall.secretsOf(settings)
+        : yield* checkMsn(options.merchantSerialNumber)
 
     const msnOf = (callOptions: CallOptions | undefined) =>
       callOptions?.merchantSerialNumber === undefined
         ? Effect.succeed(defaultMsn)
-        : decodeInput(
-            CoreDomain.MerchantSerialNumber,
-            "merchantSerialNumber",
-          )(callOptions.merchantSerialNumber)
+        : checkMsn(callOptions.merchantSerialNumber)
 
-    const failure =
-      (operation: WebhooksError.WebhooksOperation, id?: string) =>
-      (error: VippsCall.Failure): WebhooksError.WebhooksError => {
-        if (error._tag === "Unanswered") {
-          return new WebhooksError.WebhooksUnavailable({
-            operation,
-            reason: error.reason,
-            detail: error.detail,
-          })
-        }
-        const { status, json } = error.answer
-        const traceId = VippsCall.textField(json, "traceId", secrets)
-        const transient = VippsCall.unavailableReason(status)
-        if (transient !== undefined) {
-          return new WebhooksError.WebhooksUnavailable({
-            operation,
-            reason: transient,
-            status,
-            traceId,
-          })
-        }
-        if (status === 401) {
-          return new WebhooksError.WebhooksUnauthorized({
-            operation,
-            detail: VippsCall.textField(json, "detail", secrets),
-          })
-        }
-        if (status === 404 && id !== undefined) {
-          return new WebhooksError.WebhookNotFound({ id, traceId })
-        }
-        return new WebhooksError.WebhooksRequestRejected({
+    // Every failed answer, from a ProblemDetails (every field nullable) or a gateway's text.
+    const failed = (
+      call: RequestPath.Call<WebhooksError.WebhooksOperation>,
+      answer: RequestPath.Failed,
+    ): WebhooksError.WebhooksError => {
+      const operation = call.operation
+      const json = VippsCall.jsonOf(answer)
+      const traceId = VippsCall.textField(json, "traceId", answer) ?? answer.correlationId
+      const transient = VippsCall.unavailableReason(answer.status)
+      if (transient !== undefined) {
+        return new WebhooksError.WebhooksUnavailable({
           operation,
-          status,
-          title: VippsCall.textField(json, "title", secrets),
-          detail: VippsCall.textField(json, "detail", secrets),
+          reason: transient,
+          status: answer.status,
           traceId,
-          extraDetails: VippsCall.nameReasons(json, "extraDetails", secrets),
         })
       }
+      if (answer.status === 401) {
+        return new WebhooksError.WebhooksUnauthorized({
+          operation,
+          detail: VippsCall.textField(json, "detail", answer),
+        })
+      }
+      return new WebhooksError.WebhooksRequestRejected({
+        operation,
+        status: answer.status,
+        title: VippsCall.textField(json, "title", answer),
+        detail: VippsCall.textField(json, "detail", answer),
+        traceId,
+        extraDetails: VippsCall.nameReasons(json, "extraDetails", answer),
+      })
+    }
 
-    const run = (operation: WebhooksError.WebhooksOperation, call: VippsCall.Call, id?: string) =>
-      path.execute(call).pipe(
-        Effect.catchTags({
-          Refused: (error) => Effect.fail(failure(operation, id)(error)),
-          Unanswered: (error) => Effect.fail(failure(operation, id)(error)),
-        }),
-      )
+    const pathWith = (retryPolicy: RetryPolicy.RetryPolicy) =>
+      RequestPath.make<WebhooksError.WebhooksOperation, WebhooksError.WebhooksError>({
+        name: "WebhooksClient",
+        headers: settings.headers,
+        tokens: settings.tokens,
+        secrets: settings.secrets,
+        redactedHeaders: VippsCall.redactedHeaders,
+        retryPolicy,
+        maxResponseBytes: settings.maxResponseBytes,
+        failed,
+        unreachable: (call, reason, detail) =>
+          new WebhooksError.WebhooksUnavailable({ operation: call.operation, reason, detail }),
+        malformed: (call, status, issue) =>
+          new WebhooksError.MalformedWebhooksResponse({
+            operation: call.operation,
+            status,
+            reason: VippsCall.malformedReason(issue),
+          }),
+      })
+    const path = yield* pathWith(settings.retryPolicy)
+    // A registration retried after a lost answer or a 5xx could leave a second registration
+    // whose secret nobody has: it is tried once, and the caller lists to find out.
+    const registerPath = yield* pathWith(RetryPolicy.make({ retries: 0 }))
 
-    const malformed =
-      (operation: WebhooksError.WebhooksOperation, status: number) => (reason: string) =>
-        new WebhooksError.MalformedWebhooksResponse({ operation, status, reason })
+    const call = (
+      operation: WebhooksError.WebhooksOperation,
+      method: RequestPath.Call["method"],
+      path: string,
+      merchantSerialNumber: string | undefined,
+      body?: unknown,
+    ): RequestPath.Call<WebhooksError.WebhooksOperation> => ({
+      operation,
+      method,
+      url: `${settings.baseUrl}${path}`,
+      timeout: settings.timeout,
+      tokenKey: merchantSerialNumber,
+      ...(merchantSerialNumber === undefined
+        ? {}
+        : { headers: { "merchant-serial-number": merchantSerialNumber } }),
+      ...(body === undefined ? {} : { body }),
+    })
 
     const checkUrl = (url: string) => {
-      const parsed = URL.canParse(url) ? new URL(url) : undefined
       const platform = options.environment.name !== "custom"
+      const parsed = URL.canParse(url) ? new URL(url) : undefined
       const schemes = platform ? ["https:"] : ["https:", "http:"]
       return parsed !== undefined && schemes.includes(parsed.protocol)
         ? Effect.succeed(url)
@@ -269,49 +295,43 @@ export const make = (
         const url = yield* checkUrl(request.url)
         const events = yield* decodeInput(Schema.NonEmptyArray(EventName), "events")(request.events)
         const merchantSerialNumber = yield* msnOf(callOptions)
-        const answer = yield* run("register", {
-          method: "POST",
-          path: "/webhooks/v1/webhooks",
-          body: { url, events },
-          merchantSerialNumber,
-          // A registration retried after a lost answer could leave a second one whose secret
-          // nobody has: only refusals that say nothing was done are retried.
-          idempotent: false,
-        })
-        return yield* Either.mapLeft(
-          decodeRegistration(answer),
-          malformed("register", answer.status),
+        return yield* registerPath.execute(
+          call("register", "POST", "/webhooks/v1/webhooks", merchantSerialNumber, { url, events }),
+          registrationAnswer,
         )
-      }).pipe(Effect.withSpan("WebhooksClient.register", { captureStackTrace: false }))
+      })
 
     const list = (callOptions?: CallOptions) =>
       Effect.gen(function* () {
         const merchantSerialNumber = yield* msnOf(callOptions)
-        const answer = yield* run("list", {
-          method: "GET",
-          path: "/webhooks/v1/webhooks",
-          merchantSerialNumber,
-          idempotent: true,
-        })
-        const body = yield* Either.mapLeft(decodeList(answer), malformed("list", answer.status))
-        return body.webhooks
-      }).pipe(Effect.withSpan("WebhooksClient.list", { captureStackTrace: false }))
+        const answer = yield* path.execute(
+          call("list", "GET", "/webhooks/v1/webhooks", merchantSerialNumber),
+          listAnswer,
+        )
+        return answer.webhooks
+      })
 
     const remove = (id: string, callOptions?: CallOptions) =>
       Effect.gen(function* () {
         const checked = yield* decodeInput(Uuid, "id")(id)
         const merchantSerialNumber = yield* msnOf(callOptions)
-        yield* run(
-          "delete",
-          {
-            method: "DELETE",
-            path: `/webhooks/v1/webhooks/${checked}`,
-            merchantSerialNumber,
-            idempotent: true,
-          },
-          checked,
-        )
-      }).pipe(Effect.withSpan("WebhooksClient.delete", { captureStackTrace: false }))
+        yield* path
+          .execute(
+            call("delete", "DELETE", `/webhooks/v1/webhooks/${checked}`, merchantSerialNumber),
+          )
+          .pipe(
+            Effect.catchIf(
+              (error) => error._tag === "WebhooksRequestRejected" && error.status === 404,
+              (error) =>
+                Effect.fail(
+                  new WebhooksError.WebhookNotFound({
+                    id: checked,
+                    traceId: error._tag === "WebhooksRequestRejected" ? error.traceId : undefined,
+                  }),
+                ),
+            ),
+          )
+      })
 
     return WebhooksClient.of({ register, list, delete: remove })
   })

@@ -244,21 +244,20 @@ describe("WebhooksClient", () => {
     }),
   )
 
-  it.scoped("a registration refused with 429 is retried with the same body", () =>
+  it.scoped("a registration refused with 429 is not retried either: the caller decides", () =>
     Effect.gen(function* () {
-      const { client, server } = yield* setup((index) =>
-        index === 0
-          ? TokenEndpoint.respond(429)
-          : TokenEndpoint.respond(201, { id: webhookId, secret: "the-one-time-secret-value" }),
+      const { client, server } = yield* setup(() =>
+        TokenEndpoint.respond(429, undefined, { "retry-after": "1" }),
       )
-      const fiber = yield* Effect.fork(
+      const error = yield* Effect.flip(
         client.register({ url: "https://shop.example/hooks", events: ["user.checked-in.v1"] }),
       )
-      yield* server.nextArrival
-      yield* Time.advanceToSleepWithin("1 second")
-      expect((yield* Fiber.join(fiber)).id).toBe(webhookId)
-      const [first, second] = yield* server.received
-      expect(second?.body).toBe(first?.body)
+      expect(error).toMatchObject({
+        _tag: "WebhooksUnavailable",
+        reason: "RateLimited",
+        status: 429,
+      })
+      expect((yield* server.received).length).toBe(1)
     }),
   )
 

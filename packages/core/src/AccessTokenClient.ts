@@ -12,20 +12,16 @@
  *
  * @since 0.2.0
  */
-import * as Headers from "@effect/platform/Headers"
-import * as HttpClient from "@effect/platform/HttpClient"
-import type * as HttpClientError from "@effect/platform/HttpClientError"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Config from "effect/Config"
 import * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as DateTime from "effect/DateTime"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { AccessToken } from "./AccessToken.js"
@@ -34,15 +30,10 @@ import * as DurationOption from "./DurationOption.js"
 import { decodeInput, type InvalidInput } from "./InvalidInput.js"
 import * as RetryPolicy from "./RetryPolicy.js"
 import type { SalesUnitCredentials } from "./SalesUnitCredentials.js"
-import {
-  InvalidClientCredentials,
-  MalformedTokenResponse,
-  TokenEndpointError,
-  TokenEndpointUnreachable,
-  type TokenError,
-  TokenRequestRejected,
-} from "./TokenError.js"
-import { correlationIdFromHeaders } from "./internal/correlationId.js"
+import type { TokenError } from "./TokenError.js"
+import * as TokenRequest from "./internal/tokenRequest.js"
+import { b64token } from "./internal/tokenRequest.js"
+import * as RequestPath from "./RequestPath.js"
 import * as Untrusted from "./Untrusted.js"
 import * as VippsConfig from "./VippsConfig.js"
 import type { VippsEnvironment } from "./VippsEnvironment.js"
@@ -123,9 +114,6 @@ export interface Options {
   readonly maxResponseBytes?: number | undefined
 }
 
-// RFC 6750 §2.1 b64token: a JWT's characters. Anything else would fail every later call.
-const b64token = /^[A-Za-z0-9\-._~+/]+=*$/
-
 // The Access Token API types its numbers as strings but its examples show bare numbers.
 // (Open question "number types in the token answer": both are accepted.)
 const Seconds = Schema.Union(
@@ -152,20 +140,6 @@ const TokenResponse = Schema.Struct({
   not_before: optionalSeconds,
 }).annotations({ message: () => "must be a JSON object" })
 
-const ErrorBody = Schema.parseJson(
-  Schema.Struct({
-    error: Schema.String,
-    error_description: Schema.optional(Schema.String),
-  }),
-)
-
-const describeIssues = (error: ParseResult.ParseError): string =>
-  ParseResult.ArrayFormatter.formatErrorSync(error)
-    .map((issue) =>
-      issue.path.length === 0 ? issue.message : `${issue.path.join(".")} ${issue.message}`,
-    )
-    .join("; ")
-
 // The token's lifetime from the answer: `expires_in`, else `expires_on - not_before` (both the
 // server's clock, so their difference is a lifetime), else `expires_on` against our clock.
 const lifetime = (
@@ -179,22 +153,6 @@ const lifetime = (
       ? body.expires_on * 1000 - sentAtMillis
       : (body.expires_on - body.not_before) * 1000
   return until > 0 ? Option.some(Duration.millis(until)) : Option.none()
-}
-
-const transience = (error: TokenError | InvalidInput): RetryPolicy.Transience => {
-  switch (error._tag) {
-    case "TokenEndpointUnreachable":
-      return Option.some(Duration.zero)
-    case "TokenEndpointError":
-      return error.status >= 500 ||
-        error.status === 408 ||
-        error.status === 423 ||
-        error.status === 429
-        ? Option.some(Duration.millis(error.retryAfterMillis ?? 0))
-        : Option.none()
-    default:
-      return Option.none()
-  }
 }
 
 /**
@@ -227,143 +185,27 @@ export const make = (
       options.maxResponseBytes,
       65536,
     )
-    // No trace context leaves for Vipps MobilePay, and the platform's span is off: it would
-    // copy the answer's headers, which an echoing server can fill with the keys.
-    const httpClient = (yield* HttpClient.HttpClient).pipe(
-      HttpClient.withTracerPropagation(false),
-      HttpClient.withTracerDisabledWhen(() => true),
-    )
     const { clientId, clientSecret, subscriptionKey } = options.credentials
     const url = `${options.environment.baseUrl}/accesstoken/get`
-    const schedule = RetryPolicy.schedule(
-      options.retryPolicy ?? RetryPolicy.defaultPolicy,
-      transience,
-    )
-    const fixedHeaders = {
-      ...VippsSystem.headers(options.system ?? VippsSystem.none),
-      accept: "application/json",
-      client_id: clientId,
-      // The secrets leave their wrappers only here, into headers Effect redacts, and in
-      // `scrub`, to cut them out of what a server sends back.
-      client_secret: Redacted.value(clientSecret),
-      "ocp-apim-subscription-key": Redacted.value(subscriptionKey),
-    }
-
-    const scrub = (text: string, maxLength?: number) =>
-      Untrusted.sanitize(text, {
+    const path = yield* RequestPath.make(
+      TokenRequest.api({
+        name: "VippsMobilePay",
+        clientId,
+        headers: {
+          ...VippsSystem.headers(options.system ?? VippsSystem.none),
+          accept: "application/json",
+          client_id: clientId,
+          // The secrets leave their wrappers only here, into headers Effect redacts, and as
+          // secrets the request path cuts out of what a server sends back.
+          client_secret: Redacted.value(clientSecret),
+          "ocp-apim-subscription-key": Redacted.value(subscriptionKey),
+        },
         secrets: [Redacted.value(clientSecret), Redacted.value(subscriptionKey)],
-        maxLength,
-      })
-
-    const unreachable = (error: HttpClientError.HttpClientError) =>
-      new TokenEndpointUnreachable({
-        reason: "Transport",
-        description: scrub(Untrusted.describeTransportError(error)),
-      })
-
-    const interpret = (
-      response: HttpClientResponse.HttpClientResponse,
-      sentAt: DateTime.Utc,
-      merchantSerialNumber: MerchantSerialNumber | undefined,
-    ): Effect.Effect<AccessToken, TokenError> =>
-      Effect.gen(function* () {
-        const status = response.status
-        const read = yield* Effect.either(Untrusted.readText(response, maxResponseBytes))
-        if (read._tag === "Left" && read.left._tag === "ResponseError") {
-          return yield* unreachable(read.left)
-        }
-        const tooLarge = read._tag === "Left"
-        const text = read._tag === "Right" ? read.right : ""
-        const rawCorrelationId = correlationIdFromHeaders(response.headers)
-        const correlationId =
-          rawCorrelationId === undefined ? undefined : scrub(rawCorrelationId, 100)
-        if (status >= 200 && status < 300) {
-          return yield* Effect.mapError(
-            Effect.gen(function* () {
-              if (tooLarge)
-                return yield* Effect.fail(`the answer is larger than ${maxResponseBytes} bytes`)
-              const json = yield* Option.match(Untrusted.parseJson(text), {
-                onNone: () => Effect.fail("the body is not JSON (or nests too deeply)"),
-                onSome: Effect.succeed,
-              })
-              const body = yield* Effect.mapError(
-                Schema.decodeUnknown(TokenResponse)(json),
-                describeIssues,
-              )
-              const sentAtMillis = DateTime.toEpochMillis(sentAt)
-              const expiresIn = yield* Option.match(lifetime(body, sentAtMillis), {
-                onNone: () =>
-                  Effect.fail("neither expires_in nor a future expires_on says how long it lasts"),
-                onSome: Effect.succeed,
-              })
-              return new AccessToken({
-                value: Redacted.make(body.access_token),
-                tokenType: "Bearer",
-                scope: "",
-                expiresIn,
-                issuedAt: sentAt,
-                expiresAt: DateTime.addDuration(sentAt, expiresIn),
-                merchantVat: Option.none(),
-                merchantSerialNumber,
-              })
-            }),
-            (issue) => new MalformedTokenResponse({ status, issue, correlationId }),
-          )
-        }
-        if (status === 401) {
-          return yield* new InvalidClientCredentials({ status, clientId, correlationId })
-        }
-        const errorBody = Schema.decodeUnknownOption(ErrorBody)(text)
-        if (
-          status >= 400 &&
-          status < 500 &&
-          Option.isSome(errorBody) &&
-          transience(new TokenEndpointError({ status, body: "" }))._tag === "None"
-        ) {
-          const description = errorBody.value.error_description
-          return yield* new TokenRequestRejected({
-            status,
-            error: scrub(errorBody.value.error, 100),
-            errorDescription: description === undefined ? undefined : scrub(description),
-            correlationId,
-          })
-        }
-        const retryAfter = RetryPolicy.parseRetryAfter(
-          response.headers["retry-after"],
-          DateTime.toEpochMillis(yield* DateTime.now),
-        )
-        return yield* new TokenEndpointError({
-          status,
-          body: tooLarge ? `(an answer larger than ${maxResponseBytes} bytes)` : scrub(text, 500),
-          correlationId,
-          retryAfterMillis: Option.getOrUndefined(Option.map(retryAfter, Duration.toMillis)),
-        })
-      })
-
-    const attempt = (
-      request: HttpClientRequest.HttpClientRequest,
-      merchantSerialNumber: MerchantSerialNumber | undefined,
-    ) =>
-      Effect.flatMap(DateTime.now, (sentAt) =>
-        httpClient.execute(request).pipe(
-          Effect.mapError(unreachable),
-          Effect.flatMap((response) => interpret(response, sentAt, merchantSerialNumber)),
-        ),
-      ).pipe(
-        Effect.timeoutFail({
-          duration: timeout,
-          onTimeout: () =>
-            new TokenEndpointUnreachable({
-              reason: "Timeout",
-              description: `no answer within ${Duration.format(timeout)}`,
-            }),
-        }),
-        Effect.tapError((error) =>
-          Effect.logDebug("Vipps MobilePay access token request attempt failed").pipe(
-            Effect.annotateLogs({ error: error._tag, message: error.message }),
-          ),
-        ),
-      )
+        redactedHeaders: redactedHeaderNames,
+        retryPolicy: options.retryPolicy ?? RetryPolicy.defaultPolicy,
+        maxResponseBytes,
+      }),
+    )
 
     const decodeMsn = decodeInput(MerchantSerialNumber, "merchantSerialNumber")
 
@@ -373,31 +215,55 @@ export const make = (
           requestOptions.merchantSerialNumber === undefined
             ? undefined
             : yield* decodeMsn(requestOptions.merchantSerialNumber)
-        yield* Effect.annotateCurrentSpan("vipps.merchant_serial_number", msn ?? "none")
-        // An empty body, as the API asks (Content-Length: 0).
-        const request = HttpClientRequest.post(url).pipe(
-          HttpClientRequest.setHeaders(
-            msn === undefined ? fixedHeaders : { ...fixedHeaders, "merchant-serial-number": msn },
-          ),
-        )
-        return yield* Effect.retry(attempt(request, msn), schedule)
-      }).pipe(
-        Effect.locallyWith(Headers.currentRedactedNames, (names) => [
-          ...names,
-          ...redactedHeaderNames.filter((name) => !names.includes(name)),
-        ]),
-        Effect.withSpan("VippsMobilePay.requestAccessToken", {
-          kind: "client",
-          attributes: {
-            "vipps.client_id": clientId,
-            "http.request.method": "POST",
-            "url.full": url,
+        // The lifetime counts from before the first attempt: on the safe side of the expiry.
+        const sentAt = yield* DateTime.now
+        return yield* path.execute(
+          {
+            operation: "requestAccessToken",
+            method: "POST",
+            url,
+            // An empty body, as the API asks (Content-Length: 0).
+            headers: msn === undefined ? undefined : { "merchant-serial-number": msn },
+            timeout,
+            attributes: {
+              "vipps.client_id": clientId,
+              "vipps.merchant_serial_number": msn ?? "none",
+            },
           },
-        }),
-      )
+          tokenAnswer(sentAt, msn),
+        )
+      })
 
     return AccessTokenClient.of({ clientId, requestToken })
   })
+
+const decodeTokenResponse = Schema.decodeUnknownEither(TokenResponse)
+
+const tokenAnswer = (
+  sentAt: DateTime.Utc,
+  merchantSerialNumber: MerchantSerialNumber | undefined,
+): RequestPath.Answer<AccessToken> => ({
+  decode: (json) =>
+    Either.flatMap(decodeTokenResponse(json), (body) =>
+      Option.match(lifetime(body, DateTime.toEpochMillis(sentAt)), {
+        onNone: () =>
+          Either.left("neither expires_in nor a future expires_on says how long it lasts"),
+        onSome: (expiresIn) =>
+          Either.right(
+            new AccessToken({
+              value: Redacted.make(body.access_token),
+              tokenType: "Bearer",
+              scope: "",
+              expiresIn,
+              issuedAt: sentAt,
+              expiresAt: DateTime.addDuration(sentAt, expiresIn),
+              merchantVat: Option.none(),
+              merchantSerialNumber,
+            }),
+          ),
+      }),
+    ),
+})
 
 /**
  * Requests a new access token with the {@link AccessTokenClient} in context.

@@ -69,6 +69,7 @@
  * @since 0.2.0
  */
 import * as Headers from "@effect/platform/Headers"
+import * as HttpBody from "@effect/platform/HttpBody"
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
@@ -108,7 +109,10 @@ export interface Call<Operation extends string = string> {
   readonly urlParams?: Readonly<Record<string, string | undefined>> | undefined
   /** This call's headers beside the API's (e.g. `Idempotency-Key`, `Merchant-Serial-Number`). */
   readonly headers?: Readonly<Record<string, string>> | undefined
-  /** The JSON body, in its wire form; encoded once, so every retry sends the same bytes. */
+  /**
+   * The JSON body in its wire form, or an `HttpBody` sent as it is (e.g. a form); encoded once,
+   * so every retry sends the same bytes.
+   */
   readonly body?: unknown
   /** Each attempt's deadline, from dispatch until the whole answer is read. */
   readonly timeout: Duration.Duration
@@ -129,6 +133,8 @@ export interface Failed {
   readonly body: string | undefined
   /** The first correlation header of the answer, sanitised. */
   readonly correlationId: string | undefined
+  /** The answer's `Retry-After`, when it sent a readable one. */
+  readonly retryAfter: Duration.Duration | undefined
   /** The API's secrets and this call's token (for a mapping that sanitises on its own). */
   readonly secrets: ReadonlyArray<string>
   /** `text` made safe for an error, a log line or a span ({@link Untrusted.sanitize}). */
@@ -153,7 +159,7 @@ export interface TokenSource {
  * @since 0.2.0
  * @category models
  */
-export interface Api<Operation extends string, E> {
+export interface Api<Operation extends string, E, C extends Call<Operation> = Call<Operation>> {
   /** The span name's prefix: spans are `${name}.${operation}`. */
   readonly name: string
   /** Headers on every call of this API (already checked: they are sent as they are). */
@@ -171,29 +177,29 @@ export interface Api<Operation extends string, E> {
   /** The largest answer read, in bytes. */
   readonly maxResponseBytes: number
   /** The typed error of an answer outside 2xx. */
-  readonly failed: (call: Call<Operation>, answer: Failed) => E
+  readonly failed: (call: C, answer: Failed) => E
   /** No answer: a transport error, a body cut off, or a passed deadline. Always retried. */
-  readonly unreachable: (
-    call: Call<Operation>,
-    reason: "Timeout" | "Transport",
-    detail: string,
-  ) => E
-  /** A 2xx answer that is not JSON, nests too deeply or does not decode. */
+  readonly unreachable: (call: C, reason: "Timeout" | "Transport", detail: string) => E
+  /**
+   * A 2xx answer that is not JSON, nests too deeply or does not decode. `secrets` are the
+   * API's and the call's token; `correlationId` is the answer's correlation header, sanitised.
+   */
   readonly malformed: (
-    call: Call<Operation>,
+    call: C,
     status: number,
     issue: ParseResult.ParseError | string,
     secrets: ReadonlyArray<string>,
+    correlationId: string | undefined,
   ) => E
   /**
    * A 2xx answer larger than `maxResponseBytes`.
    * @default malformed, saying so
    */
-  readonly tooLarge?: ((call: Call<Operation>, status: number) => E) | undefined
+  readonly tooLarge?: ((call: C, status: number) => E) | undefined
   /** The API's retryable errors beyond the common ones (e.g. error codes meaning "locked"). */
   readonly retryable?: ((error: E) => boolean) | undefined
   /** The span's attributes beside the method and URL (only computed when traced). */
-  readonly spanAttributes?: ((call: Call<Operation>) => Record<string, unknown>) | undefined
+  readonly spanAttributes?: ((call: C) => Record<string, unknown>) | undefined
 }
 
 /**
@@ -236,11 +242,15 @@ export const isTransientStatus = (status: number): boolean =>
  * @since 0.2.0
  * @category models
  */
-export interface RequestPath<Operation extends string, E> {
+export interface RequestPath<
+  Operation extends string,
+  E,
+  C extends Call<Operation> = Call<Operation>,
+> {
   /** Sends `call`, retrying as the module doc says; decodes a 2xx answer with `answer`. */
   readonly execute: {
-    <A>(call: Call<Operation>, answer: Answer<A>): Effect.Effect<A, E | TokenError | InvalidInput>
-    (call: Call<Operation>): Effect.Effect<void, E | TokenError | InvalidInput>
+    <A>(call: C, answer: Answer<A>): Effect.Effect<A, E | TokenError | InvalidInput>
+    (call: C): Effect.Effect<void, E | TokenError | InvalidInput>
   }
 }
 
@@ -274,9 +284,9 @@ const atOnce = Option.some(Duration.zero)
  * @since 0.2.0
  * @category constructors
  */
-export const make = <Operation extends string, E>(
-  api: Api<Operation, E>,
-): Effect.Effect<RequestPath<Operation, E>, never, HttpClient.HttpClient> =>
+export const make = <Operation extends string, E, C extends Call<Operation> = Call<Operation>>(
+  api: Api<Operation, E, C>,
+): Effect.Effect<RequestPath<Operation, E, C>, never, HttpClient.HttpClient> =>
   Effect.gen(function* () {
     const given = yield* HttpClient.HttpClient
     const enforcing = Option.exists(
@@ -295,11 +305,11 @@ export const make = <Operation extends string, E>(
     return makeWith(api, http, enforcing)
   })
 
-const makeWith = <Operation extends string, E>(
-  api: Api<Operation, E>,
+const makeWith = <Operation extends string, E, C extends Call<Operation>>(
+  api: Api<Operation, E, C>,
   http: HttpClient.HttpClient,
   enforcing: boolean,
-): RequestPath<Operation, E> => {
+): RequestPath<Operation, E, C> => {
   const schedule = RetryPolicy.schedule(api.retryPolicy, transience)
   const apiSecrets = api.secrets ?? []
   const extraRedacted = api.redactedHeaders ?? []
@@ -312,7 +322,7 @@ const makeWith = <Operation extends string, E>(
     (text: string, maxLength?: number): string =>
       Untrusted.sanitize(text, { secrets, maxLength })
 
-  const timeoutError = (call: Call<Operation>) =>
+  const timeoutError = (call: C) =>
     new Rejected(
       api.unreachable(call, "Timeout", `no answer within ${Duration.format(call.timeout)}`),
       atOnce,
@@ -320,8 +330,7 @@ const makeWith = <Operation extends string, E>(
     )
 
   const transportError =
-    (call: Call<Operation>, token: string | undefined) =>
-    (error: HttpClientError.HttpClientError) =>
+    (call: C, token: string | undefined) => (error: HttpClientError.HttpClientError) =>
       HttpDeadline.isExceeded(error)
         ? timeoutError(call)
         : new Rejected(
@@ -335,11 +344,36 @@ const makeWith = <Operation extends string, E>(
           )
 
   const rejectedAnswer = (
-    call: Call<Operation>,
+    call: C,
     response: HttpClientResponse.HttpClientResponse,
     body: string | undefined,
     token: string | undefined,
   ): Effect.Effect<never, Rejected<E>> => {
+    const header = response.headers["retry-after"]
+    return header === undefined
+      ? Effect.fail(rejection(call, response, body, token, undefined))
+      : Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          Effect.fail(
+            rejection(
+              call,
+              response,
+              body,
+              token,
+              Option.getOrUndefined(RetryPolicy.parseRetryAfter(header, now)),
+            ),
+          ),
+        )
+  }
+
+  // The one classification: transient statuses and the API's retryable errors are retried
+  // (never sooner than Retry-After); a 401 with a token is recovered once; the rest is final.
+  const rejection = (
+    call: C,
+    response: HttpClientResponse.HttpClientResponse,
+    body: string | undefined,
+    token: string | undefined,
+    retryAfter: Duration.Duration | undefined,
+  ): Rejected<E> => {
     const status = response.status
     const secrets = secretsWith(token)
     const scrub = scrubWith(secrets)
@@ -349,49 +383,48 @@ const makeWith = <Operation extends string, E>(
       headers: response.headers,
       body,
       correlationId: rawCorrelationId === undefined ? undefined : scrub(rawCorrelationId, 100),
+      retryAfter,
       secrets,
       scrub,
     })
-    const unauthorized = status === 401 && api.tokens !== undefined
-    if (!isTransientStatus(status) && api.retryable?.(error) !== true) {
-      return Effect.fail(new Rejected(error, permanent, unauthorized))
-    }
-    return Effect.flatMap(Clock.currentTimeMillis, (now) =>
-      Effect.fail(
-        new Rejected(
-          error,
-          Option.orElse(
-            RetryPolicy.parseRetryAfter(response.headers["retry-after"], now),
-            () => atOnce,
-          ),
-          unauthorized,
-        ),
-      ),
+    const transient = isTransientStatus(status) || api.retryable?.(error) === true
+    return new Rejected(
+      error,
+      transient ? Option.some(retryAfter ?? Duration.zero) : permanent,
+      status === 401 && api.tokens !== undefined,
     )
   }
 
   // What a 2xx answer means, once its body is read (`text` undefined: larger than the limit).
   const accepted = <A>(
-    call: Call<Operation>,
-    status: number,
+    call: C,
+    response: HttpClientResponse.HttpClientResponse,
     text: string | undefined,
     decoder: Answer<A> | undefined,
     token: string | undefined,
   ): Either.Either<A | void, Rejected<E>> => {
+    if (text !== undefined && decoder === undefined) return Either.right(undefined)
+    const status = response.status
+    const malformed = (issue: ParseResult.ParseError | string) => {
+      const secrets = secretsWith(token)
+      const raw = correlationIdFromHeaders(response.headers)
+      return new Rejected(
+        api.malformed(
+          call,
+          status,
+          issue,
+          secrets,
+          raw === undefined ? undefined : scrubWith(secrets)(raw, 100),
+        ),
+        permanent,
+        false,
+      )
+    }
     if (text === undefined) {
       return Either.left(
-        new Rejected(
-          api.tooLarge === undefined
-            ? api.malformed(
-                call,
-                status,
-                `the answer is larger than ${api.maxResponseBytes} bytes`,
-                secretsWith(token),
-              )
-            : api.tooLarge(call, status),
-          permanent,
-          false,
-        ),
+        api.tooLarge === undefined
+          ? malformed(`the answer is larger than ${api.maxResponseBytes} bytes`)
+          : new Rejected(api.tooLarge(call, status), permanent, false),
       )
     }
     if (decoder === undefined) return Either.right(undefined)
@@ -399,15 +432,11 @@ const makeWith = <Operation extends string, E>(
     const decoded = Option.isNone(json)
       ? Either.left("the body is not JSON (or nests too deeply)")
       : decoder.decode(json.value, status)
-    return Either.mapLeft(
-      decoded,
-      (issue) =>
-        new Rejected(api.malformed(call, status, issue, secretsWith(token)), permanent, false),
-    )
+    return Either.mapLeft(decoded, malformed)
   }
 
   const interpret = <A>(
-    call: Call<Operation>,
+    call: C,
     response: HttpClientResponse.HttpClientResponse,
     decoder: Answer<A> | undefined,
     token: string | undefined,
@@ -420,11 +449,11 @@ const makeWith = <Operation extends string, E>(
         error._tag === "ResponseError"
           ? Effect.fail(transportError(call, token)(error))
           : ok
-            ? accepted(call, status, undefined, decoder, token)
+            ? accepted(call, response, undefined, decoder, token)
             : rejectedAnswer(call, response, undefined, token),
       onSuccess: (text) =>
         ok
-          ? accepted(call, status, text, decoder, token)
+          ? accepted(call, response, text, decoder, token)
           : rejectedAnswer(call, response, text, token),
     })
     return traced
@@ -452,7 +481,7 @@ const makeWith = <Operation extends string, E>(
     )
   }
 
-  const build = (call: Call<Operation>): HttpClientRequest.HttpClientRequest => {
+  const build = (call: C): HttpClientRequest.HttpClientRequest => {
     const headers = call.headers === undefined ? api.headers : { ...api.headers, ...call.headers }
     let request = HttpClientRequest.make(call.method)(call.url).pipe(
       HttpClientRequest.setHeaders(headers),
@@ -463,12 +492,15 @@ const makeWith = <Operation extends string, E>(
       )
       if (params.length > 0) request = HttpClientRequest.setUrlParams(request, params)
     }
-    return call.body === undefined ? request : HttpClientRequest.bodyUnsafeJson(request, call.body)
+    if (call.body === undefined) return request
+    return HttpBody.isHttpBody(call.body)
+      ? HttpClientRequest.setBody(request, call.body)
+      : HttpClientRequest.bodyUnsafeJson(request, call.body)
   }
 
   // One logical call: the token, its attempts, the 401 recovery and the retries.
   const perform = <A>(
-    call: Call<Operation>,
+    call: C,
     decoder: Answer<A> | undefined,
     traced: boolean,
   ): Effect.Effect<A | void, E | TokenError | InvalidInput> => {
@@ -554,13 +586,10 @@ const makeWith = <Operation extends string, E>(
     })
   }
 
+  function execute<A>(call: C, decoder: Answer<A>): Effect.Effect<A, E | TokenError | InvalidInput>
+  function execute(call: C): Effect.Effect<void, E | TokenError | InvalidInput>
   function execute<A>(
-    call: Call<Operation>,
-    decoder: Answer<A>,
-  ): Effect.Effect<A, E | TokenError | InvalidInput>
-  function execute(call: Call<Operation>): Effect.Effect<void, E | TokenError | InvalidInput>
-  function execute<A>(
-    call: Call<Operation>,
+    call: C,
     decoder?: Answer<A>,
   ): Effect.Effect<A | void, E | TokenError | InvalidInput> {
     // The span is made only when a tracer that exports is installed: Effect's built-in tracer

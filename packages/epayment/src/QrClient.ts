@@ -255,6 +255,15 @@ const imageParams = (
     return params
   })
 
+// What a call is about, so that a 404 or a 409 names it.
+type Subject =
+  | { readonly _tag: "CallbackQr"; readonly merchantQrId: string }
+  | { readonly _tag: "Beacon"; readonly beaconId: string }
+
+interface QrCall extends RequestPath.Call<QrError.QrOperation> {
+  readonly subject?: Subject | undefined
+}
+
 /**
  * Builds the client on the `HttpClient` in context.
  *
@@ -291,10 +300,7 @@ export const make = (
     }
 
     // Every failed answer, from a QrErrorResponse, the migration's `{id}`, or a gateway's text.
-    const failed = (
-      call: RequestPath.Call<QrError.QrOperation>,
-      answer: RequestPath.Failed,
-    ): QrError.QrError => {
+    const failed = (call: QrCall, answer: RequestPath.Failed): QrError.QrError => {
       const operation = call.operation
       const transient = VippsCall.unavailableReason(answer.status)
       if (transient !== undefined) {
@@ -302,17 +308,13 @@ export const make = (
       }
       if (answer.status === 401) return new QrError.QrUnauthorized({ operation })
       const json = VippsCall.jsonOf(answer)
-      // The subject is the path's last segment, which this client wrote (checked, encoded).
-      const subject = decodeURIComponent(call.url.slice(call.url.lastIndexOf("/") + 1))
-      if (
-        answer.status === 404 &&
-        (operation === "getCallbackQr" || operation === "deleteCallbackQr")
-      ) {
-        return new QrError.CallbackQrNotFound({ operation, merchantQrId: subject })
+      const subject = call.subject
+      if (answer.status === 404 && subject?._tag === "CallbackQr") {
+        return new QrError.CallbackQrNotFound({ operation, merchantQrId: subject.merchantQrId })
       }
-      if (answer.status === 409 && operation === "migrateBeacon") {
+      if (answer.status === 409 && subject?._tag === "Beacon") {
         return new QrError.BeaconConflict({
-          beaconId: subject,
+          beaconId: subject.beaconId,
           id: VippsCall.textField(json, "id", answer),
         })
       }
@@ -328,7 +330,7 @@ export const make = (
 
     // Every QR call is idempotent (the PUTs by their path), so every transient failure is
     // retried.
-    const path = yield* RequestPath.make<QrError.QrOperation, QrError.QrError>({
+    const path = yield* RequestPath.make<QrError.QrOperation, QrError.QrError, QrCall>({
       name: "QrClient",
       headers: settings.headers,
       tokens: settings.tokens,
@@ -352,8 +354,12 @@ export const make = (
       method: RequestPath.Call["method"],
       path: string,
       merchantSerialNumber: string,
-      extra: { readonly body?: unknown; readonly urlParams?: Record<string, string> } = {},
-    ): RequestPath.Call<QrError.QrOperation> => ({
+      extra: {
+        readonly body?: unknown
+        readonly urlParams?: Record<string, string>
+        readonly subject?: Subject
+      } = {},
+    ): QrCall => ({
       operation,
       method,
       url: `${settings.baseUrl}${path}`,
@@ -362,6 +368,8 @@ export const make = (
       headers: { "merchant-serial-number": merchantSerialNumber },
       ...extra,
     })
+
+    const callbackQr = (merchantQrId: string): Subject => ({ _tag: "CallbackQr", merchantQrId })
 
     const callbackPath = (merchantQrId: string) =>
       `/qr/v1/merchant-callback/${encodeURIComponent(merchantQrId)}`
@@ -396,7 +404,10 @@ export const make = (
         const urlParams = yield* imageParams(image)
         const merchantSerialNumber = yield* msnOf(callOptions)
         return yield* path.execute(
-          call("getCallbackQr", "GET", callbackPath(id), merchantSerialNumber, { urlParams }),
+          call("getCallbackQr", "GET", callbackPath(id), merchantSerialNumber, {
+            urlParams,
+            subject: callbackQr(id),
+          }),
           oneAnswer,
         )
       })
@@ -418,7 +429,9 @@ export const make = (
         const id = yield* decodeInput(MerchantQrId, "merchantQrId")(merchantQrId)
         const merchantSerialNumber = yield* msnOf(callOptions)
         yield* path.execute(
-          call("deleteCallbackQr", "DELETE", callbackPath(id), merchantSerialNumber),
+          call("deleteCallbackQr", "DELETE", callbackPath(id), merchantSerialNumber, {
+            subject: callbackQr(id),
+          }),
         )
       })
 
@@ -440,7 +453,7 @@ export const make = (
             "PUT",
             `/qr/v1/merchant-callback/mobilepay/${beacon}`,
             merchantSerialNumber,
-            { body: { locationDescription } },
+            { body: { locationDescription }, subject: { _tag: "Beacon", beaconId: beacon } },
           ),
         )
       })

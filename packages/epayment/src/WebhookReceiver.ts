@@ -249,8 +249,9 @@ export const make = (
       }
     }
 
-    // The bookkeeping cannot be cut short (a dropped connection interrupts the handler); the
-    // waits can, and an interrupted keep counts as not kept.
+    // The bookkeeping is never cut short, wherever the handler runs (@effect/platform's server
+    // runs it uninterruptibly, a program's own code may not); the waits can be, and a keep cut
+    // short counts as not kept.
     const accept = (event: WebhookEvent.WebhookEvent, key: string) =>
       Effect.uninterruptible(
         Effect.gen(function* () {

@@ -3,7 +3,20 @@ import { Observe, Time } from "@effect-mobilepay/test-support"
 import * as HttpRouter from "@effect/platform/HttpRouter"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Deferred, Duration, Effect, Fiber, Redacted, Ref, Stream, TestClock } from "effect"
+import {
+  Chunk,
+  ConfigProvider,
+  Context,
+  Deferred,
+  Layer,
+  Duration,
+  Effect,
+  Fiber,
+  Redacted,
+  Ref,
+  Stream,
+  TestClock,
+} from "effect"
 import * as Crypto from "node:crypto"
 import { createServer } from "node:http"
 
@@ -314,6 +327,46 @@ describe("WebhookReceiver", () => {
       yield* Deferred.succeed(gate, undefined)
       expect([yield* Fiber.join(first), yield* Fiber.join(duplicate)]).toEqual([200, 200])
       expect(yield* Ref.get(stores)).toBe(1)
+    }),
+  )
+
+  it.scoped("layerConfig reads the URL and the secrets, the previous one during a switch", () =>
+    Effect.gen(function* () {
+      const config = ConfigProvider.fromMap(
+        new Map([
+          ["VIPPS_MOBILEPAY_WEBHOOK_URL", registeredUrl],
+          ["VIPPS_MOBILEPAY_WEBHOOK_SECRET", "the-new-registrations-secret"],
+          ["VIPPS_MOBILEPAY_WEBHOOK_PREVIOUS_SECRET", secret],
+        ]),
+      )
+      const context = yield* Layer.build(
+        WebhookReceiver.layerConfig().pipe(Layer.provide(Layer.setConfigProvider(config))),
+      )
+      const receiver = Context.get(context, WebhookReceiver.WebhookReceiver)
+      const server = yield* NodeHttpServer.make(() => createServer(), {
+        port: 0,
+        host: "127.0.0.1",
+      })
+      const port = server.address._tag === "TcpAddress" ? server.address.port : 0
+      yield* server.serve(HttpRouter.empty.pipe(HttpRouter.post("/hooks/vipps", receiver.handler)))
+      const body = paymentBody()
+      const status = yield* Effect.promise(() =>
+        fetch(`http://127.0.0.1:${port}/hooks/vipps?till=7`, {
+          method: "POST",
+          headers: signedHeaders(body),
+          body,
+        }).then((response) => response.status),
+      )
+      // Signed with the previous secret: still accepted during the switch.
+      expect(status).toBe(200)
+      const missing = yield* Effect.flip(
+        Layer.build(
+          WebhookReceiver.layerConfig().pipe(
+            Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map()))),
+          ),
+        ),
+      )
+      expect(missing._tag).not.toBe("InvalidInput")
     }),
   )
 })

@@ -50,8 +50,9 @@ export declare namespace WebhookReceiver {
      * The route handler to mount at the registered URL's path (`HttpRouter.post(path,
      * receiver.handler)`). It answers `200` to a kept or duplicate event, `401` to a delivery
      * whose signature does not verify, `400` to a signed body that is not JSON, `405` to
-     * anything but `POST`, `413` to a body over the limit, and `500`/`503` when the event could
-     * not be kept (the platform delivers it again later).
+     * anything but `POST`, `413` to a body whose `Content-Length` is over the limit (a chunked
+     * one is read up to the limit, then its connection is dropped unanswered), and `500`/`503`
+     * when the event could not be kept (the platform delivers it again later).
      */
     readonly handler: Effect.Effect<
       HttpServerResponse.HttpServerResponse,

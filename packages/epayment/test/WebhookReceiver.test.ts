@@ -18,6 +18,7 @@ import {
   TestClock,
 } from "effect"
 import * as Crypto from "node:crypto"
+import * as Http from "node:http"
 import { createServer } from "node:http"
 
 // The URL as registered: the public name in front of the loopback server (a proxy would
@@ -82,7 +83,7 @@ const serve = (options: Partial<WebhookReceiver.Options> = {}) =>
         fetch(`http://127.0.0.1:${port}/hooks/vipps?till=7`, { method: "POST", headers, body }),
       ).pipe(Effect.map((response) => response.status))
     const deliverSigned = (body: string) => deliver(body, signedHeaders(body))
-    return { receiver, deliver, deliverSigned }
+    return { receiver, deliver, deliverSigned, port }
   })
 
 const recordingStore = Effect.gen(function* () {
@@ -220,6 +221,40 @@ describe("WebhookReceiver", () => {
       const large = paymentBody({ padding: "x".repeat(300) })
       expect(yield* deliverSigned(large)).toBe(413)
       expect(yield* Ref.get(stored)).toEqual([])
+    }),
+  )
+
+  it.scoped("stops reading a chunked body (no Content-Length) once it passes the limit", () =>
+    Effect.gen(function* () {
+      const { store, stored } = yield* recordingStore
+      const { port, deliverSigned } = yield* serve({ store, maxBodyBytes: 256 })
+      const large = paymentBody({ padding: "x".repeat(2000) })
+      const status = yield* Effect.async<number>((resume) => {
+        const request = Http.request(
+          {
+            host: "127.0.0.1",
+            port,
+            method: "POST",
+            path: "/hooks/vipps?till=7",
+            headers: signedHeaders(large),
+          },
+          (response) => {
+            response.resume()
+            resume(Effect.succeed(response.statusCode ?? 0))
+          },
+        )
+        // Reading stops at the limit and the server drops the connection: no answer at all.
+        request.on("error", () => resume(Effect.succeed(0)))
+        for (let offset = 0; offset < large.length; offset += 100) {
+          request.write(large.slice(offset, offset + 100))
+        }
+        request.end()
+      })
+      expect(status).toBe(0)
+      expect(yield* Ref.get(stored)).toEqual([])
+      // The receiver serves the next delivery as usual.
+      expect(yield* deliverSigned(paymentBody())).toBe(200)
+      expect(yield* Ref.get(stored)).toEqual(["PaymentEvent"])
     }),
   )
 

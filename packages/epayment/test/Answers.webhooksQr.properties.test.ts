@@ -17,7 +17,7 @@ import {
   subscriptionKey,
   tokenSource,
   tokenValue,
-} from "./vippsApi.js"
+} from "./support/VippsApi.js"
 
 const runs = 60
 

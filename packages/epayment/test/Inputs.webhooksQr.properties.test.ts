@@ -12,20 +12,23 @@ import {
   environmentOf,
   subscriptionKey,
   tokenSource,
-} from "./vippsApi.js"
+} from "./support/VippsApi.js"
 
-const accepts =
-  <A, I>(schema: Schema.Schema<A, I>) =>
-  (value: unknown) =>
-    Either.isRight(Schema.decodeUnknownEither(schema)(value))
+// Each decoder compiled once: the properties run it hundreds of times.
+const accepts = <A, I>(schema: Schema.Schema<A, I>) => {
+  const decode = Schema.decodeUnknownEither(schema)
+  return (value: unknown) => Either.isRight(decode(value))
+}
+
+const acceptsLocation = accepts(QrClient.LocationDescription)
+const acceptsBeacon = accepts(QrClient.BeaconId)
+const acceptsQrId = accepts(QrClient.MerchantQrId)
 
 describe("QR inputs", () => {
   it("a location description is 1 to 36 characters", () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 80 }), (text) => {
-        expect(accepts(QrClient.LocationDescription)(text)).toBe(
-          text.length >= 1 && text.length <= 36,
-        )
+        expect(acceptsLocation(text)).toBe(text.length >= 1 && text.length <= 36)
       }),
     )
   })
@@ -34,7 +37,7 @@ describe("QR inputs", () => {
     const digits = (n: number) => fc.stringMatching(new RegExp(`^[0-9]{${n}}$`))
     fc.assert(
       fc.property(fc.oneof(fc.uuid(), digits(15)), (id) => {
-        expect(accepts(QrClient.BeaconId)(id)).toBe(true)
+        expect(acceptsBeacon(id)).toBe(true)
       }),
     )
     fc.assert(
@@ -47,7 +50,7 @@ describe("QR inputs", () => {
         ),
         (id) => {
           fc.pre(!/^\d{15}$/.test(id))
-          expect(accepts(QrClient.BeaconId)(id)).toBe(false)
+          expect(acceptsBeacon(id)).toBe(false)
         },
       ),
     )
@@ -57,8 +60,8 @@ describe("QR inputs", () => {
     fc.assert(
       fc.property(
         fc.oneof(
-          fc.string({ minLength: 1, maxLength: 128 }),
-          fc.string({ unit: "binary", minLength: 1, maxLength: 128 }),
+          fc.string({ minLength: 1, maxLength: 64 }),
+          fc.string({ unit: "binary", minLength: 1, maxLength: 64 }),
         ),
         (id) => {
           const safe = [...id].every((c) => {
@@ -70,11 +73,11 @@ describe("QR inputs", () => {
               !"/?#\\".includes(c)
             )
           })
-          expect(accepts(QrClient.MerchantQrId)(id)).toBe(safe)
+          expect(acceptsQrId(id)).toBe(safe)
         },
       ),
     )
-  })
+  }, 20_000)
 
   it.scoped("an image size outside 100-2000 is refused before sending; one inside is sent", () =>
     Effect.gen(function* () {

@@ -10,7 +10,7 @@ import {
   system,
   tokenSource,
   tokenValue,
-} from "./vippsApi.js"
+} from "./support/VippsApi.js"
 
 const qr = (merchantQrId: string) => ({
   merchantSerialNumber: "123456",

@@ -11,7 +11,7 @@ import {
   system,
   tokenSource,
   tokenValue,
-} from "./vippsApi.js"
+} from "./support/VippsApi.js"
 
 const webhookId = "7b8f7a40-35a0-4b4a-9a3f-4b1d2f0c9e11"
 

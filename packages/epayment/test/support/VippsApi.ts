@@ -5,7 +5,7 @@ import { AccessToken, VippsEnvironment, VippsSystem } from "@effect-mobilepay/co
 import { TokenEndpoint } from "@effect-mobilepay/test-support"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { DateTime, Duration, Effect, Layer, Option, Redacted, Ref, Schema } from "effect"
-import { AccessTokenService } from "../src/internal/vippsCall.js"
+import { AccessTokenService } from "../../src/internal/vippsCall.js"
 
 export const subscriptionKey = "subscription-key-0123456789abcdef"
 

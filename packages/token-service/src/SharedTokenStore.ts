@@ -74,15 +74,22 @@ export interface Lease {
 }
 
 /**
- * What another process (or this one) changed, as the store publishes it: a new state for a
- * key, or a token deleted after a 401, named by its fingerprint.
+ * What another process changed, as the store publishes it: a new state for a
+ * key, or a token that met a 401, named by its fingerprint, with its issue time when the store
+ * knows it (every token of the key issued before it is dead too).
  *
  * @since 0.2.0
  * @category models
  */
 export type Change =
   | { readonly _tag: "Stored"; readonly key: Key }
-  | { readonly _tag: "Deleted"; readonly key: Key; readonly fingerprint: string }
+  | {
+      readonly _tag: "Deleted"
+      readonly key: Key
+      readonly fingerprint: string
+      /** Epoch ms when the token was issued: tokens of the key issued earlier are dead too. */
+      readonly issuedAt?: number | undefined
+    }
 
 /**
  * The shared store could not be used (unreachable, too slow, refused the command). The
@@ -120,8 +127,9 @@ export declare namespace SharedTokenStore {
     /** Takes the key's lease if nobody holds it; none when another process does. */
     readonly acquire: (key: Key) => Effect.Effect<Option.Option<Lease>, TokenStoreUnavailable>
     /**
-     * Stores the token the holder got (until it expires), clears the key's failure, publishes
-     * `Stored` and releases the lease.
+     * Stores the token the holder got (until it expires) unless the key holds one issued
+     * later, clears the key's failure, publishes `Stored` and releases the lease. Like `putFailure`, `extend` and `release`, it finishes
+     * a lease: a store that refuses lookups for a while after a failure still tries it.
      */
     readonly put: (
       lease: Lease,
@@ -142,8 +150,10 @@ export declare namespace SharedTokenStore {
     /** Releases the lease if it is still held under its id. */
     readonly release: (lease: Lease) => Effect.Effect<void, TokenStoreUnavailable>
     /**
-     * Deletes the key's token only if it is `token`, and then publishes `Deleted`: a 401 on an
-     * old token never drops a newer one. Returns whether it deleted.
+     * After a 401 on `token`: deletes the key's token if it is `token` or was issued before it
+     * (a 401 on an old token never drops a newer one), and publishes `Deleted` for `token`
+     * either way, so that every process drops its copies of it and of older tokens. Returns
+     * whether it deleted.
      */
     readonly compareAndDelete: (
       key: Key,
@@ -151,7 +161,7 @@ export declare namespace SharedTokenStore {
     ) => Effect.Effect<boolean, TokenStoreUnavailable>
     /** Names a token in `Deleted` changes without revealing it (a one-way hash). */
     readonly fingerprint: (token: AccessToken.AccessToken) => string
-    /** Every change published by any process, while subscribed. */
+    /** Every change published by the other processes, while subscribed. */
     readonly changes: Stream.Stream<Change>
   }
 }

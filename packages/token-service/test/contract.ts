@@ -182,6 +182,8 @@ export const contract = (storeName: string, store: Store) =>
             expect(requests).toBeGreaterThanOrEqual(10)
             expect(requests).toBeLessThanOrEqual(12)
           }),
+        // 600 steps with loopback (and Redis) I/O between them: seconds on a busy machine.
+        { timeout: 30_000 },
       )
 
       it.scoped("a token within the safety margin is never handed out", () =>

@@ -4,20 +4,18 @@
  *
  * @since 0.1.0
  */
-import * as Headers from "@effect/platform/Headers"
-import * as HttpClient from "@effect/platform/HttpClient"
-import type * as HttpClientError from "@effect/platform/HttpClientError"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as HttpBody from "@effect/platform/HttpBody"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as UrlParams from "@effect/platform/UrlParams"
 import * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as DateTime from "effect/DateTime"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Encoding from "effect/Encoding"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { AccessToken } from "./AccessToken.js"
@@ -28,16 +26,11 @@ import * as DurationOption from "./DurationOption.js"
 import { decodeInput, type InvalidInput } from "./InvalidInput.js"
 import * as MobilePayConfig from "./MobilePayConfig.js"
 import * as RetryPolicy from "./RetryPolicy.js"
-import {
-  InvalidClientCredentials,
-  MalformedTokenResponse,
-  TokenEndpointError,
-  TokenEndpointUnreachable,
-  type TokenError,
-  TokenRequestRejected,
-} from "./TokenError.js"
-import { correlationIdFromHeaders } from "./internal/correlationId.js"
+import type { TokenError } from "./TokenError.js"
+import { b64token } from "./internal/tokenRequest.js"
+import * as TokenRequest from "./internal/tokenRequest.js"
 import { formUrlEncode } from "./internal/formEncoding.js"
+import * as RequestPath from "./RequestPath.js"
 import * as Untrusted from "./Untrusted.js"
 
 /**
@@ -109,12 +102,6 @@ export interface Options {
   readonly maxResponseBytes?: number | undefined
 }
 
-const maxBodyExcerpt = 500
-
-// RFC 6750 §2.1 b64token: the only bearer tokens that can be written into a header as they
-// are. Anything else (CR/LF, non-Latin-1) would fail every later call, so it is refused here.
-const b64token = /^[A-Za-z0-9\-._~+/]+=*$/
-
 // The custom messages keep the values out: a half-valid body may still hold a real token.
 const TokenResponse = Schema.Struct({
   access_token: Schema.String.pipe(
@@ -131,34 +118,6 @@ const TokenResponse = Schema.Struct({
   }),
   scope: Schema.optional(Schema.String.annotations({ message: () => "must be a string" })),
 }).annotations({ message: () => "must be a JSON object" })
-
-const OAuthErrorBody = Schema.parseJson(
-  Schema.Struct({
-    error: Schema.String,
-    error_description: Schema.optional(Schema.String),
-  }),
-)
-
-const describeIssues = (error: ParseResult.ParseError): string =>
-  ParseResult.ArrayFormatter.formatErrorSync(error)
-    .map((issue) =>
-      issue.path.length === 0 ? issue.message : `${issue.path.join(".")} ${issue.message}`,
-    )
-    .join("; ")
-
-// How a failed attempt counts for the retry schedule.
-const transience = (error: TokenError | InvalidInput): RetryPolicy.Transience => {
-  switch (error._tag) {
-    case "TokenEndpointUnreachable":
-      return Option.some(Duration.zero)
-    case "TokenEndpointError":
-      return error.status >= 500 || error.status === 429 || error.status === 408
-        ? Option.some(Duration.millis(error.retryAfterMillis ?? 0))
-        : Option.none()
-    default:
-      return Option.none()
-  }
-}
 
 /**
  * Builds a {@link TokenClient.Service} on the `HttpClient` in context. An invalid option (a
@@ -178,158 +137,34 @@ export const make = (
       options.maxResponseBytes,
       65536,
     )
-    // MobilePay takes no part in the caller's traces (no traceparent/b3 headers), and the
-    // platform's own span is off: it would copy the answer's headers, which an echoing server
-    // can fill with the credentials. The span below carries what is safe.
-    const httpClient = (yield* HttpClient.HttpClient).pipe(
-      HttpClient.withTracerPropagation(false),
-      HttpClient.withTracerDisabledWhen(() => true),
-    )
     const { clientId, clientSecret } = options.credentials
     const url = `${options.environment.authUrl}/connect/token`
-    const schedule = RetryPolicy.schedule(
-      options.retryPolicy ?? RetryPolicy.defaultPolicy,
-      transience,
-    )
 
     // The secret is unwrapped only here, straight into the header, which Effect's HTTP tracing
-    // and logging redact (`authorization` is in Headers.currentRedactedNames), and in `scrub`
-    // below, to cut it out of what a server sends back.
-    const basicCredentials = Redacted.make(
-      Encoding.encodeBase64(
-        `${formUrlEncode(clientId)}:${formUrlEncode(Redacted.value(clientSecret))}`,
-      ),
+    // and logging redact (`authorization` is in Headers.currentRedactedNames), and as a secret
+    // the request path cuts out of what a server sends back.
+    const basicCredentials = Encoding.encodeBase64(
+      `${formUrlEncode(clientId)}:${formUrlEncode(Redacted.value(clientSecret))}`,
     )
-
-    // Server text goes into errors, logs and spans only through here: an echoing server must
-    // not get the credentials into them.
-    const scrub = (text: string, maxLength?: number) =>
-      Untrusted.sanitize(text, {
+    const path = yield* RequestPath.make(
+      TokenRequest.api({
+        name: "MobilePay",
+        clientId,
+        headers: {
+          accept: "application/json",
+          "x-ibm-client-id": clientId,
+          authorization: `Basic ${basicCredentials}`,
+        },
         secrets: [
-          Redacted.value(basicCredentials),
+          basicCredentials,
           Redacted.value(clientSecret),
           formUrlEncode(Redacted.value(clientSecret)),
         ],
-        maxLength,
-      })
-
-    const unreachable = (error: HttpClientError.HttpClientError) =>
-      new TokenEndpointUnreachable({
-        reason: "Transport",
-        description: scrub(Untrusted.describeTransportError(error)),
-      })
-
-    const interpret = (
-      response: HttpClientResponse.HttpClientResponse,
-      merchantVat: Option.Option<MerchantVat>,
-    ): Effect.Effect<AccessToken, TokenError, never> =>
-      Effect.gen(function* () {
-        const status = response.status
-        yield* Effect.annotateCurrentSpan("http.response.status_code", status)
-        const read = yield* Effect.either(Untrusted.readText(response, maxResponseBytes))
-        // The connection failed while the body was read: as transient as failing before.
-        if (read._tag === "Left" && read.left._tag === "ResponseError") {
-          return yield* unreachable(read.left)
-        }
-        const tooLarge = read._tag === "Left" && read.left._tag === "BodyTooLarge"
-        const text = read._tag === "Right" ? read.right : ""
-        const rawCorrelationId =
-          correlationIdFromHeaders(response.headers) ??
-          (status === 200 ? undefined : correlationIdFromBody(text))
-        const correlationId =
-          rawCorrelationId === undefined ? undefined : scrub(rawCorrelationId, 100)
-        if (status === 200) {
-          const body = yield* Effect.mapError(
-            Effect.flatMap(
-              Option.match(tooLarge ? Option.none() : Untrusted.parseJson(text), {
-                onNone: () =>
-                  Effect.fail(
-                    tooLarge
-                      ? `the answer is larger than ${maxResponseBytes} bytes`
-                      : "the body is not JSON (or nests too deeply)",
-                  ),
-                onSome: Effect.succeed,
-              }),
-              (json) => Effect.mapError(Schema.decodeUnknown(TokenResponse)(json), describeIssues),
-            ),
-            (issue) => new MalformedTokenResponse({ status, issue, correlationId }),
-          )
-          const issuedAt = yield* DateTime.now
-          const expiresIn = Duration.seconds(body.expires_in)
-          return new AccessToken({
-            value: Redacted.make(body.access_token),
-            tokenType: "Bearer",
-            scope: body.scope ?? "",
-            expiresIn,
-            issuedAt,
-            expiresAt: DateTime.addDuration(issuedAt, expiresIn),
-            merchantVat,
-          })
-        }
-        const oauthError = Schema.decodeUnknownOption(OAuthErrorBody)(text)
-        if (
-          status === 401 ||
-          Option.exists(oauthError, (body) => body.error === "invalid_client")
-        ) {
-          return yield* new InvalidClientCredentials({ status, clientId, correlationId })
-        }
-        if (status >= 400 && status < 500 && Option.isSome(oauthError) && status !== 429) {
-          const description = oauthError.value.error_description
-          return yield* new TokenRequestRejected({
-            status,
-            error: scrub(oauthError.value.error, 100),
-            errorDescription: description === undefined ? undefined : scrub(description),
-            correlationId,
-          })
-        }
-        const retryAfter = RetryPolicy.parseRetryAfter(
-          response.headers["retry-after"],
-          DateTime.toEpochMillis(yield* DateTime.now),
-        )
-        return yield* new TokenEndpointError({
-          status,
-          body: tooLarge
-            ? `(an answer larger than ${maxResponseBytes} bytes)`
-            : scrub(text, maxBodyExcerpt),
-          correlationId,
-          retryAfterMillis: Option.getOrUndefined(Option.map(retryAfter, Duration.toMillis)),
-        })
-      })
-
-    const attempt = (merchantVat: Option.Option<MerchantVat>) =>
-      httpClient
-        .execute(
-          HttpClientRequest.post(url).pipe(
-            HttpClientRequest.setHeaders({
-              accept: "application/json",
-              "x-ibm-client-id": clientId,
-              authorization: `Basic ${Redacted.value(basicCredentials)}`,
-            }),
-            HttpClientRequest.bodyUrlParams(
-              Option.match(merchantVat, {
-                onNone: () => ({ grant_type: "client_credentials" }),
-                onSome: (vat) => ({ grant_type: "client_credentials", merchant_vat: vat }),
-              }),
-            ),
-          ),
-        )
-        .pipe(
-          Effect.mapError(unreachable),
-          Effect.flatMap((response) => interpret(response, merchantVat)),
-          Effect.timeoutFail({
-            duration: timeout,
-            onTimeout: () =>
-              new TokenEndpointUnreachable({
-                reason: "Timeout",
-                description: `no answer within ${Duration.format(timeout)}`,
-              }),
-          }),
-          Effect.tapError((error) =>
-            Effect.logDebug("MobilePay token request attempt failed").pipe(
-              Effect.annotateLogs({ error: error._tag, message: error.message }),
-            ),
-          ),
-        )
+        redactedHeaders: ["authorization"],
+        retryPolicy: options.retryPolicy ?? RetryPolicy.defaultPolicy,
+        maxResponseBytes,
+      }),
+    )
 
     const requestToken = (requestOptions: RequestTokenOptions = {}) =>
       Effect.gen(function* () {
@@ -339,33 +174,54 @@ export const make = (
             : Option.some(
                 yield* decodeInput(MerchantVat, "merchantVat")(requestOptions.merchantVat),
               )
-        yield* Effect.annotateCurrentSpan({
-          "mobilepay.merchant_vat": Option.getOrElse(merchantVat, () => "unbound"),
-        })
-        return yield* Effect.retry(attempt(merchantVat), schedule)
-      }).pipe(
-        Effect.locallyWith(Headers.currentRedactedNames, (names) =>
-          names.includes("authorization") ? names : [...names, "authorization"],
-        ),
-        Effect.withSpan("MobilePay.requestToken", {
-          kind: "client",
-          attributes: {
-            "mobilepay.client_id": clientId,
-            "http.request.method": "POST",
-            "url.full": url,
+        // The lifetime counts from before the first attempt: on the safe side of the expiry.
+        const issuedAt = yield* DateTime.now
+        return yield* path.execute(
+          {
+            operation: "requestToken",
+            method: "POST",
+            url,
+            body: HttpBody.urlParams(
+              UrlParams.fromInput(
+                Option.match(merchantVat, {
+                  onNone: () => ({ grant_type: "client_credentials" }),
+                  onSome: (vat) => ({ grant_type: "client_credentials", merchant_vat: vat }),
+                }),
+              ),
+            ),
+            timeout,
+            attributes: {
+              "mobilepay.client_id": clientId,
+              "mobilepay.merchant_vat": Option.getOrElse(merchantVat, () => "unbound"),
+            },
           },
-        }),
-      )
+          tokenAnswer(issuedAt, merchantVat),
+        )
+      })
 
     return TokenClient.of({ clientId, requestToken })
   })
 
-const CorrelationIdBody = Schema.parseJson(Schema.Struct({ correlationId: Schema.String }))
+const decodeTokenResponse = Schema.decodeUnknownEither(TokenResponse)
 
-const correlationIdFromBody = (text: string): string | undefined =>
-  Option.getOrUndefined(
-    Option.map(Schema.decodeUnknownOption(CorrelationIdBody)(text), (body) => body.correlationId),
-  )
+const tokenAnswer = (
+  issuedAt: DateTime.Utc,
+  merchantVat: Option.Option<MerchantVat>,
+): RequestPath.Answer<AccessToken> => ({
+  decode: (json) =>
+    Either.map(decodeTokenResponse(json), (body) => {
+      const expiresIn = Duration.seconds(body.expires_in)
+      return new AccessToken({
+        value: Redacted.make(body.access_token),
+        tokenType: "Bearer",
+        scope: body.scope ?? "",
+        expiresIn,
+        issuedAt,
+        expiresAt: DateTime.addDuration(issuedAt, expiresIn),
+        merchantVat,
+      })
+    }),
+})
 
 /**
  * Requests a new access token with the {@link TokenClient} in context.

@@ -176,6 +176,32 @@ describe("PosClient request pipeline", () => {
     }),
   )
 
+  // One classification with the token path: a lock or a rate limit is retried, never sooner
+  // than the server asks.
+  for (const status of [423, 429]) {
+    it.scoped(`${status} is retried after its Retry-After, with the same idempotency key`, () =>
+      Effect.gen(function* () {
+        const { client, received, nextArrival } = yield* setup(
+          (_, index) =>
+            index === 0 ? TokenEndpoint.respond(status, "", { "retry-after": "2" }) : created,
+          { writeTimeout: "1 minute" },
+        )
+        const fiber = yield* Effect.fork(client.initiatePayment(initiate))
+        // The token request, then the first attempt.
+        yield* nextArrival
+        yield* nextArrival
+        const waited = yield* Time.advanceToSleepWithin("5 seconds")
+        expect(yield* Fiber.join(fiber)).toMatchObject({ paymentId })
+        expect(Duration.toMillis(waited)).toBeGreaterThanOrEqual(2_000)
+        const [first, second] = yield* received
+        expect(second?.headers["x-mobilepay-idempotency-key"]).toBe(
+          first?.headers["x-mobilepay-idempotency-key"],
+        )
+        expect(yield* received).toHaveLength(2)
+      }),
+    )
+  }
+
   const refusals = [
     [409, "1301", "PaymentAlreadyActive"],
     [409, "1306", "IdempotencyKeyReused"],

@@ -17,15 +17,30 @@ import * as Schema from "effect/Schema"
 import type * as Stream from "effect/Stream"
 
 /**
- * What is stored per key: one integrator client and one merchant (or the unbound token).
+ * Which API's tokens a key holds: PoS V10's (`TokenService`, keyed by merchant VAT) or the
+ * Access Token API's (`AccessTokenService`, keyed by Merchant Serial Number). A store keeps
+ * the kinds apart, so that one is never served as the other.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type TokenKind = "posV10" | "accessToken"
+
+/**
+ * What is stored per key: one kind of token, one client and one merchant (or the unbound
+ * token).
  *
  * @since 0.2.0
  * @category models
  */
 export interface Key {
+  readonly kind: TokenKind
   readonly clientId: string
-  /** The merchant VAT, or `undefined` for the unbound token. */
-  readonly merchantVat: string | undefined
+  /**
+   * The merchant: its VAT for `posV10`, its Merchant Serial Number for `accessToken`; or
+   * `undefined` for the unbound token.
+   */
+  readonly merchant: string | undefined
 }
 
 /**

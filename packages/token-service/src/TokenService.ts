@@ -7,7 +7,8 @@
  */
 import {
   type AccessToken,
-  type InvalidInput,
+  Domain,
+  InvalidInput,
   TokenClient,
   type TokenError,
 } from "@effect-mobilepay/core"
@@ -17,11 +18,10 @@ import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
-import * as Check from "./internal/options.js"
+import * as Serve from "./internal/service.js"
 import * as Cache from "./internal/tokenCache.js"
 import { SharedTokenStore } from "./SharedTokenStore.js"
 
@@ -178,67 +178,27 @@ export const makeShared = (
   TokenClient.TokenClient | SharedTokenStore | Scope.Scope
 > => Effect.flatMap(SharedTokenStore, (store) => build(options, Option.some(store)))
 
+// PoS V10's tokens: keyed by merchant VAT, requested with the V10 token client.
+const decodeVat = InvalidInput.decodeInput(Domain.MerchantVat, "merchantVat")
+
 const build = (options: Options, store: Option.Option<SharedTokenStore.Service>) =>
-  Effect.gen(function* () {
-    const client = yield* TokenClient.TokenClient
-    const settings = Either.all({
-      refreshAhead: Check.duration("refreshAhead", options.refreshAhead, "5 minutes"),
-      refreshJitter: Check.number("refreshJitter", options.refreshJitter, 0.1, 0, 1),
-      safetyMargin: Check.duration("safetyMargin", options.safetyMargin, "30 seconds"),
-      idleTimeout: Check.duration("idleTimeout", options.idleTimeout, "15 minutes"),
-      maxKeys: Either.map(
-        Check.number("maxKeys", options.maxKeys, 10_000, 1, Infinity),
-        Math.floor,
+  Effect.flatMap(TokenClient.TokenClient, (client) =>
+    Effect.map(
+      Serve.build(
+        {
+          kind: "posV10",
+          clientId: client.clientId,
+          checkMerchant: decodeVat,
+          merchantOf: (token) => Option.getOrUndefined(token.merchantVat),
+          requestToken: (merchantVat) => client.requestToken({ merchantVat }),
+          spanAttribute: "mobilepay.merchant_vat",
+        },
+        options,
+        store,
       ),
-      invalidCredentialsHold: Check.duration(
-        "invalidCredentialsHold",
-        options.invalidCredentialsHold,
-        "10 seconds",
-      ),
-      renewalRetryDelay: Check.duration(
-        "renewalRetryDelay",
-        options.renewalRetryDelay,
-        "1 second",
-        "positive",
-      ),
-      renewalRetryMaxDelay: Check.duration(
-        "renewalRetryMaxDelay",
-        options.renewalRetryMaxDelay,
-        "30 seconds",
-        "positive",
-      ),
-      failureBackoff: Check.duration("failureBackoff", options.failureBackoff, "1 second"),
-      failureBackoffMaxDelay: Check.duration(
-        "failureBackoffMaxDelay",
-        options.failureBackoffMaxDelay,
-        "30 seconds",
-      ),
-      leasePollInterval: Check.duration(
-        "leasePollInterval",
-        options.leasePollInterval,
-        "1 second",
-        "positive",
-      ),
-    })
-    // The layer's type stays as it is (callers compose it with `never` errors): bad options
-    // make every get and refresh fail with the typed error, before any request is sent.
-    if (Either.isLeft(settings)) {
-      const rejected = Effect.fail(settings.left)
-      return TokenService.of({
-        clientId: client.clientId,
-        get: () => rejected,
-        invalidate: () => Effect.void,
-        refresh: () => rejected,
-      })
-    }
-    const cache = yield* Cache.make(client, settings.right, store)
-    return TokenService.of({
-      clientId: client.clientId,
-      get: cache.get,
-      invalidate: cache.invalidate,
-      refresh: cache.refresh,
-    })
-  })
+      TokenService.of,
+    ),
+  )
 
 /**
  * A token for the merchant (or unbound) from the {@link TokenService} in context.
@@ -314,21 +274,7 @@ export const optionsConfig: Config.Config<Options> = Config.all({
   })),
 )
 
-// Options given in code win over the environment's.
-const withConfig = (given: Options) =>
-  Effect.map(optionsConfig, (environment): Options => ({
-    refreshAhead: given.refreshAhead ?? environment.refreshAhead,
-    refreshJitter: given.refreshJitter ?? environment.refreshJitter,
-    safetyMargin: given.safetyMargin ?? environment.safetyMargin,
-    idleTimeout: given.idleTimeout ?? environment.idleTimeout,
-    maxKeys: given.maxKeys ?? environment.maxKeys,
-    invalidCredentialsHold: given.invalidCredentialsHold ?? environment.invalidCredentialsHold,
-    renewalRetryDelay: given.renewalRetryDelay ?? environment.renewalRetryDelay,
-    renewalRetryMaxDelay: given.renewalRetryMaxDelay ?? environment.renewalRetryMaxDelay,
-    failureBackoff: given.failureBackoff ?? environment.failureBackoff,
-    failureBackoffMaxDelay: given.failureBackoffMaxDelay ?? environment.failureBackoffMaxDelay,
-    leasePollInterval: given.leasePollInterval ?? environment.leasePollInterval,
-  }))
+const withConfig = (given: Options) => Serve.withConfig(optionsConfig, given)
 
 /**
  * The {@link TokenService} with its {@link TokenClient}, both configured from the

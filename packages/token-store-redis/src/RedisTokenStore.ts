@@ -96,6 +96,8 @@ const StoredToken = Schema.parseJson(
     issuedAt: Schema.Number,
     expiresAt: Schema.Number,
     merchantVat: Schema.NullOr(Domain.MerchantVat),
+    // Access Token API tokens name their sales unit; V10 tokens (and older values) do not.
+    merchantSerialNumber: Schema.optional(Schema.NullOr(Domain.MerchantSerialNumber)),
   }),
 )
 
@@ -117,6 +119,10 @@ const StoredFailure = Schema.parseJson(
 // fingerprint of the deleted token.
 const ChangeMessage = Schema.parseJson(
   Schema.Struct({
+    // Absent in messages of processes from before the Access Token API: those are V10's.
+    kind: Schema.optionalWith(Schema.Literal("posV10", "accessToken"), {
+      default: () => "posV10" as const,
+    }),
     clientId: Schema.String,
     merchantVat: Schema.NullOr(Schema.String),
     deleted: Schema.optional(Schema.String),
@@ -264,9 +270,10 @@ export const make = (
       if (from !== channel) return
       Option.map(Schema.decodeUnknownOption(ChangeMessage)(message), (decoded) => {
         if (decoded.origin === origin) return
-        const key = {
+        const key: SharedTokenStore.Key = {
+          kind: decoded.kind,
           clientId: decoded.clientId,
-          merchantVat: decoded.merchantVat ?? undefined,
+          merchant: decoded.merchantVat ?? undefined,
         }
         changes.unsafeOffer(
           decoded.deleted === undefined
@@ -330,11 +337,14 @@ export const make = (
       })
 
     const names = (key: SharedTokenStore.Key) => {
-      const tag = `{${key.clientId}:${key.merchantVat ?? "unbound"}}`
+      // The kind goes before the hash tag: a V10 name has `{` there, so the two kinds' names
+      // can never be equal, whatever the client ids; V10's names are as they always were.
+      const space = key.kind === "posV10" ? prefix : `${prefix}:${key.kind}`
+      const tag = `{${key.clientId}:${key.merchant ?? "unbound"}}`
       return {
-        token: `${prefix}:${tag}:token`,
-        failure: `${prefix}:${tag}:failure`,
-        lease: `${prefix}:${tag}:lease`,
+        token: `${space}:${tag}:token`,
+        failure: `${space}:${tag}:failure`,
+        lease: `${space}:${tag}:lease`,
       }
     }
     const message = (
@@ -342,8 +352,10 @@ export const make = (
       deleted?: { readonly fingerprint: string; readonly issuedAt: number },
     ) =>
       JSON.stringify({
+        kind: key.kind,
         clientId: key.clientId,
-        merchantVat: key.merchantVat ?? null,
+        // The field keeps its name for processes from before the kinds; it is the key's merchant.
+        merchantVat: key.merchant ?? null,
         origin,
         ...(deleted === undefined
           ? {}
@@ -385,7 +397,12 @@ export const make = (
         opened.pipe(
           Option.flatMap(Schema.decodeUnknownOption(StoredToken)),
           // The sealed merchant must be the key's: a value is never served for another merchant.
-          Option.filter((stored) => (stored.merchantVat ?? undefined) === key.merchantVat),
+          Option.filter(
+            (stored) =>
+              (key.kind === "posV10"
+                ? (stored.merchantVat ?? undefined)
+                : (stored.merchantSerialNumber ?? undefined)) === key.merchant,
+          ),
           Option.map(
             (stored) =>
               new AccessToken.AccessToken({
@@ -396,6 +413,7 @@ export const make = (
                 issuedAt: DateTime.unsafeMake(stored.issuedAt),
                 expiresAt: DateTime.unsafeMake(stored.expiresAt),
                 merchantVat: Option.fromNullable(stored.merchantVat),
+                merchantSerialNumber: stored.merchantSerialNumber ?? undefined,
               }),
           ),
         ),
@@ -449,6 +467,7 @@ export const make = (
             issuedAt: token.issuedAt.epochMillis,
             expiresAt: token.expiresAt.epochMillis,
             merchantVat: Option.getOrNull(token.merchantVat),
+            merchantSerialNumber: token.merchantSerialNumber ?? null,
           }),
           n.token,
         )

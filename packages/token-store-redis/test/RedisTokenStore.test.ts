@@ -307,7 +307,7 @@ describe.skipIf(redisUrl === undefined)("RedisTokenStore", () => {
         Effect.sync(() => new Redis(url)),
         (redis) => Effect.sync(() => redis.disconnect()),
       )
-      const key = { clientId, merchantVat: "DK90000028" }
+      const key = { kind: "posV10" as const, clientId, merchant: "DK90000028" }
       const name = `${keyPrefix}:{${clientId}:DK90000028}:lease`
       const lease = Option.getOrThrow(yield* store.acquire(key))
       expect(lease.millis).toBe(10_000)
@@ -390,7 +390,11 @@ describe.skipIf(redisUrl === undefined)("RedisTokenStore", () => {
             ),
           ),
         )
-        const lease = yield* store.acquire({ clientId, merchantVat: "DK90000028" })
+        const lease = yield* store.acquire({
+          kind: "posV10" as const,
+          clientId,
+          merchant: "DK90000028",
+        })
         expect(Option.map(lease, (held) => held.millis)).toEqual(Option.some(3_000))
         for (const name of [
           "MOBILEPAY_TOKEN_STORE_COMMAND_TIMEOUT",
@@ -426,7 +430,11 @@ describe.skipIf(redisUrl === undefined)("RedisTokenStore", () => {
           RedisTokenStore.layerConfig().pipe(Layer.provide(provider(Redacted.value(newKey())))),
         )
         const store = yield* Effect.provide(SharedTokenStore.SharedTokenStore, good)
-        const stored = yield* store.get({ clientId, merchantVat: "DK90000028" })
+        const stored = yield* store.get({
+          kind: "posV10" as const,
+          clientId,
+          merchant: "DK90000028",
+        })
         expect(Option.isNone(stored.token)).toBe(true)
         const error = yield* Effect.flip(
           Layer.build(

@@ -9,13 +9,7 @@
 // happens in synchronous code between two effects, and JavaScript runs one fiber at a time,
 // so no check-then-act can interleave: that is what makes the hit path a map lookup and a
 // clock read instead of a Ref round trip.
-import {
-  type AccessToken,
-  Domain,
-  InvalidInput,
-  type TokenClient,
-  type TokenError,
-} from "@effect-mobilepay/core"
+import type { AccessToken, InvalidInput, TokenError } from "@effect-mobilepay/core"
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
@@ -51,6 +45,27 @@ export interface Settings {
 }
 
 type Failure = TokenError.TokenError | InvalidInput.InvalidInput
+
+/**
+ * Where a cache's tokens come from: one API's token endpoint for one client, and how its
+ * merchant keys are named and checked (a VAT for PoS V10, a Merchant Serial Number for the
+ * Access Token API). The cache itself is the same for both.
+ */
+export interface TokenSource {
+  /** Namespaces the shared store's keys, so that two APIs' tokens never meet. */
+  readonly kind: Shared.TokenKind
+  readonly clientId: string
+  /** Checks a caller's merchant key before anything is sent (fails naming the field). */
+  readonly checkMerchant: (merchant: string) => Effect.Effect<string, InvalidInput.InvalidInput>
+  /** The merchant key a token was requested for, or `undefined` for an unbound token. */
+  readonly merchantOf: (token: AccessToken.AccessToken) => string | undefined
+  /** One request to the token endpoint, never cached. */
+  readonly requestToken: (
+    merchant: string | undefined,
+  ) => Effect.Effect<AccessToken.AccessToken, Failure>
+  /** The span attribute naming the merchant key (`mobilepay.merchant_vat`, ...). */
+  readonly spanAttribute: string
+}
 type FailureRecord = Shared.Failure
 type Reason = "miss" | "renewal" | "refresh"
 
@@ -59,9 +74,9 @@ type Reason = "miss" | "renewal" | "refresh"
 const recoveryMs = 1_000
 
 interface Entry {
-  /** The merchant VAT, or "" for the unbound token. */
+  /** The merchant key (VAT or MSN, by the source), or "" for the unbound token. */
   readonly key: string
-  readonly merchantVat: string | undefined
+  readonly merchant: string | undefined
   token: AccessToken.AccessToken | undefined
   /** Epoch ms after which `token` is not handed out (expiry less the safety margin). */
   usableUntil: number
@@ -105,10 +120,8 @@ export const metrics = {
   }),
 }
 
-const decodeVat = InvalidInput.decodeInput(Domain.MerchantVat, "merchantVat")
-
 export const make = (
-  client: TokenClient.TokenClient.Service,
+  client: TokenSource,
   settings: Settings,
   shared: Option.Option<Shared.SharedTokenStore.Service>,
 ) =>
@@ -135,7 +148,7 @@ export const make = (
       })
 
     // A new key; at the cap, the least recently used one makes room.
-    const admit = (key: string, merchantVat: string | undefined, now: number) =>
+    const admit = (key: string, merchant: string | undefined, now: number) =>
       Effect.gen(function* () {
         if (entries.size >= settings.maxKeys) {
           let oldest: Entry | undefined
@@ -149,7 +162,7 @@ export const make = (
         }
         const entry: Entry = {
           key,
-          merchantVat,
+          merchant,
           token: undefined,
           usableUntil: 0,
           renewAt: 0,
@@ -241,7 +254,7 @@ export const make = (
     // the request was sent (see tokenTimes).
     const requestToken = (entry: Entry, reason: Reason) =>
       Effect.flatMap(Clock.currentTimeMillis, (sentAt) =>
-        Effect.map(client.requestToken({ merchantVat: entry.merchantVat }), (token) =>
+        Effect.map(client.requestToken(entry.merchant), (token) =>
           TokenTimes.countedFrom(token, sentAt),
         ),
       ).pipe(
@@ -251,7 +264,7 @@ export const make = (
           ),
         ),
         Effect.withSpan("TokenService.request", {
-          attributes: { "mobilepay.merchant_vat": entry.merchantVat ?? "unbound", reason },
+          attributes: { [client.spanAttribute]: entry.merchant ?? "unbound", reason },
         }),
       )
 
@@ -280,8 +293,9 @@ export const make = (
       })
 
     const storeKey = (entry: Entry): Shared.Key => ({
+      kind: client.kind,
       clientId: client.clientId,
-      merchantVat: entry.merchantVat,
+      merchant: entry.merchant,
     })
 
     // The fleet's request for a key, through the shared store: take a good token from it, or
@@ -476,8 +490,9 @@ export const make = (
 
     const onChange = (sharedStore: Shared.SharedTokenStore.Service, change: Shared.Change) =>
       Effect.clockWith((clock) => {
-        if (change.key.clientId !== client.clientId) return Effect.void
-        const key = change.key.merchantVat ?? ""
+        if (change.key.kind !== client.kind || change.key.clientId !== client.clientId)
+          return Effect.void
+        const key = change.key.merchant ?? ""
         const entry = entries.get(key)
         const waiter = waiters.get(key)
         if (waiter !== undefined) {
@@ -586,23 +601,27 @@ export const make = (
         ),
       )
 
-    const miss = (merchantVat: string | undefined) =>
+    const checked = (merchant: string | undefined) =>
+      merchant === undefined ? Effect.succeed(undefined) : client.checkMerchant(merchant)
+
+    const miss = (given: string | undefined) =>
       Effect.gen(function* () {
-        const key = merchantVat === undefined ? "" : yield* decodeVat(merchantVat)
+        const merchant = yield* checked(given)
+        const key = merchant ?? ""
         metrics.misses.unsafeUpdate(1, [])
         const now = yield* Clock.currentTimeMillis
         if (rejected !== undefined && now < rejected.until)
           return yield* Effect.fail(rejected.error)
-        const entry = entries.get(key) ?? (yield* admit(key, merchantVat, now))
+        const entry = entries.get(key) ?? (yield* admit(key, merchant, now))
         entry.lastUsed = now
         if (entry.failure !== undefined && now < entry.failure.until)
           return yield* Effect.fail(entry.failure.error)
         return yield* request(entry, "miss")
       })
 
-    const get = (merchantVat?: string) =>
+    const get = (merchant?: string) =>
       Effect.clockWith((clock) => {
-        const entry = entries.get(merchantVat ?? "")
+        const entry = entries.get(merchant ?? "")
         if (entry?.token !== undefined) {
           const now = clock.unsafeCurrentTimeMillis()
           if (now < entry.usableUntil) {
@@ -611,12 +630,12 @@ export const make = (
             return Effect.succeed(entry.token)
           }
         }
-        return miss(merchantVat)
+        return miss(merchant)
       })
 
     const invalidate = (token: AccessToken.AccessToken) =>
       Effect.suspend(() => {
-        const entry = entries.get(Option.getOrElse(token.merchantVat, () => ""))
+        const entry = entries.get(client.merchantOf(token) ?? "")
         if (entry === undefined) return Effect.void
         const current = entry.token
         // Already known (a burst of 401s for one token makes one new request), or an old
@@ -631,11 +650,12 @@ export const make = (
           .pipe(Effect.zipRight(storeAnswered), Effect.catchAll(storeFailed))
       })
 
-    const refresh = (merchantVat?: string) =>
+    const refresh = (given?: string) =>
       Effect.gen(function* () {
-        const key = merchantVat === undefined ? "" : yield* decodeVat(merchantVat)
+        const merchant = yield* checked(given)
+        const key = merchant ?? ""
         const now = yield* Clock.currentTimeMillis
-        const entry = entries.get(key) ?? (yield* admit(key, merchantVat, now))
+        const entry = entries.get(key) ?? (yield* admit(key, merchant, now))
         entry.lastUsed = now
         return yield* request(entry, "refresh")
       })

@@ -223,8 +223,12 @@ export const fleet = async (): Promise<ReadonlyArray<Section>> => {
     const shared = of("redis")
     const perPeriod = (o: Outcome | undefined) =>
       o === undefined ? "-" : (o.steadyRequests / o.steadyPeriods).toFixed(0)
+    // The figures issue 16 measured: requests per merchant cold, per renewal, fallbacks, and
+    // the longest wait of a cold get.
     const fellBack =
-      shared === undefined || shared.fallbacks === 0 ? "" : ` (${shared.fallbacks} Redis fallbacks)`
+      shared === undefined
+        ? ""
+        : `; Redis: ${(shared.coldRequested / merchants).toFixed(2)} requests per merchant cold, ${(shared.steadyRequests / shared.steadyPeriods / merchants).toFixed(2)} per merchant per renewal period, ${shared.fallbacks} store fallbacks, ${shared.failed} failed and ${shared.expired} expired gets, slowest cold get ${(Math.max(...shared.cold) / 1e6).toFixed(0)} ms`
     // Attempts beyond the requests made are retries (an overrun endpoint resets connections).
     const cold = (o: Outcome | undefined) =>
       o === undefined

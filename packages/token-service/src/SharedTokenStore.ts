@@ -17,15 +17,30 @@ import * as Schema from "effect/Schema"
 import type * as Stream from "effect/Stream"
 
 /**
- * What is stored per key: one integrator client and one merchant (or the unbound token).
+ * Which API's tokens a key holds: PoS V10's (`TokenService`, keyed by merchant VAT) or the
+ * Access Token API's (`AccessTokenService`, keyed by Merchant Serial Number). A store keeps
+ * the kinds apart, so that one is never served as the other.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type TokenKind = "posV10" | "accessToken"
+
+/**
+ * What is stored per key: one kind of token, one client and one merchant (or the unbound
+ * token).
  *
  * @since 0.2.0
  * @category models
  */
 export interface Key {
+  readonly kind: TokenKind
   readonly clientId: string
-  /** The merchant VAT, or `undefined` for the unbound token. */
-  readonly merchantVat: string | undefined
+  /**
+   * The merchant: its VAT for `posV10`, its Merchant Serial Number for `accessToken`; or
+   * `undefined` for the unbound token.
+   */
+  readonly merchant: string | undefined
 }
 
 /**
@@ -74,15 +89,22 @@ export interface Lease {
 }
 
 /**
- * What another process (or this one) changed, as the store publishes it: a new state for a
- * key, or a token deleted after a 401, named by its fingerprint.
+ * What another process changed, as the store publishes it: a new state for a
+ * key, or a token that met a 401, named by its fingerprint, with its issue time when the store
+ * knows it (every token of the key issued before it is dead too).
  *
  * @since 0.2.0
  * @category models
  */
 export type Change =
   | { readonly _tag: "Stored"; readonly key: Key }
-  | { readonly _tag: "Deleted"; readonly key: Key; readonly fingerprint: string }
+  | {
+      readonly _tag: "Deleted"
+      readonly key: Key
+      readonly fingerprint: string
+      /** Epoch ms when the token was issued: tokens of the key issued earlier are dead too. */
+      readonly issuedAt?: number | undefined
+    }
 
 /**
  * The shared store could not be used (unreachable, too slow, refused the command). The
@@ -120,8 +142,9 @@ export declare namespace SharedTokenStore {
     /** Takes the key's lease if nobody holds it; none when another process does. */
     readonly acquire: (key: Key) => Effect.Effect<Option.Option<Lease>, TokenStoreUnavailable>
     /**
-     * Stores the token the holder got (until it expires), clears the key's failure, publishes
-     * `Stored` and releases the lease.
+     * Stores the token the holder got (until it expires) unless the key holds one issued
+     * later, clears the key's failure, publishes `Stored` and releases the lease. Like `putFailure`, `extend` and `release`, it finishes
+     * a lease: a store that refuses lookups for a while after a failure still tries it.
      */
     readonly put: (
       lease: Lease,
@@ -142,8 +165,10 @@ export declare namespace SharedTokenStore {
     /** Releases the lease if it is still held under its id. */
     readonly release: (lease: Lease) => Effect.Effect<void, TokenStoreUnavailable>
     /**
-     * Deletes the key's token only if it is `token`, and then publishes `Deleted`: a 401 on an
-     * old token never drops a newer one. Returns whether it deleted.
+     * After a 401 on `token`: deletes the key's token if it is `token` or was issued before it
+     * (a 401 on an old token never drops a newer one), and publishes `Deleted` for `token`
+     * either way, so that every process drops its copies of it and of older tokens. Returns
+     * whether it deleted.
      */
     readonly compareAndDelete: (
       key: Key,
@@ -151,7 +176,7 @@ export declare namespace SharedTokenStore {
     ) => Effect.Effect<boolean, TokenStoreUnavailable>
     /** Names a token in `Deleted` changes without revealing it (a one-way hash). */
     readonly fingerprint: (token: AccessToken.AccessToken) => string
-    /** Every change published by any process, while subscribed. */
+    /** Every change published by the other processes, while subscribed. */
     readonly changes: Stream.Stream<Change>
   }
 }

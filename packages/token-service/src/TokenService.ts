@@ -7,19 +7,21 @@
  */
 import {
   type AccessToken,
-  type InvalidInput,
+  Domain,
+  InvalidInput,
   TokenClient,
   type TokenError,
 } from "@effect-mobilepay/core"
 import type { HttpClient } from "@effect/platform"
+import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
-import * as Check from "./internal/options.js"
+import * as Serve from "./internal/service.js"
 import * as Cache from "./internal/tokenCache.js"
 import { SharedTokenStore } from "./SharedTokenStore.js"
 
@@ -127,8 +129,9 @@ export interface Options {
   readonly failureBackoffMaxDelay?: Duration.DurationInput | undefined
   /**
    * With a {@link SharedTokenStore}: while another process holds a key's lease, look at the
-   * store again this often (a published change wakes the waiter sooner).
-   * @default "100 millis"
+   * store again this often. The holder's result (a token, a failure, a release) is published
+   * and wakes the waiters at once: this only bounds the wait for a lease whose holder died.
+   * @default "1 second"
    */
   readonly leasePollInterval?: Duration.DurationInput | undefined
 }
@@ -156,70 +159,46 @@ export const metrics = Cache.metrics
 export const make = (
   options: Options = {},
 ): Effect.Effect<TokenService.Service, never, TokenClient.TokenClient | Scope.Scope> =>
-  Effect.gen(function* () {
-    const client = yield* TokenClient.TokenClient
-    const settings = Either.all({
-      refreshAhead: Check.duration("refreshAhead", options.refreshAhead, "5 minutes"),
-      refreshJitter: Check.number("refreshJitter", options.refreshJitter, 0.1, 0, 1),
-      safetyMargin: Check.duration("safetyMargin", options.safetyMargin, "30 seconds"),
-      idleTimeout: Check.duration("idleTimeout", options.idleTimeout, "15 minutes"),
-      maxKeys: Either.map(
-        Check.number("maxKeys", options.maxKeys, 10_000, 1, Infinity),
-        Math.floor,
+  Effect.flatMap(Effect.serviceOption(SharedTokenStore), (store) => build(options, store))
+
+/**
+ * Builds the service for a fleet, on the {@link TokenClient} and the {@link SharedTokenStore}
+ * in context: the store shows in the type, so that a program that forgets to provide it does
+ * not compile (with {@link make}, a store merged beside the service instead of provided to it
+ * leaves every process on its own tokens, silently).
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const makeShared = (
+  options: Options = {},
+): Effect.Effect<
+  TokenService.Service,
+  never,
+  TokenClient.TokenClient | SharedTokenStore | Scope.Scope
+> => Effect.flatMap(SharedTokenStore, (store) => build(options, Option.some(store)))
+
+// PoS V10's tokens: keyed by merchant VAT, requested with the V10 token client.
+const decodeVat = InvalidInput.decodeInput(Domain.MerchantVat, "merchantVat")
+
+const build = (options: Options, store: Option.Option<SharedTokenStore.Service>) =>
+  Effect.flatMap(TokenClient.TokenClient, (client) =>
+    Effect.map(
+      Serve.build(
+        {
+          kind: "posV10",
+          clientId: client.clientId,
+          checkMerchant: decodeVat,
+          merchantOf: (token) => Option.getOrUndefined(token.merchantVat),
+          requestToken: (merchantVat) => client.requestToken({ merchantVat }),
+          spanAttribute: "mobilepay.merchant_vat",
+        },
+        options,
+        store,
       ),
-      invalidCredentialsHold: Check.duration(
-        "invalidCredentialsHold",
-        options.invalidCredentialsHold,
-        "10 seconds",
-      ),
-      renewalRetryDelay: Check.duration(
-        "renewalRetryDelay",
-        options.renewalRetryDelay,
-        "1 second",
-        "positive",
-      ),
-      renewalRetryMaxDelay: Check.duration(
-        "renewalRetryMaxDelay",
-        options.renewalRetryMaxDelay,
-        "30 seconds",
-        "positive",
-      ),
-      failureBackoff: Check.duration("failureBackoff", options.failureBackoff, "1 second"),
-      failureBackoffMaxDelay: Check.duration(
-        "failureBackoffMaxDelay",
-        options.failureBackoffMaxDelay,
-        "30 seconds",
-      ),
-      leasePollInterval: Check.duration(
-        "leasePollInterval",
-        options.leasePollInterval,
-        "100 millis",
-        "positive",
-      ),
-    })
-    // The layer's type stays as it is (callers compose it with `never` errors): bad options
-    // make every get and refresh fail with the typed error, before any request is sent.
-    if (Either.isLeft(settings)) {
-      const rejected = Effect.fail(settings.left)
-      return TokenService.of({
-        clientId: client.clientId,
-        get: () => rejected,
-        invalidate: () => Effect.void,
-        refresh: () => rejected,
-      })
-    }
-    const cache = yield* Cache.make(
-      client,
-      settings.right,
-      yield* Effect.serviceOption(SharedTokenStore),
-    )
-    return TokenService.of({
-      clientId: client.clientId,
-      get: cache.get,
-      invalidate: cache.invalidate,
-      refresh: cache.refresh,
-    })
-  })
+      TokenService.of,
+    ),
+  )
 
 /**
  * A token for the merchant (or unbound) from the {@link TokenService} in context.
@@ -242,8 +221,65 @@ export const layer = (
   Layer.scoped(TokenService, make(options))
 
 /**
+ * The {@link TokenService} for a fleet, on the {@link TokenClient} and the
+ * {@link SharedTokenStore} it requires (e.g. `RedisTokenStore.layer` from
+ * `@effect-mobilepay/token-store-redis`): provide the store to it, or the program does not
+ * compile.
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerShared = (
+  options: Options = {},
+): Layer.Layer<TokenService, never, TokenClient.TokenClient | SharedTokenStore> =>
+  Layer.scoped(TokenService, makeShared(options))
+
+const variable = (name: string) => `MOBILEPAY_TOKEN_${name}`
+
+/**
+ * The service's options from the environment, each optional: `MOBILEPAY_TOKEN_REFRESH_AHEAD`,
+ * `_REFRESH_JITTER`, `_SAFETY_MARGIN`, `_IDLE_TIMEOUT`, `_MAX_KEYS`,
+ * `_INVALID_CREDENTIALS_HOLD`, `_RENEWAL_RETRY_DELAY`, `_RENEWAL_RETRY_MAX_DELAY`,
+ * `_FAILURE_BACKOFF`, `_FAILURE_BACKOFF_MAX_DELAY` and `_LEASE_POLL_INTERVAL` (durations
+ * such as `5 minutes`, numbers for the jitter and the key cap).
+ *
+ * @since 0.2.0
+ * @category options
+ */
+export const optionsConfig: Config.Config<Options> = Config.all({
+  refreshAhead: Config.option(Config.duration(variable("REFRESH_AHEAD"))),
+  refreshJitter: Config.option(Config.number(variable("REFRESH_JITTER"))),
+  safetyMargin: Config.option(Config.duration(variable("SAFETY_MARGIN"))),
+  idleTimeout: Config.option(Config.duration(variable("IDLE_TIMEOUT"))),
+  maxKeys: Config.option(Config.integer(variable("MAX_KEYS"))),
+  invalidCredentialsHold: Config.option(Config.duration(variable("INVALID_CREDENTIALS_HOLD"))),
+  renewalRetryDelay: Config.option(Config.duration(variable("RENEWAL_RETRY_DELAY"))),
+  renewalRetryMaxDelay: Config.option(Config.duration(variable("RENEWAL_RETRY_MAX_DELAY"))),
+  failureBackoff: Config.option(Config.duration(variable("FAILURE_BACKOFF"))),
+  failureBackoffMaxDelay: Config.option(Config.duration(variable("FAILURE_BACKOFF_MAX_DELAY"))),
+  leasePollInterval: Config.option(Config.duration(variable("LEASE_POLL_INTERVAL"))),
+}).pipe(
+  Config.map((found): Options => ({
+    refreshAhead: Option.getOrUndefined(found.refreshAhead),
+    refreshJitter: Option.getOrUndefined(found.refreshJitter),
+    safetyMargin: Option.getOrUndefined(found.safetyMargin),
+    idleTimeout: Option.getOrUndefined(found.idleTimeout),
+    maxKeys: Option.getOrUndefined(found.maxKeys),
+    invalidCredentialsHold: Option.getOrUndefined(found.invalidCredentialsHold),
+    renewalRetryDelay: Option.getOrUndefined(found.renewalRetryDelay),
+    renewalRetryMaxDelay: Option.getOrUndefined(found.renewalRetryMaxDelay),
+    failureBackoff: Option.getOrUndefined(found.failureBackoff),
+    failureBackoffMaxDelay: Option.getOrUndefined(found.failureBackoffMaxDelay),
+    leasePollInterval: Option.getOrUndefined(found.leasePollInterval),
+  })),
+)
+
+const withConfig = (given: Options) => Serve.withConfig(optionsConfig, given)
+
+/**
  * The {@link TokenService} with its {@link TokenClient}, both configured from the
- * environment (see `MobilePayConfig` in `@effect-mobilepay/core`).
+ * environment (see `MobilePayConfig` in `@effect-mobilepay/core`, and {@link optionsConfig});
+ * options given here win over the environment's.
  *
  * @since 0.1.0
  * @category layers
@@ -251,4 +287,20 @@ export const layer = (
 export const layerConfig = (
   options: Options & Omit<TokenClient.Options, "credentials" | "environment"> = {},
 ): Layer.Layer<TokenService, ConfigError.ConfigError, HttpClient.HttpClient> =>
-  layer(options).pipe(Layer.provide(TokenClient.layerConfig(options)))
+  Layer.unwrapEffect(Effect.map(withConfig(options), layer)).pipe(
+    Layer.provide(TokenClient.layerConfig(options)),
+  )
+
+/**
+ * {@link layerShared} with its {@link TokenClient}, both configured from the environment, on
+ * the {@link SharedTokenStore} it requires (e.g. `RedisTokenStore.layerConfig()`).
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerSharedConfig = (
+  options: Options & Omit<TokenClient.Options, "credentials" | "environment"> = {},
+): Layer.Layer<TokenService, ConfigError.ConfigError, HttpClient.HttpClient | SharedTokenStore> =>
+  Layer.unwrapEffect(Effect.map(withConfig(options), layerShared)).pipe(
+    Layer.provide(TokenClient.layerConfig(options)),
+  )

@@ -5,6 +5,14 @@
  */
 
 /**
+ * The Vipps MobilePay Access Token API's tokens (ePayment, Webhooks, QR), cached and renewed
+ * by the same cache as `TokenService`, keyed by Merchant Serial Number.
+ *
+ * @since 0.2.0
+ */
+export * as AccessTokenService from "./AccessTokenService.js"
+
+/**
  * A store of tokens shared by several processes (a fleet), behind `TokenService`.
  *
  * @since 0.2.0

@@ -1,18 +1,26 @@
 /**
- * The TokenService contract: what holds whichever store is behind the cache. The in-process
- * store runs it here; @effect-mobilepay/token-store-redis runs the same file against Redis.
- * Time is the TestClock.
+ * The TokenService contract: what holds whichever store is behind the cache, and whichever
+ * API's tokens it serves (PoS V10's TokenService, the Access Token API's AccessTokenService).
+ * The in-process store runs it here; @effect-mobilepay/token-store-redis runs the same file
+ * against Redis. Time is the TestClock.
  */
 import {
+  AccessTokenClient,
   ClientCredentials,
   Environment,
   type InvalidInput,
   RetryPolicy,
+  SalesUnitCredentials,
   TokenClient,
   type AccessToken,
+  VippsEnvironment,
 } from "@effect-mobilepay/core"
 import { TokenEndpoint, Time } from "@effect-mobilepay/test-support"
-import { type SharedTokenStore, TokenService } from "@effect-mobilepay/token-service"
+import {
+  AccessTokenService,
+  type SharedTokenStore,
+  TokenService,
+} from "@effect-mobilepay/token-service"
 import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Layer, Metric, Option, Redacted, Scope, TestClock } from "effect"
@@ -28,23 +36,44 @@ export type Store = Effect.Effect<
 
 export const inProcess: Store = Effect.succeed(Option.none())
 
-/** Answers every request with a new token, `token-<n>`, valid for `expiresIn` seconds. */
-export const issue =
-  (expiresIn = 3600) =>
-  (index: number): TokenEndpoint.Reply =>
-    TokenEndpoint.respond(
-      200,
-      TokenEndpoint.tokenBody({ access_token: `token-${index}`, expires_in: expiresIn }),
-    )
+/** The service under test: both APIs' services have this shape. */
+export type Service = TokenService.TokenService.Service
 
-/** A TokenService on a scripted loopback token endpoint, with `store` behind its cache. */
-export const setupWith =
-  (store: Store) =>
-  (script: Script, options: TokenService.Options = {}) =>
+/** One API's side of the contract: its token endpoint, its merchant keys, its service. */
+export interface Api {
+  readonly name: string
+  /** Two valid merchant keys, and one malformed one with the field its error names. */
+  readonly merchants: readonly [string, string]
+  readonly malformed: { readonly merchant: string; readonly field: string }
+  /** The endpoint's answer with a new token, as this API writes it. */
+  readonly tokenBody: (token: string, expiresIn: number) => unknown
+  /** The merchant a request named, or `none` (to check each key is requested for its own). */
+  readonly requestedFor: (request: TokenEndpoint.ReceivedRequest) => string
+  /** Wraps the test's script: a request this API would not accept is answered 400. */
+  readonly serve: (script: Script) => Script
+  readonly make: (
+    endpoint: TokenEndpoint.TokenEndpoint,
+    options: TokenService.Options,
+    // The HTTP client lives in the outer scope: as long as the test, or the scope it extends.
+  ) => Effect.Effect<Effect.Effect<Service, never, Scope.Scope>, never, Scope.Scope>
+}
+
+// One request per attempt, and timeouts far from any renewal, so that each test sees exactly
+// the requests the service decides to make.
+const oneAttempt = { retryPolicy: RetryPolicy.make({ retries: 0 }), timeout: "1 hour" } as const
+
+/** PoS V10: an OAuth form post, keyed by merchant VAT. */
+export const posV10: Api = {
+  name: "TokenService",
+  merchants: ["DK90000028", "FI90000040"],
+  malformed: { merchant: "DK1234", field: "merchantVat" },
+  tokenBody: (token, expiresIn) =>
+    TokenEndpoint.tokenBody({ access_token: token, expires_in: expiresIn }),
+  requestedFor: (request) => new URLSearchParams(request.body).get("merchant_vat") ?? "none",
+  serve: (script) => script,
+  make: (endpoint, options) =>
     Effect.gen(function* () {
-      // The HTTP client lives as long as the test (or the scope the test extends it to).
       const http = yield* Layer.build(NodeHttpClient.layerUndici)
-      const endpoint = yield* TokenEndpoint.make(script)
       const client = yield* TokenClient.make({
         credentials: yield* ClientCredentials.make({
           clientId: "7c9e6679-7425-40de-944b-e07fc1f90ae7",
@@ -54,14 +83,81 @@ export const setupWith =
           authUrl: endpoint.authUrl,
           posUrl: "http://127.0.0.1:9",
         }),
-        // One request per attempt, and timeouts far from any renewal, so that each test sees
-        // exactly the requests the service decides to make.
-        retryPolicy: RetryPolicy.make({ retries: 0 }),
-        timeout: "1 hour",
+        ...oneAttempt,
       }).pipe(Effect.provide(http))
-      const make = TokenService.make(options).pipe(
-        Effect.provideService(TokenClient.TokenClient, client),
+      return TokenService.make(options).pipe(Effect.provideService(TokenClient.TokenClient, client))
+    }).pipe(Effect.orDie),
+}
+
+const accessKeys = {
+  clientId: "fb492b5e-7907-4d83-ba20-c7fb60ca35de",
+  clientSecret: "Y8Kteew6GE2ZmeycEt6egg==",
+  subscriptionKey: "da7d5b0e18a84aeda961c0c31b75c2a9",
+}
+
+/**
+ * The Access Token API: `POST /accesstoken/get` with an empty body and the keys in headers,
+ * its numbers as strings; keyed by Merchant Serial Number.
+ */
+export const accessToken: Api = {
+  name: "AccessTokenService",
+  merchants: ["123456", "7654321"],
+  malformed: { merchant: "12a4", field: "merchantSerialNumber" },
+  tokenBody: (token, expiresIn) => ({
+    token_type: "Bearer",
+    expires_in: String(expiresIn),
+    ext_expires_in: "0",
+    resource: "00000002-0000-0000-c000-000000000000",
+    access_token: token,
+  }),
+  requestedFor: (request) => {
+    const msn = request.headers["merchant-serial-number"]
+    return typeof msn === "string" ? msn : "none"
+  },
+  serve: (script) => (index, request) =>
+    request.method === "POST" &&
+    request.path === "/accesstoken/get" &&
+    request.body === "" &&
+    request.headers["client_id"] === accessKeys.clientId &&
+    request.headers["client_secret"] === accessKeys.clientSecret &&
+    request.headers["ocp-apim-subscription-key"] === accessKeys.subscriptionKey
+      ? script(index, request)
+      : TokenEndpoint.respond(400, { error: "not an Access Token API request" }),
+  make: (endpoint, options) =>
+    Effect.gen(function* () {
+      const http = yield* Layer.build(NodeHttpClient.layerUndici)
+      const client = yield* AccessTokenClient.make({
+        credentials: yield* SalesUnitCredentials.make({
+          clientId: accessKeys.clientId,
+          clientSecret: Redacted.make(accessKeys.clientSecret),
+          subscriptionKey: Redacted.make(accessKeys.subscriptionKey),
+        }),
+        environment: VippsEnvironment.custom(new URL(endpoint.authUrl).origin),
+        ...oneAttempt,
+      }).pipe(Effect.provide(http))
+      return AccessTokenService.make(options).pipe(
+        Effect.provideService(AccessTokenClient.AccessTokenClient, client),
       )
+    }).pipe(Effect.orDie),
+}
+
+/** Answers every request with a new token, `token-<n>`, valid for `expiresIn` seconds. */
+export const issueFor =
+  (api: Api) =>
+  (expiresIn = 3600) =>
+  (index: number): TokenEndpoint.Reply =>
+    TokenEndpoint.respond(200, api.tokenBody(`token-${index}`, expiresIn))
+
+/** {@link issueFor} PoS V10. */
+export const issue = issueFor(posV10)
+
+/** A service of `api` on a scripted loopback token endpoint, with `store` behind its cache. */
+export const setupWith =
+  (store: Store, api: Api = posV10) =>
+  (script: Script, options: TokenService.Options = {}) =>
+    Effect.gen(function* () {
+      const endpoint = yield* TokenEndpoint.make(api.serve(script))
+      const make = yield* api.make(endpoint, options)
       const shared = yield* store
       const service = yield* Option.match(shared, {
         onNone: () => make,
@@ -75,16 +171,18 @@ export const setupWith =
 export const value = (token: AccessToken.AccessToken) => Redacted.value(token.value)
 const misses = Effect.map(Metric.value(TokenService.metrics.misses), (state) => state.count)
 
-export const contract = (storeName: string, store: Store) =>
-  describe(`TokenService contract, ${storeName}`, () => {
-    const setup = setupWith(store)
+export const contract = (storeName: string, store: Store, api: Api = posV10) =>
+  describe(`${api.name} contract, ${storeName}`, () => {
+    const setup = setupWith(store, api)
+    const issue = issueFor(api)
+    const [first, second] = api.merchants
 
-    describe("TokenService.get", () => {
+    describe(`${api.name}.get`, () => {
       it.scoped("1,000 concurrent gets on a cold key make one request and share its token", () =>
         Effect.gen(function* () {
           const { service, requestCount } = yield* setup(issue())
           const tokens = yield* Effect.all(
-            Array.from({ length: 1000 }, () => service.get("DK90000028")),
+            Array.from({ length: 1000 }, () => service.get(first)),
             { concurrency: "unbounded" },
           )
           expect(yield* requestCount).toBe(1)
@@ -126,29 +224,29 @@ export const contract = (storeName: string, store: Store) =>
       )
 
       it.scoped(
-        "DK, FI and unbound keys get distinct tokens, each requested for its merchant",
+        "two merchants and the unbound key get distinct tokens, each requested for its merchant",
         () =>
           Effect.gen(function* () {
             const { service, endpoint } = yield* setup(issue())
-            const dk = yield* service.get("DK90000028")
-            const fi = yield* service.get("FI90000040")
+            const one = yield* service.get(first)
+            const two = yield* service.get(second)
             const unbound = yield* service.get()
-            expect(new Set([value(dk), value(fi), value(unbound)]).size).toBe(3)
-            expect((yield* endpoint.received).map((request) => request.body)).toEqual([
-              "grant_type=client_credentials&merchant_vat=DK90000028",
-              "grant_type=client_credentials&merchant_vat=FI90000040",
-              "grant_type=client_credentials",
+            expect(new Set([value(one), value(two), value(unbound)]).size).toBe(3)
+            expect((yield* endpoint.received).map(api.requestedFor)).toEqual([
+              first,
+              second,
+              "none",
             ])
-            expect(value(yield* service.get("DK90000028"))).toBe(value(dk))
+            expect(value(yield* service.get(first))).toBe(value(one))
             expect(value(yield* service.get())).toBe(value(unbound))
           }),
       )
 
-      it.scoped("a malformed VAT fails with InvalidInput and sends nothing", () =>
+      it.scoped("a malformed merchant key fails with InvalidInput and sends nothing", () =>
         Effect.gen(function* () {
           const { service, requestCount } = yield* setup(issue())
-          const error = yield* Effect.flip(service.get("DK1234"))
-          expect(error).toMatchObject({ _tag: "InvalidInput", field: "merchantVat" })
+          const error = yield* Effect.flip(service.get(api.malformed.merchant))
+          expect(error).toMatchObject({ _tag: "InvalidInput", field: api.malformed.field })
           expect(yield* requestCount).toBe(0)
         }),
       )
@@ -182,6 +280,8 @@ export const contract = (storeName: string, store: Store) =>
             expect(requests).toBeGreaterThanOrEqual(10)
             expect(requests).toBeLessThanOrEqual(12)
           }),
+        // 600 steps with loopback (and Redis) I/O between them: seconds on a busy machine.
+        { timeout: 30_000 },
       )
 
       it.scoped("a token within the safety margin is never handed out", () =>
@@ -269,7 +369,7 @@ export const contract = (storeName: string, store: Store) =>
       )
     })
 
-    describe("TokenService.invalidate", () => {
+    describe(`${api.name}.invalidate`, () => {
       it.scoped("100 concurrent invalidations of the same token cause one new request", () =>
         Effect.gen(function* () {
           const { service, requestCount } = yield* setup(issue())
@@ -302,7 +402,7 @@ export const contract = (storeName: string, store: Store) =>
         Effect.gen(function* () {
           const scope = yield* Scope.make()
           const { service, requestCount } = yield* Scope.extend(setup(issue(60)), scope)
-          yield* service.get("DK90000028")
+          yield* service.get(first)
           yield* service.get()
           yield* Scope.close(scope, Exit.void)
           yield* TestClock.setTime(10 * 60 * 60_000)
@@ -324,7 +424,7 @@ export const contract = (storeName: string, store: Store) =>
             const error = yield* Effect.flip(service.get())
             expect(error._tag).toBe("InvalidClientCredentials")
             yield* TestClock.adjust("9 seconds")
-            const again = yield* Effect.flip(service.get("DK90000028"))
+            const again = yield* Effect.flip(service.get(first))
             expect(again).toBe(error)
             expect(yield* requestCount).toBe(1)
             yield* TestClock.adjust("1 second")

@@ -4,7 +4,8 @@
  * leased lock), renewal by one process, invalidations published to all. Tokens are encrypted
  * at rest with AES-256-GCM; the client secret never reaches Redis.
  *
- * Redis down or slow never fails a call: every operation has a short timeout, and
+ * Redis down or slow never fails a call: every operation has a timeout (counted while the
+ * process can read an answer, so that a busy process is not taken for a slow Redis), and
  * `TokenService` then goes on with its own cache and requests until Redis answers again.
  *
  * @since 0.2.0
@@ -19,6 +20,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
+import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import * as PubSub from "effect/PubSub"
 import * as Redacted from "effect/Redacted"
@@ -28,6 +30,7 @@ import * as Stream from "effect/Stream"
 import { Redis } from "ioredis"
 import { randomUUID } from "node:crypto"
 import * as Cipher from "./internal/cipher.js"
+import * as Deadline from "./internal/deadline.js"
 
 /**
  * @since 0.2.0
@@ -48,21 +51,41 @@ export interface Options {
   readonly keyPrefix?: string | undefined
   /**
    * How long a process may hold a key's lease while it requests a token for the fleet; a
-   * process that dies holding it blocks the others at most this long.
+   * process that dies holding it blocks the others at most this long. (`MOBILEPAY_TOKEN_STORE_LEASE`)
    * @default "10 seconds"
    */
   readonly lease?: Duration.DurationInput | undefined
   /**
-   * A Redis command without an answer after this long counts as Redis being unavailable.
-   * @default "50 millis"
+   * A Redis command without an answer after this long counts as Redis being unavailable. The
+   * time is counted while this process is able to read an answer: its own pauses (a blocked
+   * event loop, a long GC, a starved core) do not count, so a busy process is not taken for a
+   * slow Redis, while a Redis that stopped answering (paused, cut off) still runs it out.
+   * A Redis that is down (connection refused or closed) fails at once. (`MOBILEPAY_TOKEN_STORE_COMMAND_TIMEOUT`)
+   * @default "1 second"
    */
   readonly commandTimeout?: Duration.DurationInput | undefined
   /**
-   * After a command timed out or failed, operations fail at once for this long (the process
-   * uses its own tokens) before Redis is tried again.
+   * After a command timed out or failed, lookups fail at once for this long (the process uses
+   * its own tokens) before Redis is tried again. Finishing a lease (storing its token or
+   * failure, releasing it) is always tried. (`MOBILEPAY_TOKEN_STORE_RETRY_AFTER`)
    * @default "1 second"
    */
   readonly retryAfter?: Duration.DurationInput | undefined
+}
+
+/**
+ * The store's metrics: stored values this process could not open (sealed with a key it does
+ * not have, or tampered with). A fleet whose processes disagree on the key shares nothing:
+ * each such value is counted, and the first one logged.
+ *
+ * @since 0.2.0
+ * @category metrics
+ */
+export const metrics = {
+  unreadable: Metric.counter("mobilepay_token_store_unreadable_total", {
+    description:
+      "Values in the shared token store this process could not open (another key, or tampered)",
+  }),
 }
 
 // What a stored token holds: the token, its times and its merchant, nothing else.
@@ -73,6 +96,8 @@ const StoredToken = Schema.parseJson(
     issuedAt: Schema.Number,
     expiresAt: Schema.Number,
     merchantVat: Schema.NullOr(Domain.MerchantVat),
+    // Access Token API tokens name their sales unit; V10 tokens (and older values) do not.
+    merchantSerialNumber: Schema.optional(Schema.NullOr(Domain.MerchantSerialNumber)),
   }),
 )
 
@@ -94,20 +119,38 @@ const StoredFailure = Schema.parseJson(
 // fingerprint of the deleted token.
 const ChangeMessage = Schema.parseJson(
   Schema.Struct({
+    // Absent in messages of processes from before the Access Token API: those are V10's.
+    kind: Schema.optionalWith(Schema.Literal("posV10", "accessToken"), {
+      default: () => "posV10" as const,
+    }),
     clientId: Schema.String,
     merchantVat: Schema.NullOr(Schema.String),
     deleted: Schema.optional(Schema.String),
+    /** For a deletion: the deleted token's issue time; tokens issued before it are dead too. */
+    issuedAt: Schema.optional(Schema.Number),
+    /** The store (process) that published it: a process does not hear its own changes. */
+    origin: Schema.optional(Schema.String),
   }),
 )
 
 // Atomic steps (Lua runs alone on the server): write and publish together, and touch a lease
 // or a token only when it is still the one the caller names.
+// A token is stored unless the key holds one issued later (a holder whose lease lapsed, or a
+// process publishing the token it got alone, never replaces a newer token).
 const putTokenScript = `
-redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2])
-redis.call('del', KEYS[2])
+local current = redis.call('get', KEYS[1])
+local newer = 1
+if current then
+  local issued = tonumber(string.match(current, '^[^.]*%.t(%d+)%.'))
+  if issued ~= nil and issued > tonumber(ARGV[6]) then newer = 0 end
+end
+if newer == 1 then
+  redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  redis.call('del', KEYS[2])
+end
 if redis.call('get', KEYS[3]) == ARGV[3] then redis.call('del', KEYS[3]) end
 redis.call('publish', ARGV[4], ARGV[5])
-return 1`
+return newer`
 
 const putFailureScript = `
 redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2])
@@ -115,22 +158,34 @@ if redis.call('get', KEYS[2]) == ARGV[3] then redis.call('del', KEYS[2]) end
 redis.call('publish', ARGV[4], ARGV[5])
 return 1`
 
+// A release is published too: the processes waiting for the lease look again at once.
 const releaseScript = `
-if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+if redis.call('get', KEYS[1]) == ARGV[1] then
+  redis.call('del', KEYS[1])
+  redis.call('publish', ARGV[2], ARGV[3])
+  return 1
+end
 return 0`
 
 const extendScript = `
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
 return 0`
 
+// A 401 condemns the token and every token issued before it: delete the stored token if it
+// is that one or older (a value without its issue time counts as older), and publish the
+// deletion either way, so that every process drops its copies.
 const compareAndDeleteScript = `
 local value = redis.call('get', KEYS[1])
-if value and string.sub(value, 1, string.len(ARGV[1])) == ARGV[1] then
-  redis.call('del', KEYS[1])
-  redis.call('publish', ARGV[2], ARGV[3])
-  return 1
+local deleted = 0
+if value then
+  local issued = tonumber(string.match(value, '^[^.]*%.t(%d+)%.'))
+  if string.sub(value, 1, string.len(ARGV[1])) == ARGV[1] or issued == nil or issued < tonumber(ARGV[2]) then
+    redis.call('del', KEYS[1])
+    deleted = 1
+  end
 end
-return 0`
+redis.call('publish', ARGV[3], ARGV[4])
+return deleted`
 
 const decodeDuration = (field: string, input: Duration.DurationInput) =>
   Either.try({
@@ -175,7 +230,7 @@ export const make = (
     }
     const leaseMs = Duration.toMillis(yield* decodeDuration("lease", options.lease ?? "10 seconds"))
     const timeoutMs = Duration.toMillis(
-      yield* decodeDuration("commandTimeout", options.commandTimeout ?? "50 millis"),
+      yield* decodeDuration("commandTimeout", options.commandTimeout ?? "1 second"),
     )
     const retryAfterMs = Duration.toMillis(
       yield* decodeDuration("retryAfter", options.retryAfter ?? "1 second"),
@@ -189,7 +244,7 @@ export const make = (
           const redis = new Redis(options.url, {
             connectionName: `effect-mobilepay-${name}`,
             enableOfflineQueue: false,
-            commandTimeout: Math.ceil(timeoutMs),
+            // No commandTimeout: ioredis's timer would count this process's pauses (see run).
             connectTimeout: Math.max(1000, Math.ceil(timeoutMs)),
             maxRetriesPerRequest: 0,
             // Keep trying to reconnect, at most a second apart: the fleet rejoins on its own.
@@ -210,17 +265,20 @@ export const make = (
       )
     const redis = yield* connect("commands")
     const subscriber = yield* connect("changes")
+    const origin = randomUUID()
     subscriber.on("message", (from: string, message: string) => {
       if (from !== channel) return
       Option.map(Schema.decodeUnknownOption(ChangeMessage)(message), (decoded) => {
-        const key = {
+        if (decoded.origin === origin) return
+        const key: SharedTokenStore.Key = {
+          kind: decoded.kind,
           clientId: decoded.clientId,
-          merchantVat: decoded.merchantVat ?? undefined,
+          merchant: decoded.merchantVat ?? undefined,
         }
         changes.unsafeOffer(
           decoded.deleted === undefined
             ? { _tag: "Stored", key }
-            : { _tag: "Deleted", key, fingerprint: decoded.deleted },
+            : { _tag: "Deleted", key, fingerprint: decoded.deleted, issuedAt: decoded.issuedAt },
         )
       })
     })
@@ -230,17 +288,22 @@ export const make = (
     subscriber.on("ready", () => void subscribe())
     yield* Effect.promise(subscribe)
 
+    // After a failure, lookups are refused for retryAfter; finishing a lease is always tried,
+    // so that a lease is filled or released whenever Redis answers.
+    const realTime = Clock.make()
     let unavailableUntil = 0
-    const run = <A>(operation: string, command: (redis: Redis) => Promise<A>) =>
+    const run = <A>(
+      operation: string,
+      command: (redis: Redis) => Promise<A>,
+      kind: "lookup" | "finish" = "lookup",
+    ) =>
       Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
-        if (redis.status !== "ready" || now < unavailableUntil) {
+        const refused = kind === "lookup" && now < unavailableUntil
+        if (redis.status !== "ready" || refused) {
           return yield* new SharedTokenStore.TokenStoreUnavailable({
             operation,
-            reason:
-              now < unavailableUntil
-                ? "a recent command failed"
-                : `not connected (${redis.status})`,
+            reason: refused ? "a recent command failed" : `not connected (${redis.status})`,
           })
         }
         return yield* Effect.tryPromise({
@@ -251,70 +314,128 @@ export const make = (
               reason: error instanceof Error ? error.message : "the command failed",
             }),
         }).pipe(
+          Effect.raceFirst(
+            Effect.zipRight(
+              // Redis keeps real time, whatever clock the program runs on (a TestClock).
+              Effect.withClock(Deadline.responsive(timeoutMs), realTime),
+              Effect.fail(
+                new SharedTokenStore.TokenStoreUnavailable({
+                  operation,
+                  reason: `no answer within ${Duration.format(Duration.millis(timeoutMs))}`,
+                }),
+              ),
+            ),
+          ),
           Effect.tapError(() =>
-            Effect.sync(() => {
-              unavailableUntil = now + retryAfterMs
-            }),
+            Effect.flatMap(Clock.currentTimeMillis, (failedAt) =>
+              Effect.sync(() => {
+                unavailableUntil = failedAt + retryAfterMs
+              }),
+            ),
           ),
         )
       })
 
     const names = (key: SharedTokenStore.Key) => {
-      const tag = `{${key.clientId}:${key.merchantVat ?? "unbound"}}`
+      // The kind goes before the hash tag: a V10 name has `{` there, so the two kinds' names
+      // can never be equal, whatever the client ids; V10's names are as they always were.
+      const space = key.kind === "posV10" ? prefix : `${prefix}:${key.kind}`
+      const tag = `{${key.clientId}:${key.merchant ?? "unbound"}}`
       return {
-        token: `${prefix}:${tag}:token`,
-        failure: `${prefix}:${tag}:failure`,
-        lease: `${prefix}:${tag}:lease`,
+        token: `${space}:${tag}:token`,
+        failure: `${space}:${tag}:failure`,
+        lease: `${space}:${tag}:lease`,
       }
     }
-    const message = (key: SharedTokenStore.Key, deleted?: string) =>
+    const message = (
+      key: SharedTokenStore.Key,
+      deleted?: { readonly fingerprint: string; readonly issuedAt: number },
+    ) =>
       JSON.stringify({
+        kind: key.kind,
         clientId: key.clientId,
-        merchantVat: key.merchantVat ?? null,
-        ...(deleted === undefined ? {} : { deleted }),
+        // The field keeps its name for processes from before the kinds; it is the key's merchant.
+        merchantVat: key.merchant ?? null,
+        origin,
+        ...(deleted === undefined
+          ? {}
+          : { deleted: deleted.fingerprint, issuedAt: deleted.issuedAt }),
       })
 
     const fingerprint = (token: AccessToken.AccessToken) =>
       Cipher.fingerprint(Redacted.value(token.value))
 
+    // A value this process cannot open is counted, and the first one logged: a fleet whose
+    // processes disagree on the key shares nothing, and would otherwise not know it.
+    let unreadableLogged = false
+    const unreadable = (name: string, sealed: string) =>
+      Effect.suspend(() => {
+        metrics.unreadable.unsafeUpdate(1, [])
+        if (unreadableLogged) return Effect.void
+        unreadableLogged = true
+        return Effect.logWarning(
+          cipher.knows(sealed)
+            ? "a value in the shared token store does not open (tampered, or moved from another key): it is ignored"
+            : "a value in the shared token store is sealed with a key this process does not have: check that every process has the same MOBILEPAY_TOKEN_STORE_KEY (or the old one in MOBILEPAY_TOKEN_STORE_PREVIOUS_KEYS); until then this process does not share tokens",
+        ).pipe(Effect.annotateLogs({ redisKey: name, sealedWith: cipher.keyIdOf(sealed) }))
+      })
+
+    // A token's value: `<fingerprint>.t<issued at, epoch ms>.<sealed>`; values written before
+    // the issue time was added (`<fingerprint>.<sealed>`) are read too.
+    const sealedPart = (value: string) => {
+      const first = value.indexOf(".")
+      const rest = value.slice(first + 1)
+      return /^t\d+\./.test(rest) ? rest.slice(rest.indexOf(".") + 1) : rest
+    }
+
     const openToken = (key: SharedTokenStore.Key, name: string, value: string | null) => {
-      if (value === null) return Option.none()
-      const dot = value.indexOf(".")
-      return cipher.open(value.slice(dot + 1), name).pipe(
-        Option.flatMap(Schema.decodeUnknownOption(StoredToken)),
-        // The sealed merchant must be the key's: a value is never served for another merchant.
-        Option.filter((stored) => (stored.merchantVat ?? undefined) === key.merchantVat),
-        Option.map(
-          (stored) =>
-            new AccessToken.AccessToken({
-              value: Redacted.make(stored.token),
-              tokenType: "Bearer",
-              scope: stored.scope,
-              expiresIn: Duration.millis(Math.max(0, stored.expiresAt - stored.issuedAt)),
-              issuedAt: DateTime.unsafeMake(stored.issuedAt),
-              expiresAt: DateTime.unsafeMake(stored.expiresAt),
-              merchantVat: Option.fromNullable(stored.merchantVat),
-            }),
+      if (value === null) return Effect.succeed(Option.none<AccessToken.AccessToken>())
+      const sealed = sealedPart(value)
+      const opened = cipher.open(sealed, name)
+      if (Option.isNone(opened)) return Effect.as(unreadable(name, sealed), Option.none())
+      return Effect.succeed(
+        opened.pipe(
+          Option.flatMap(Schema.decodeUnknownOption(StoredToken)),
+          // The sealed merchant must be the key's: a value is never served for another merchant.
+          Option.filter(
+            (stored) =>
+              (key.kind === "posV10"
+                ? (stored.merchantVat ?? undefined)
+                : (stored.merchantSerialNumber ?? undefined)) === key.merchant,
+          ),
+          Option.map(
+            (stored) =>
+              new AccessToken.AccessToken({
+                value: Redacted.make(stored.token),
+                tokenType: "Bearer",
+                scope: stored.scope,
+                expiresIn: Duration.millis(Math.max(0, stored.expiresAt - stored.issuedAt)),
+                issuedAt: DateTime.unsafeMake(stored.issuedAt),
+                expiresAt: DateTime.unsafeMake(stored.expiresAt),
+                merchantVat: Option.fromNullable(stored.merchantVat),
+                merchantSerialNumber: stored.merchantSerialNumber ?? undefined,
+              }),
+          ),
         ),
       )
     }
 
-    const openFailure = (name: string, value: string | null) =>
-      value === null
-        ? Option.none()
-        : Option.flatMap(cipher.open(value, name), Schema.decodeUnknownOption(StoredFailure))
+    const openFailure = (name: string, value: string | null) => {
+      if (value === null) return Effect.succeed(Option.none<SharedTokenStore.Failure>())
+      const opened = cipher.open(value, name)
+      if (Option.isNone(opened)) return Effect.as(unreadable(name, value), Option.none())
+      return Effect.succeed(Schema.decodeUnknownOption(StoredFailure)(opened.value))
+    }
 
     const get = (key: SharedTokenStore.Key) =>
-      Effect.map(
-        run("get", (r) => {
-          const n = names(key)
-          return r.mget(n.token, n.failure)
-        }),
-        ([token = null, failure = null]): SharedTokenStore.Stored => {
-          const n = names(key)
-          return { token: openToken(key, n.token, token), failure: openFailure(n.failure, failure) }
-        },
-      )
+      Effect.gen(function* () {
+        const n = names(key)
+        const [token = null, failure = null] = yield* run("get", (r) => r.mget(n.token, n.failure))
+        return {
+          token: yield* openToken(key, n.token, token),
+          failure: yield* openFailure(n.failure, failure),
+        } satisfies SharedTokenStore.Stored
+      })
 
     const acquire = (key: SharedTokenStore.Key) =>
       Effect.gen(function* () {
@@ -327,8 +448,10 @@ export const make = (
 
     const extend = (lease: SharedTokenStore.Lease) =>
       Effect.map(
-        run("extend", (r) =>
-          r.eval(extendScript, 1, names(lease.key).lease, lease.id, Math.ceil(lease.millis)),
+        run(
+          "extend",
+          (r) => r.eval(extendScript, 1, names(lease.key).lease, lease.id, Math.ceil(lease.millis)),
+          "finish",
         ),
         (extended) => extended === 1,
       )
@@ -344,23 +467,28 @@ export const make = (
             issuedAt: token.issuedAt.epochMillis,
             expiresAt: token.expiresAt.epochMillis,
             merchantVat: Option.getOrNull(token.merchantVat),
+            merchantSerialNumber: token.merchantSerialNumber ?? null,
           }),
           n.token,
         )
         const ttl = Math.max(1, Math.ceil(token.expiresAt.epochMillis - now))
-        yield* run("put", (r) =>
-          r.eval(
-            putTokenScript,
-            3,
-            n.token,
-            n.failure,
-            n.lease,
-            `${fingerprint(token)}.${sealed}`,
-            ttl,
-            lease.id,
-            channel,
-            message(lease.key),
-          ),
+        yield* run(
+          "put",
+          (r) =>
+            r.eval(
+              putTokenScript,
+              3,
+              n.token,
+              n.failure,
+              n.lease,
+              `${fingerprint(token)}.t${Math.floor(token.issuedAt.epochMillis)}.${sealed}`,
+              ttl,
+              lease.id,
+              channel,
+              message(lease.key),
+              Math.floor(token.issuedAt.epochMillis),
+            ),
+          "finish",
         )
       })
 
@@ -374,37 +502,47 @@ export const make = (
           yield* Schema.encode(StoredFailure)(failure).pipe(Effect.orDie),
           n.failure,
         )
-        yield* run("putFailure", (r) =>
-          r.eval(
-            putFailureScript,
-            2,
-            n.failure,
-            n.lease,
-            sealed,
-            ttl,
-            lease.id,
-            channel,
-            message(lease.key),
-          ),
+        yield* run(
+          "putFailure",
+          (r) =>
+            r.eval(
+              putFailureScript,
+              2,
+              n.failure,
+              n.lease,
+              sealed,
+              ttl,
+              lease.id,
+              channel,
+              message(lease.key),
+            ),
+          "finish",
         )
       })
 
     const release = (lease: SharedTokenStore.Lease) =>
       Effect.asVoid(
-        run("release", (r) => r.eval(releaseScript, 1, names(lease.key).lease, lease.id)),
+        run(
+          "release",
+          (r) =>
+            r.eval(releaseScript, 1, names(lease.key).lease, lease.id, channel, message(lease.key)),
+          "finish",
+        ),
       )
 
     const compareAndDelete = (key: SharedTokenStore.Key, token: AccessToken.AccessToken) =>
       Effect.gen(function* () {
         const print = fingerprint(token)
+        const issuedAt = Math.floor(token.issuedAt.epochMillis)
         const deleted = yield* run("compareAndDelete", (r) =>
           r.eval(
             compareAndDeleteScript,
             1,
             names(key).token,
             `${print}.`,
+            issuedAt,
             channel,
-            message(key, print),
+            message(key, { fingerprint: print, issuedAt }),
           ),
         )
         return deleted === 1
@@ -424,10 +562,10 @@ export const make = (
   })
 
 /**
- * The store as the {@link SharedTokenStore} that `TokenService.layer` picks up:
+ * The store as the {@link SharedTokenStore} that `TokenService.layerShared` requires:
  *
  * ```ts
- * TokenService.layer().pipe(Layer.provide(RedisTokenStore.layer({ url, key })))
+ * TokenService.layerShared().pipe(Layer.provide(RedisTokenStore.layer({ url, key })))
  * ```
  *
  * @since 0.2.0
@@ -442,19 +580,25 @@ const variables: Record<string, string> = {
   key: "MOBILEPAY_TOKEN_STORE_KEY",
   previousKeys: "MOBILEPAY_TOKEN_STORE_PREVIOUS_KEYS",
   keyPrefix: "MOBILEPAY_TOKEN_STORE_PREFIX",
+  lease: "MOBILEPAY_TOKEN_STORE_LEASE",
+  commandTimeout: "MOBILEPAY_TOKEN_STORE_COMMAND_TIMEOUT",
+  retryAfter: "MOBILEPAY_TOKEN_STORE_RETRY_AFTER",
 }
 
 /**
  * The store configured from the environment: `MOBILEPAY_TOKEN_STORE_REDIS_URL` (default
  * `redis://127.0.0.1:6379`), `MOBILEPAY_TOKEN_STORE_KEY` (required, read as `Redacted`),
- * `MOBILEPAY_TOKEN_STORE_PREVIOUS_KEYS` (comma-separated, optional) and
- * `MOBILEPAY_TOKEN_STORE_PREFIX` (optional). A malformed key is a `ConfigError`.
+ * `MOBILEPAY_TOKEN_STORE_PREVIOUS_KEYS` (comma-separated, optional),
+ * `MOBILEPAY_TOKEN_STORE_PREFIX`, and the durations `MOBILEPAY_TOKEN_STORE_LEASE`,
+ * `MOBILEPAY_TOKEN_STORE_COMMAND_TIMEOUT` and `MOBILEPAY_TOKEN_STORE_RETRY_AFTER` (e.g.
+ * `2 seconds`; optional). An option given in code wins over its variable. A malformed key or
+ * duration is a `ConfigError` naming the variable.
  *
  * @since 0.2.0
  * @category layers
  */
 export const layerConfig = (
-  options: Omit<Options, "url" | "key" | "previousKeys" | "keyPrefix"> = {},
+  options: Omit<Options, "url" | "key" | "previousKeys"> = {},
 ): Layer.Layer<SharedTokenStore.SharedTokenStore, ConfigError.ConfigError> =>
   Layer.scoped(
     SharedTokenStore.SharedTokenStore,
@@ -474,13 +618,18 @@ export const layerConfig = (
           Config.withDefault([]),
         ),
         keyPrefix: Config.option(Config.nonEmptyString("MOBILEPAY_TOKEN_STORE_PREFIX")),
+        lease: Config.option(Config.duration("MOBILEPAY_TOKEN_STORE_LEASE")),
+        commandTimeout: Config.option(Config.duration("MOBILEPAY_TOKEN_STORE_COMMAND_TIMEOUT")),
+        retryAfter: Config.option(Config.duration("MOBILEPAY_TOKEN_STORE_RETRY_AFTER")),
       })
       return yield* make({
-        ...options,
         url: config.url,
         key: config.key,
         previousKeys: config.previousKeys,
-        keyPrefix: Option.getOrUndefined(config.keyPrefix),
+        keyPrefix: options.keyPrefix ?? Option.getOrUndefined(config.keyPrefix),
+        lease: options.lease ?? Option.getOrUndefined(config.lease),
+        commandTimeout: options.commandTimeout ?? Option.getOrUndefined(config.commandTimeout),
+        retryAfter: options.retryAfter ?? Option.getOrUndefined(config.retryAfter),
       }).pipe(
         Effect.mapError((error) =>
           ConfigError.InvalidData([variables[error.field] ?? error.field], error.reason),

@@ -6,116 +6,19 @@
 import { Fault, Sandbox } from "@effect-mobilepay/sandbox"
 import { Services } from "@effect-mobilepay/test-support"
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Queue, Redacted, Schema } from "effect"
-import { type ChildProcess, spawn } from "node:child_process"
-import { createInterface } from "node:readline"
-import { fileURLToPath } from "node:url"
+import { Duration, Effect, Redacted, Schema } from "effect"
 import { dump, freePort, isolatedPrefix, killRedis, newKey, startRedis } from "./fixtures.js"
+import {
+  fleet,
+  goAll,
+  merchants,
+  type Orders,
+  result,
+  tokenRequests,
+  total,
+} from "./fleet/processes.js"
 
 const redisUrl = Services.redisUrl()
-const packageDir = fileURLToPath(new URL("..", import.meta.url))
-const client = {
-  clientId: "a1b2c3d4-0001-4a00-8000-000000000001",
-  clientSecret: "sandbox-secret-integrator-a",
-}
-
-const merchants = (count: number) =>
-  Array.from({ length: count }, (_, i) => `DK${String(10_000_000 + i)}`)
-
-interface Orders {
-  readonly mode: "cold" | "steady" | "storm"
-  readonly merchants: ReadonlyArray<string>
-  readonly redisUrl: string
-  readonly keyPrefix: string
-  readonly key: string
-  readonly lease?: number
-  readonly commandTimeout?: number
-  readonly durationMs?: number
-  readonly intervalMs?: number
-  readonly posCalls?: boolean
-  readonly refreshAhead?: number
-  readonly safetyMargin?: number
-}
-
-interface Worker {
-  readonly child: ChildProcess
-  /** The next line the worker prints. */
-  readonly line: Effect.Effect<string>
-  readonly send: (line: string) => Effect.Effect<void>
-}
-
-/** Starts one worker process; it is killed when the scope closes, if still running. */
-const startWorker = (sandbox: Sandbox.Sandbox.Service, orders: Orders) =>
-  Effect.acquireRelease(
-    Effect.gen(function* () {
-      const lines = yield* Queue.unbounded<string>()
-      const child = spawn(process.execPath, ["--import", "tsx", "test/fleet/worker.ts"], {
-        cwd: packageDir,
-        stdio: ["pipe", "pipe", "inherit"],
-        env: {
-          ...process.env,
-          MOBILEPAY_FLEET_WORKER: JSON.stringify({
-            mode: orders.mode,
-            authUrl: sandbox.authUrl,
-            posUrl: sandbox.posUrl,
-            ...client,
-            merchants: orders.merchants,
-            redis: {
-              url: orders.redisUrl,
-              keyPrefix: orders.keyPrefix,
-              key: orders.key,
-              lease: orders.lease ?? 10_000,
-              // A loaded test machine is not an outage, except where the test makes one.
-              commandTimeout: orders.commandTimeout ?? 2_000,
-            },
-            durationMs: orders.durationMs,
-            intervalMs: orders.intervalMs,
-            posCalls: orders.posCalls,
-            refreshAhead: orders.refreshAhead,
-            safetyMargin: orders.safetyMargin,
-          }),
-        },
-      })
-      createInterface({ input: child.stdout! }).on("line", (line) => lines.unsafeOffer(line))
-      return {
-        child,
-        line: Queue.take(lines).pipe(
-          Effect.timeoutFail({
-            duration: "60 seconds",
-            onTimeout: () => new Error("the worker said nothing for 60 s"),
-          }),
-          Effect.orDie,
-        ),
-        send: (line: string) =>
-          Effect.sync(() => {
-            child.stdin!.write(`${line}\n`)
-          }),
-      } satisfies Worker
-    }),
-    (worker) =>
-      Effect.sync(() => {
-        if (worker.child.exitCode === null) worker.child.kill("SIGKILL")
-      }),
-  )
-
-const fleet = (count: number, sandbox: Sandbox.Sandbox.Service, orders: Orders) =>
-  Effect.gen(function* () {
-    const workers = yield* Effect.all(
-      Array.from({ length: count }, () => startWorker(sandbox, orders)),
-      { concurrency: "unbounded" },
-    )
-    for (const worker of workers) expect(yield* worker.line).toBe("ready")
-    return workers
-  })
-
-const goAll = (workers: ReadonlyArray<Worker>) =>
-  Effect.forEach(workers, (worker) => worker.send("go"), { discard: true })
-
-const result =
-  <A, I>(schema: Schema.Schema<A, I>) =>
-  (worker: Worker) =>
-    Effect.flatMap(worker.line, Schema.decodeUnknown(Schema.parseJson(schema))).pipe(Effect.orDie)
-
 const ColdResult = Schema.Struct({
   failures: Schema.Number,
   prints: Schema.Record({ key: Schema.String, value: Schema.String }),
@@ -133,20 +36,6 @@ const SteadyResult = Schema.Struct({
   degraded: Schema.Number,
 })
 const StormResult = Schema.Struct({ failures: Schema.Number })
-
-/** Token requests the sandbox received, per merchant. */
-const tokenRequests = (sandbox: Sandbox.Sandbox.Service) =>
-  Effect.map(sandbox.requests, (requests) => {
-    const perMerchant = new Map<string, number>()
-    for (const request of requests) {
-      if (!request.path.endsWith("/connect/token")) continue
-      const merchant = new URLSearchParams(request.body).get("merchant_vat") ?? "unbound"
-      perMerchant.set(merchant, (perMerchant.get(merchant) ?? 0) + 1)
-    }
-    return perMerchant
-  })
-const total = (perMerchant: Map<string, number>) =>
-  [...perMerchant.values()].reduce((sum, n) => sum + n, 0)
 
 describe.skipIf(redisUrl === undefined)("a fleet of processes on one Redis", () => {
   const url = redisUrl ?? ""

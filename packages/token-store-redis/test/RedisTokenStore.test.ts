@@ -166,6 +166,39 @@ describe.skipIf(redisUrl === undefined)("RedisTokenStore", () => {
     }),
   )
 
+  it.scoped("a process with another key: every value it cannot open is counted, one warning", () =>
+    Effect.gen(function* () {
+      const endpoint = yield* TokenEndpoint.make(issue)
+      const keyPrefix = yield* isolatedPrefix(url)
+      const fleet = yield* tokenService(
+        endpoint,
+        Option.some(storeLayer({ redisUrl: url, keyPrefix, key: newKey() })),
+      )
+      yield* fleet.get("DK90000028")
+      yield* fleet.get("FI90000040")
+      const unreadable = Effect.map(
+        Metric.value(RedisTokenStore.metrics.unreadable),
+        (state) => state.count,
+      )
+      const before = yield* unreadable
+      const [, observed] = yield* Observe.observe(
+        Effect.gen(function* () {
+          const stranger = yield* tokenService(
+            endpoint,
+            Option.some(storeLayer({ redisUrl: url, keyPrefix, key: newKey() })),
+          )
+          yield* stranger.get("DK90000028")
+          yield* stranger.get("FI90000040")
+        }),
+      )
+      expect((yield* unreadable) - before).toBeGreaterThanOrEqual(2)
+      const warnings = observed.logLines.filter((line) => line.includes("level=WARN"))
+      expect(warnings).toHaveLength(1)
+      expect(warnings[0]).toContain("sealed with a key this process does not have")
+      expect(warnings[0]).toContain("MOBILEPAY_TOKEN_STORE_KEY")
+    }),
+  )
+
   it.scoped("Redis unreachable: gets are answered alone, counted, with one warning", () =>
     Effect.gen(function* () {
       const endpoint = yield* TokenEndpoint.make(issue)
@@ -274,7 +307,7 @@ describe.skipIf(redisUrl === undefined)("RedisTokenStore", () => {
         Effect.sync(() => new Redis(url)),
         (redis) => Effect.sync(() => redis.disconnect()),
       )
-      const key = { clientId, merchantVat: "DK90000028" }
+      const key = { kind: "posV10" as const, clientId, merchant: "DK90000028" }
       const name = `${keyPrefix}:{${clientId}:DK90000028}:lease`
       const lease = Option.getOrThrow(yield* store.acquire(key))
       expect(lease.millis).toBe(10_000)
@@ -334,6 +367,51 @@ describe.skipIf(redisUrl === undefined)("RedisTokenStore", () => {
   )
 
   it.scoped(
+    "layerConfig reads every option: the timeouts and the lease too, and refuses a bad one naming it",
+    () =>
+      Effect.gen(function* () {
+        const keyPrefix = yield* isolatedPrefix(url)
+        const provider = (extra: ReadonlyArray<readonly [string, string]>) =>
+          Layer.setConfigProvider(
+            ConfigProvider.fromMap(
+              new Map([
+                ["MOBILEPAY_TOKEN_STORE_REDIS_URL", url],
+                ["MOBILEPAY_TOKEN_STORE_KEY", Redacted.value(newKey())],
+                ["MOBILEPAY_TOKEN_STORE_PREFIX", keyPrefix],
+                ...extra,
+              ]),
+            ),
+          )
+        const store = yield* Effect.provide(
+          SharedTokenStore.SharedTokenStore,
+          yield* Layer.build(
+            RedisTokenStore.layerConfig().pipe(
+              Layer.provide(provider([["MOBILEPAY_TOKEN_STORE_LEASE", "3 seconds"]])),
+            ),
+          ),
+        )
+        const lease = yield* store.acquire({
+          kind: "posV10" as const,
+          clientId,
+          merchant: "DK90000028",
+        })
+        expect(Option.map(lease, (held) => held.millis)).toEqual(Option.some(3_000))
+        for (const name of [
+          "MOBILEPAY_TOKEN_STORE_COMMAND_TIMEOUT",
+          "MOBILEPAY_TOKEN_STORE_RETRY_AFTER",
+          "MOBILEPAY_TOKEN_STORE_LEASE",
+        ]) {
+          const error = yield* Effect.flip(
+            Layer.build(
+              RedisTokenStore.layerConfig().pipe(Layer.provide(provider([[name, "soon"]]))),
+            ),
+          )
+          expect(String(error)).toContain(name)
+        }
+      }),
+  )
+
+  it.scoped(
     "layerConfig reads the key from MOBILEPAY_TOKEN_STORE_KEY and refuses a short one",
     () =>
       Effect.gen(function* () {
@@ -352,7 +430,11 @@ describe.skipIf(redisUrl === undefined)("RedisTokenStore", () => {
           RedisTokenStore.layerConfig().pipe(Layer.provide(provider(Redacted.value(newKey())))),
         )
         const store = yield* Effect.provide(SharedTokenStore.SharedTokenStore, good)
-        const stored = yield* store.get({ clientId, merchantVat: "DK90000028" })
+        const stored = yield* store.get({
+          kind: "posV10" as const,
+          clientId,
+          merchant: "DK90000028",
+        })
         expect(Option.isNone(stored.token)).toBe(true)
         const error = yield* Effect.flip(
           Layer.build(

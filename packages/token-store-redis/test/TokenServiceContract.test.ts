@@ -5,7 +5,7 @@
 import { Services } from "@effect-mobilepay/test-support"
 import { describe } from "@effect/vitest"
 import { Effect, Option } from "effect"
-import { contract } from "../../token-service/test/contract.js"
+import { accessToken, contract } from "../../token-service/test/contract.js"
 import { isolatedPrefix, storeLayer } from "./fixtures.js"
 
 const redisUrl = Services.redisUrl()
@@ -17,5 +17,16 @@ describe.skipIf(redisUrl === undefined)("on Redis", () => {
     Effect.map(isolatedPrefix(url), (keyPrefix) =>
       Option.some(storeLayer({ redisUrl: url, keyPrefix })),
     ),
+  )
+})
+
+describe.skipIf(redisUrl === undefined)("AccessTokenService on Redis", () => {
+  const url = redisUrl ?? ""
+  contract(
+    "Redis store",
+    Effect.map(isolatedPrefix(url), (keyPrefix) =>
+      Option.some(storeLayer({ redisUrl: url, keyPrefix })),
+    ),
+    accessToken,
   )
 })

@@ -9,13 +9,7 @@
 // happens in synchronous code between two effects, and JavaScript runs one fiber at a time,
 // so no check-then-act can interleave: that is what makes the hit path a map lookup and a
 // clock read instead of a Ref round trip.
-import {
-  type AccessToken,
-  Domain,
-  InvalidInput,
-  type TokenClient,
-  type TokenError,
-} from "@effect-mobilepay/core"
+import type { AccessToken, InvalidInput, TokenError } from "@effect-mobilepay/core"
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
@@ -29,9 +23,11 @@ import * as MetricLabel from "effect/MetricLabel"
 import * as Option from "effect/Option"
 import * as Random from "effect/Random"
 import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type * as Shared from "../SharedTokenStore.js"
+import * as TokenTimes from "./tokenTimes.js"
 
 export interface Settings {
   readonly refreshAhead: Duration.Duration
@@ -49,13 +45,38 @@ export interface Settings {
 }
 
 type Failure = TokenError.TokenError | InvalidInput.InvalidInput
+
+/**
+ * Where a cache's tokens come from: one API's token endpoint for one client, and how its
+ * merchant keys are named and checked (a VAT for PoS V10, a Merchant Serial Number for the
+ * Access Token API). The cache itself is the same for both.
+ */
+export interface TokenSource {
+  /** Namespaces the shared store's keys, so that two APIs' tokens never meet. */
+  readonly kind: Shared.TokenKind
+  readonly clientId: string
+  /** Checks a caller's merchant key before anything is sent (fails naming the field). */
+  readonly checkMerchant: (merchant: string) => Effect.Effect<string, InvalidInput.InvalidInput>
+  /** The merchant key a token was requested for, or `undefined` for an unbound token. */
+  readonly merchantOf: (token: AccessToken.AccessToken) => string | undefined
+  /** One request to the token endpoint, never cached. */
+  readonly requestToken: (
+    merchant: string | undefined,
+  ) => Effect.Effect<AccessToken.AccessToken, Failure>
+  /** The span attribute naming the merchant key (`mobilepay.merchant_vat`, ...). */
+  readonly spanAttribute: string
+}
 type FailureRecord = Shared.Failure
 type Reason = "miss" | "renewal" | "refresh"
 
+// The store counts as back once it has answered for this long without failing: one warning
+// per outage and one line on recovery, however often a flapping store answers in between.
+const recoveryMs = 1_000
+
 interface Entry {
-  /** The merchant VAT, or "" for the unbound token. */
+  /** The merchant key (VAT or MSN, by the source), or "" for the unbound token. */
   readonly key: string
-  readonly merchantVat: string | undefined
+  readonly merchant: string | undefined
   token: AccessToken.AccessToken | undefined
   /** Epoch ms after which `token` is not handed out (expiry less the safety margin). */
   usableUntil: number
@@ -65,8 +86,10 @@ interface Entry {
   inflight: Deferred.Deferred<AccessToken.AccessToken, Failure> | undefined
   /** The last request failed: callers get its error, with no new request, until `until`. */
   failure: FailureRecord | undefined
-  /** The last token invalidated here: never taken back from the shared store. */
-  invalidated: AccessToken.AccessToken | undefined
+  /** The last few tokens that met a 401, here or elsewhere in the fleet (by fingerprint). */
+  dead: Array<string>
+  /** Epoch ms: a token issued before this is older than one that met a 401. */
+  condemnedBefore: number
   lastUsed: number
 }
 
@@ -97,10 +120,8 @@ export const metrics = {
   }),
 }
 
-const decodeVat = InvalidInput.decodeInput(Domain.MerchantVat, "merchantVat")
-
 export const make = (
-  client: TokenClient.TokenClient.Service,
+  client: TokenSource,
   settings: Settings,
   shared: Option.Option<Shared.SharedTokenStore.Service>,
 ) =>
@@ -127,7 +148,7 @@ export const make = (
       })
 
     // A new key; at the cap, the least recently used one makes room.
-    const admit = (key: string, merchantVat: string | undefined, now: number) =>
+    const admit = (key: string, merchant: string | undefined, now: number) =>
       Effect.gen(function* () {
         if (entries.size >= settings.maxKeys) {
           let oldest: Entry | undefined
@@ -141,19 +162,43 @@ export const make = (
         }
         const entry: Entry = {
           key,
-          merchantVat,
+          merchant,
           token: undefined,
           usableUntil: 0,
           renewAt: 0,
           inflight: undefined,
           failure: undefined,
-          invalidated: undefined,
+          dead: [],
+          condemnedBefore: -Infinity,
           lastUsed: now,
         }
         entries.set(key, entry)
         yield* updateKeysGauge
         return entry
       })
+
+    // A token's name: the shared store's fingerprint (what its changes carry), else itself.
+    const printOf = (token: AccessToken.AccessToken) =>
+      Option.isSome(shared) ? shared.value.fingerprint(token) : Redacted.value(token.value)
+
+    // Whether a token may be served for the entry: not one that met a 401 here or elsewhere
+    // in the fleet, nor one issued before such a token (a revocation takes them all).
+    const alive = (entry: Entry, token: AccessToken.AccessToken) =>
+      token.issuedAt.epochMillis >= entry.condemnedBefore && !entry.dead.includes(printOf(token))
+
+    // A 401 for the token named `print`, issued at `issuedAt`: it is dead, and so is every
+    // token of the key issued before it. The entry's token goes too if it is one of them.
+    const condemn = (entry: Entry, print: string, issuedAt: number) => {
+      if (!entry.dead.includes(print)) {
+        entry.dead.push(print)
+        if (entry.dead.length > 8) entry.dead.shift()
+      }
+      entry.condemnedBefore = Math.max(entry.condemnedBefore, issuedAt)
+      if (entry.token !== undefined && !alive(entry, entry.token)) {
+        entry.token = undefined
+        entry.usableUntil = 0
+      }
+    }
 
     // How long before expiry a token is renewed, and until when it is handed out. Whole
     // milliseconds: a fractional deadline can sit less than one floating-point step past the
@@ -164,9 +209,10 @@ export const make = (
       Math.floor(token.expiresAt.epochMillis - Math.min(marginMs, renewalLead(token) / 2))
 
     // A fresh token for the entry: its times, then the renewal loop (which replaces any
-    // loop the key already had).
+    // loop the key already had). A token that met a 401 meanwhile is never stored.
     const store = (entry: Entry, token: AccessToken.AccessToken, reason: Reason) =>
       Effect.gen(function* () {
+        if (!alive(entry, token)) return
         if (reason === "renewal") metrics.renewals.unsafeUpdate(1, [])
         const lead = renewalLead(token)
         const jitter = (yield* Random.next) * settings.refreshJitter * lead
@@ -204,16 +250,21 @@ export const make = (
         return yield* Deferred.await(deferred)
       })
 
-    // The one place a token request leaves the process.
+    // The one place a token request leaves the process. The token's times count from when
+    // the request was sent (see tokenTimes).
     const requestToken = (entry: Entry, reason: Reason) =>
-      client.requestToken({ merchantVat: entry.merchantVat }).pipe(
+      Effect.flatMap(Clock.currentTimeMillis, (sentAt) =>
+        Effect.map(client.requestToken(entry.merchant), (token) =>
+          TokenTimes.countedFrom(token, sentAt),
+        ),
+      ).pipe(
         Effect.onExit((exit) =>
           Effect.sync(() =>
             metrics.requests.unsafeUpdate(1, [MetricLabel.make("outcome", outcome(exit))]),
           ),
         ),
         Effect.withSpan("TokenService.request", {
-          attributes: { "mobilepay.merchant_vat": entry.merchantVat ?? "unbound", reason },
+          attributes: { [client.spanAttribute]: entry.merchant ?? "unbound", reason },
         }),
       )
 
@@ -241,6 +292,12 @@ export const make = (
         if (entry.failure?.error !== error) entry.failure = nextFailure(entry, error, now)
       })
 
+    const storeKey = (entry: Entry): Shared.Key => ({
+      kind: client.kind,
+      clientId: client.clientId,
+      merchant: entry.merchant,
+    })
+
     // The fleet's request for a key, through the shared store: take a good token from it, or
     // honour its failure backoff, or take the lease and request for everyone, or wait for the
     // holder. `baseline` is the expiry a token must beat (a renewal wants a newer one).
@@ -250,17 +307,15 @@ export const make = (
       reason: Reason,
     ): Effect.Effect<AccessToken.AccessToken, Failure> =>
       Effect.gen(function* () {
-        const key: Shared.Key = { clientId: client.clientId, merchantVat: entry.merchantVat }
+        const key = storeKey(entry)
         const baseline = reason === "miss" ? 0 : (entry.token?.expiresAt.epochMillis ?? 0)
-        const invalidated = entry.invalidated
         const usable = (stored: Shared.Stored, now: number) =>
           Option.filter(
             stored.token,
             (token) =>
               token.expiresAt.epochMillis > baseline &&
               now < usableUntil(token) &&
-              (invalidated === undefined ||
-                Redacted.value(invalidated.value) !== Redacted.value(token.value)),
+              alive(entry, token),
           )
         for (;;) {
           const waiting = waitForChange(entry.key)
@@ -277,36 +332,11 @@ export const make = (
               }
               const lease = yield* sharedStore.acquire(key)
               if (Option.isNone(lease)) return Option.none()
-              // Someone may have stored a token between the look and the lease.
-              const again = usable(yield* sharedStore.get(key), yield* Clock.currentTimeMillis)
-              if (Option.isSome(again)) {
-                yield* sharedStore.release(lease.value).pipe(Effect.catchAll(storeUnavailable))
-                return Option.some(adopted(again.value))
-              }
-              const exit = yield* Effect.exit(
-                Effect.raceFirst(requestToken(entry, reason), keepLease(sharedStore, lease.value)),
-              )
-              if (Exit.isSuccess(exit)) {
-                yield* sharedStore
-                  .put(lease.value, exit.value)
-                  .pipe(Effect.catchAll(storeUnavailable))
-                return Option.some(exit.value)
-              }
-              const error = Cause.failureOption(exit.cause)
-              if (Option.isSome(error) && error.value._tag !== "InvalidInput") {
-                const record = nextFailure(entry, error.value, yield* Clock.currentTimeMillis)
-                entry.failure = record
-                yield* sharedStore
-                  .putFailure(lease.value, record)
-                  .pipe(Effect.catchAll(storeUnavailable))
-              } else {
-                yield* sharedStore.release(lease.value).pipe(Effect.catchAll(storeUnavailable))
-              }
-              return yield* Effect.failCause(exit.cause)
+              return Option.some(yield* holdLease(sharedStore, entry, reason, lease.value, usable))
             }),
           )
           if (outcome._tag === "Right") {
-            yield* storeAvailable
+            yield* storeAnswered
             if (Option.isSome(outcome.right)) return outcome.right.value
             // Another process holds the lease: wait for its result, or for the lease to lapse.
             yield* Effect.raceFirst(waiting, Effect.sleep(Duration.millis(pollMs)))
@@ -314,14 +344,119 @@ export const make = (
           }
           const error = outcome.left
           if (error._tag !== "TokenStoreUnavailable") {
-            yield* storeAvailable
+            yield* storeAnswered
             return yield* Effect.fail(error)
           }
-          // Degrade, never fail a good call: this process requests for itself.
-          yield* storeUnavailable(error)
-          return yield* requestToken(entry, reason)
+          // Degrade, never fail a good call: this process requests for itself, and offers the
+          // token to the fleet as soon as the store answers.
+          yield* storeFallback(error)
+          const token = yield* requestToken(entry, reason)
+          yield* publishLater(sharedStore, entry, token)
+          return token
         }
       })
+
+    // The holder's part: request for the fleet and fill the lease (or store the failure), or
+    // release it when a token arrived meanwhile. A lease is always filled or released: a
+    // store that fails here is tried again in the background, and never fails the caller.
+    const holdLease = (
+      sharedStore: Shared.SharedTokenStore.Service,
+      entry: Entry,
+      reason: Reason,
+      lease: Shared.Lease,
+      usable: (stored: Shared.Stored, now: number) => Option.Option<AccessToken.AccessToken>,
+    ): Effect.Effect<AccessToken.AccessToken, Failure> =>
+      Effect.gen(function* () {
+        // Someone may have stored a token between the look and the lease.
+        const again = yield* Effect.option(sharedStore.get(lease.key))
+        const now = yield* Clock.currentTimeMillis
+        const found = Option.flatMap(again, (stored) => usable(stored, now))
+        if (Option.isSome(found)) {
+          yield* finishLease(sharedStore, lease, sharedStore.release(lease))
+          return adopted(found.value)
+        }
+        const exit = yield* Effect.exit(
+          Effect.raceFirst(requestToken(entry, reason), keepLease(sharedStore, lease)),
+        )
+        if (Exit.isSuccess(exit)) {
+          yield* finishLease(sharedStore, lease, sharedStore.put(lease, exit.value), () =>
+            publishLater(sharedStore, entry, exit.value),
+          )
+          return exit.value
+        }
+        const error = Cause.failureOption(exit.cause)
+        if (Option.isSome(error) && error.value._tag !== "InvalidInput") {
+          const record = nextFailure(entry, error.value, yield* Clock.currentTimeMillis)
+          entry.failure = record
+          yield* finishLease(sharedStore, lease, sharedStore.putFailure(lease, record))
+        } else {
+          yield* finishLease(sharedStore, lease, sharedStore.release(lease))
+        }
+        return yield* Effect.failCause(exit.cause)
+      })
+
+    // Fills or releases a lease. When the store does not answer, the caller goes on, and the
+    // operation is tried again in the background while the lease lasts; after that the lease
+    // lapses in the store, and `otherwise` runs (a token still to be offered to the fleet).
+    const finishLease = (
+      sharedStore: Shared.SharedTokenStore.Service,
+      lease: Shared.Lease,
+      operation: Effect.Effect<void, Shared.TokenStoreUnavailable>,
+      otherwise: () => Effect.Effect<void> = () => Effect.void,
+    ) =>
+      operation.pipe(
+        Effect.zipRight(storeAnswered),
+        Effect.catchAll((error) =>
+          storeFailed(error).pipe(
+            Effect.zipRight(
+              operation.pipe(
+                Effect.retry(
+                  Schedule.exponential(Duration.millis(100)).pipe(
+                    Schedule.upTo(Duration.millis(lease.millis)),
+                  ),
+                ),
+                Effect.zipRight(storeAnswered),
+                Effect.catchAll(() =>
+                  Effect.zipRight(
+                    sharedStore.release(lease).pipe(Effect.ignore),
+                    Effect.suspend(otherwise),
+                  ),
+                ),
+                Effect.forkIn(scope),
+              ),
+            ),
+          ),
+        ),
+        Effect.asVoid,
+      )
+
+    // A token got without the store (it did not answer in time) is offered to the fleet once
+    // the store answers, so that the processes converge on one token instead of each keeping
+    // its own: under a lease, and stored only if nothing newer is there. Tried again in the
+    // background, less and less often, while it is still this process's token.
+    const publishLater = (
+      sharedStore: Shared.SharedTokenStore.Service,
+      entry: Entry,
+      token: AccessToken.AccessToken,
+    ) =>
+      Effect.gen(function* () {
+        const lease = yield* sharedStore.acquire(storeKey(entry))
+        // Another process is requesting for the fleet: its token will be newer.
+        if (Option.isNone(lease)) return
+        yield* sharedStore
+          .put(lease.value, token)
+          .pipe(Effect.tapError(() => sharedStore.release(lease.value).pipe(Effect.ignore)))
+      }).pipe(
+        Effect.retry({
+          schedule: Schedule.exponential(Duration.millis(500)).pipe(
+            Schedule.union(Schedule.spaced(Duration.seconds(5))),
+          ),
+          while: () => entry.token === token || entry.inflight !== undefined,
+        }),
+        Effect.ignore,
+        Effect.forkIn(scope),
+        Effect.asVoid,
+      )
 
     // While the holder's request runs (a slow endpoint can take longer than the lease), it
     // extends its lease every third of its length, so that the others wait for its answer
@@ -354,33 +489,55 @@ export const make = (
     }
 
     const onChange = (sharedStore: Shared.SharedTokenStore.Service, change: Shared.Change) =>
-      Effect.sync(() => {
-        if (change.key.clientId !== client.clientId) return
-        const key = change.key.merchantVat ?? ""
+      Effect.clockWith((clock) => {
+        if (change.key.kind !== client.kind || change.key.clientId !== client.clientId)
+          return Effect.void
+        const key = change.key.merchant ?? ""
         const entry = entries.get(key)
-        if (
-          change._tag === "Deleted" &&
-          entry?.token !== undefined &&
-          sharedStore.fingerprint(entry.token) === change.fingerprint
-        ) {
-          // Another process got a 401 for this token: drop it here too.
-          entry.invalidated = entry.token
-          entry.token = undefined
-          entry.usableUntil = 0
-        }
         const waiter = waiters.get(key)
         if (waiter !== undefined) {
           waiters.delete(key)
           Deferred.unsafeDone(waiter, Exit.void)
         }
+        if (entry === undefined) return Effect.void
+        if (change._tag === "Deleted") {
+          // Another process got a 401 for this token: drop it here too, with every token of
+          // the key issued before it. (Never later than now: a process whose clock runs
+          // ahead must not condemn the tokens this one is about to get.)
+          const now = clock.unsafeCurrentTimeMillis()
+          condemn(entry, change.fingerprint, Math.min(change.issuedAt ?? -Infinity, now))
+          return Effect.void
+        }
+        // Another process stored a token: take it if it is newer than ours, so that the
+        // fleet holds one token per key (and one revocation costs one request).
+        if (entry.token === undefined || entry.inflight !== undefined) return Effect.void
+        return followFleet(sharedStore, entry).pipe(Effect.forkIn(scope), Effect.asVoid)
       })
 
+    const followFleet = (sharedStore: Shared.SharedTokenStore.Service, entry: Entry) =>
+      Effect.gen(function* () {
+        const stored = yield* sharedStore.get(storeKey(entry))
+        yield* storeAnswered
+        const now = yield* Clock.currentTimeMillis
+        const current = entry.token
+        if (current === undefined || entry.inflight !== undefined) return
+        const newer = Option.filter(
+          stored.token,
+          (token) =>
+            token.issuedAt.epochMillis > current.issuedAt.epochMillis &&
+            now < usableUntil(token) &&
+            alive(entry, token),
+        )
+        if (Option.isSome(newer)) yield* store(entry, adopted(newer.value), "miss")
+      }).pipe(Effect.catchAll(storeFailed))
+
     // The store's health as this process sees it: one warning when it goes, one line when it
-    // comes back, and a count of the times a process went on alone.
+    // has answered again for a while, and a count of the times a process went on alone.
     let degraded = false
-    const storeUnavailable = (error: Shared.TokenStoreUnavailable) =>
+    let answeringSince: number | undefined
+    const storeFailed = (error: Shared.TokenStoreUnavailable) =>
       Effect.suspend(() => {
-        metrics.storeFallbacks.unsafeUpdate(1, [])
+        answeringSince = undefined
         if (degraded) return Effect.void
         degraded = true
         metrics.storeDegraded.unsafeUpdate(1, [])
@@ -388,9 +545,18 @@ export const make = (
           "shared token store unavailable: this process uses its own cache and token requests until it returns",
         ).pipe(Effect.annotateLogs({ operation: error.operation, reason: error.reason }))
       })
-    const storeAvailable = Effect.suspend(() => {
+    const storeFallback = (error: Shared.TokenStoreUnavailable) =>
+      Effect.suspend(() => {
+        metrics.storeFallbacks.unsafeUpdate(1, [])
+        return storeFailed(error)
+      })
+    const storeAnswered = Effect.clockWith((clock) => {
       if (!degraded) return Effect.void
+      const now = clock.unsafeCurrentTimeMillis()
+      if (answeringSince === undefined) answeringSince = now
+      if (now - answeringSince < recoveryMs) return Effect.void
       degraded = false
+      answeringSince = undefined
       metrics.storeDegraded.unsafeUpdate(0, [])
       return Effect.logInfo("shared token store available again: tokens are shared once more")
     })
@@ -435,23 +601,27 @@ export const make = (
         ),
       )
 
-    const miss = (merchantVat: string | undefined) =>
+    const checked = (merchant: string | undefined) =>
+      merchant === undefined ? Effect.succeed(undefined) : client.checkMerchant(merchant)
+
+    const miss = (given: string | undefined) =>
       Effect.gen(function* () {
-        const key = merchantVat === undefined ? "" : yield* decodeVat(merchantVat)
+        const merchant = yield* checked(given)
+        const key = merchant ?? ""
         metrics.misses.unsafeUpdate(1, [])
         const now = yield* Clock.currentTimeMillis
         if (rejected !== undefined && now < rejected.until)
           return yield* Effect.fail(rejected.error)
-        const entry = entries.get(key) ?? (yield* admit(key, merchantVat, now))
+        const entry = entries.get(key) ?? (yield* admit(key, merchant, now))
         entry.lastUsed = now
         if (entry.failure !== undefined && now < entry.failure.until)
           return yield* Effect.fail(entry.failure.error)
         return yield* request(entry, "miss")
       })
 
-    const get = (merchantVat?: string) =>
+    const get = (merchant?: string) =>
       Effect.clockWith((clock) => {
-        const entry = entries.get(merchantVat ?? "")
+        const entry = entries.get(merchant ?? "")
         if (entry?.token !== undefined) {
           const now = clock.unsafeCurrentTimeMillis()
           if (now < entry.usableUntil) {
@@ -460,29 +630,32 @@ export const make = (
             return Effect.succeed(entry.token)
           }
         }
-        return miss(merchantVat)
+        return miss(merchant)
       })
 
     const invalidate = (token: AccessToken.AccessToken) =>
       Effect.suspend(() => {
-        const entry = entries.get(Option.getOrElse(token.merchantVat, () => ""))
-        if (entry === undefined || entry.token !== token) return Effect.void
-        entry.token = undefined
-        entry.usableUntil = 0
-        entry.invalidated = token
+        const entry = entries.get(client.merchantOf(token) ?? "")
+        if (entry === undefined) return Effect.void
+        const current = entry.token
+        // Already known (a burst of 401s for one token makes one new request), or an old
+        // token after a newer one came: nothing more to drop, nothing to tell the fleet.
+        const known = entry.dead.includes(printOf(token))
+        condemn(entry, printOf(token), token.issuedAt.epochMillis)
+        if (known || (current !== undefined && current === entry.token)) return Effect.void
         if (Option.isNone(shared)) return Effect.void
-        // Compare-and-delete in the store too: the fleet drops this token, never a newer one.
-        const key: Shared.Key = { clientId: client.clientId, merchantVat: entry.merchantVat }
+        // In the store too: the fleet drops this token and older ones, never a newer one.
         return shared.value
-          .compareAndDelete(key, token)
-          .pipe(Effect.zipRight(storeAvailable), Effect.catchAll(storeUnavailable))
+          .compareAndDelete(storeKey(entry), token)
+          .pipe(Effect.zipRight(storeAnswered), Effect.catchAll(storeFailed))
       })
 
-    const refresh = (merchantVat?: string) =>
+    const refresh = (given?: string) =>
       Effect.gen(function* () {
-        const key = merchantVat === undefined ? "" : yield* decodeVat(merchantVat)
+        const merchant = yield* checked(given)
+        const key = merchant ?? ""
         const now = yield* Clock.currentTimeMillis
-        const entry = entries.get(key) ?? (yield* admit(key, merchantVat, now))
+        const entry = entries.get(key) ?? (yield* admit(key, merchant, now))
         entry.lastUsed = now
         return yield* request(entry, "refresh")
       })

@@ -11,6 +11,10 @@ import * as Redacted from "effect/Redacted"
 export interface Cipher {
   readonly seal: (plaintext: string, aad: string) => string
   readonly open: (sealed: string, aad: string) => Option.Option<string>
+  /** Whether the value names a key of this ring (it may still fail to open). */
+  readonly knows: (sealed: string) => boolean
+  /** The id of the key the value names (a one-way hash of the key: safe to log). */
+  readonly keyIdOf: (sealed: string) => string
 }
 
 const keyId = (key: Buffer): string =>
@@ -81,7 +85,10 @@ export const make = (
       }
     }
 
-    return { seal, open }
+    const keyIdOf = (sealed: string) => (sealed.split(".")[0] ?? "").slice(0, 16)
+    const knows = (sealed: string) => opening.has(keyIdOf(sealed))
+
+    return { seal, open, knows, keyIdOf }
   })
 
 /** A one-way name for a token (SHA-256, 128 bits): safe to store and publish. */

@@ -1,0 +1,217 @@
+/**
+ * The Vipps MobilePay Access Token API's tokens (for the ePayment, Webhooks and QR clients),
+ * always fresh without callers thinking about them: one cached token per sales unit (Merchant
+ * Serial Number, or none), requested once however many callers ask at the same time, renewed
+ * before it expires, and dropped when nobody asks for it any more.
+ *
+ * It is the same cache as {@link TokenService}, with the same options, errors and shared
+ * store: only the token endpoint and the key (an MSN instead of a merchant VAT) differ. In a
+ * shared store its keys are apart from `TokenService`'s, so the two kinds never meet.
+ *
+ * @since 0.2.0
+ */
+import {
+  type AccessToken,
+  AccessTokenClient,
+  Domain,
+  InvalidInput,
+  type TokenError,
+} from "@effect-mobilepay/core"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import type * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import type * as Scope from "effect/Scope"
+import * as Serve from "./internal/service.js"
+import { SharedTokenStore } from "./SharedTokenStore.js"
+import * as TokenService from "./TokenService.js"
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export declare namespace AccessTokenService {
+  /**
+   * @since 0.2.0
+   * @category models
+   */
+  export interface Service {
+    /** The sales unit's client id (sent as `client_id` for tokens). */
+    readonly clientId: string
+    /**
+     * A token for the sales unit (Merchant Serial Number, 4 to 10 digits), or one requested
+     * without `Merchant-Serial-Number` when none is given. A cached token that is not within
+     * the safety margin of its expiry is returned at once, with no I/O; otherwise one request
+     * is made, shared by every concurrent caller. A malformed MSN fails with `InvalidInput`.
+     */
+    readonly get: (
+      merchantSerialNumber?: string,
+    ) => Effect.Effect<AccessToken.AccessToken, TokenError.TokenError | InvalidInput.InvalidInput>
+    /**
+     * Forgets `token` if it is still the cached one (call it on a 401), so that the next `get`
+     * requests a new token. A token that was already replaced is ignored.
+     */
+    readonly invalidate: (token: AccessToken.AccessToken) => Effect.Effect<void>
+    /**
+     * Requests a new token now (joining a request already under way) and caches it. With a
+     * shared store, a token newer than this process's, got by another process, counts as new.
+     */
+    readonly refresh: (
+      merchantSerialNumber?: string,
+    ) => Effect.Effect<AccessToken.AccessToken, TokenError.TokenError | InvalidInput.InvalidInput>
+  }
+}
+
+/**
+ * Cached, renewed Access Token API tokens for one sales unit's keys.
+ *
+ * @since 0.2.0
+ * @category tags
+ */
+export class AccessTokenService extends Context.Tag(
+  "@effect-mobilepay/token-service/AccessTokenService",
+)<AccessTokenService, AccessTokenService.Service>() {}
+
+/**
+ * The options of {@link TokenService}: the same cache, with the same defaults.
+ *
+ * @since 0.2.0
+ * @category options
+ */
+export type Options = TokenService.Options
+
+const decodeMsn = InvalidInput.decodeInput(Domain.MerchantSerialNumber, "merchantSerialNumber")
+
+const build = (options: Options, store: Option.Option<SharedTokenStore.Service>) =>
+  Effect.flatMap(AccessTokenClient.AccessTokenClient, (client) =>
+    Effect.map(
+      Serve.build(
+        {
+          kind: "accessToken",
+          clientId: client.clientId,
+          checkMerchant: decodeMsn,
+          merchantOf: (token) => token.merchantSerialNumber,
+          requestToken: (merchantSerialNumber) => client.requestToken({ merchantSerialNumber }),
+          spanAttribute: "vipps.merchant_serial_number",
+        },
+        options,
+        store,
+      ),
+      AccessTokenService.of,
+    ),
+  )
+
+/**
+ * Builds the service on the `AccessTokenClient` in context. Its renewal fibers live in the
+ * `Scope`. With a {@link SharedTokenStore} in context, tokens are shared with every process
+ * using the same store (under keys of their own kind); without one, this process keeps its
+ * own. A bad option makes `get` and `refresh` fail with `InvalidInput` naming it.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const make = (
+  options: Options = {},
+): Effect.Effect<
+  AccessTokenService.Service,
+  never,
+  AccessTokenClient.AccessTokenClient | Scope.Scope
+> => Effect.flatMap(Effect.serviceOption(SharedTokenStore), (store) => build(options, store))
+
+/**
+ * Builds the service for a fleet, on the `AccessTokenClient` and the
+ * {@link SharedTokenStore} in context: the store shows in the type, so that a program that
+ * forgets to provide it does not compile.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const makeShared = (
+  options: Options = {},
+): Effect.Effect<
+  AccessTokenService.Service,
+  never,
+  AccessTokenClient.AccessTokenClient | SharedTokenStore | Scope.Scope
+> => Effect.flatMap(SharedTokenStore, (store) => build(options, Option.some(store)))
+
+/**
+ * A token for the sales unit (or none named) from the {@link AccessTokenService} in context.
+ *
+ * @since 0.2.0
+ * @category accessors
+ */
+export const get = (merchantSerialNumber?: string) =>
+  Effect.flatMap(AccessTokenService, (service) => service.get(merchantSerialNumber))
+
+/**
+ * The {@link AccessTokenService} on the `AccessTokenClient` in context.
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layer = (
+  options: Options = {},
+): Layer.Layer<AccessTokenService, never, AccessTokenClient.AccessTokenClient> =>
+  Layer.scoped(AccessTokenService, make(options))
+
+/**
+ * The {@link AccessTokenService} for a fleet, on the `AccessTokenClient` and the
+ * {@link SharedTokenStore} it requires (e.g. `RedisTokenStore.layer` from
+ * `@effect-mobilepay/token-store-redis`; one store serves both kinds of token).
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerShared = (
+  options: Options = {},
+): Layer.Layer<AccessTokenService, never, AccessTokenClient.AccessTokenClient | SharedTokenStore> =>
+  Layer.scoped(AccessTokenService, makeShared(options))
+
+/**
+ * The options of {@link layerConfig}: the cache's options, and the `AccessTokenClient`'s as
+ * `Config`s.
+ *
+ * @since 0.2.0
+ * @category options
+ */
+export type ConfigOptions = Options & AccessTokenClient.ConfigOptions
+
+// The cache's options from the environment (`MOBILEPAY_TOKEN_*`, as TokenService's); options
+// given in code win.
+const withConfig = (given: Options) => Serve.withConfig(TokenService.optionsConfig, given)
+
+/**
+ * The {@link AccessTokenService} with its `AccessTokenClient`, both configured from the
+ * environment: the keys and host from `VIPPS_MOBILEPAY_*` (see `VippsConfig` in
+ * `@effect-mobilepay/core`), the cache from `TokenService.optionsConfig`; options given here
+ * win.
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerConfig = (
+  options: ConfigOptions = {},
+): Layer.Layer<AccessTokenService, ConfigError.ConfigError, HttpClient.HttpClient> =>
+  Layer.unwrapEffect(Effect.map(withConfig(options), layer)).pipe(
+    Layer.provide(AccessTokenClient.layerConfig(options)),
+  )
+
+/**
+ * {@link layerShared} with its `AccessTokenClient`, both configured from the environment, on
+ * the {@link SharedTokenStore} it requires (e.g. `RedisTokenStore.layerConfig()`).
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerSharedConfig = (
+  options: ConfigOptions = {},
+): Layer.Layer<
+  AccessTokenService,
+  ConfigError.ConfigError,
+  HttpClient.HttpClient | SharedTokenStore
+> =>
+  Layer.unwrapEffect(Effect.map(withConfig(options), layerShared)).pipe(
+    Layer.provide(AccessTokenClient.layerConfig(options)),
+  )

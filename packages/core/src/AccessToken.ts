@@ -1,5 +1,6 @@
 /**
- * An access token from Integrator Authentication.
+ * An access token: from Integrator Authentication (PoS V10) or from the Vipps MobilePay Access
+ * Token API.
  *
  * @since 0.1.0
  */
@@ -8,7 +9,7 @@ import * as DateTime from "effect/DateTime"
 import type * as Duration from "effect/Duration"
 import type * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
-import type { MerchantVat } from "./Domain.js"
+import type { MerchantSerialNumber, MerchantVat } from "./Domain.js"
 
 /**
  * A bearer token and what it is good for. The value is `Redacted`: printing, logging or
@@ -32,6 +33,12 @@ export class AccessToken extends Data.Class<{
   readonly expiresAt: DateTime.Utc
   /** The merchant the token is bound to (`merchant_vat`), or none for an unbound token. */
   readonly merchantVat: Option.Option<MerchantVat>
+  /**
+   * The sales unit named when an Access Token API token was requested
+   * (`Merchant-Serial-Number`); absent on V10 tokens and when none was named.
+   * @since 0.2.0
+   */
+  readonly merchantSerialNumber?: MerchantSerialNumber | undefined
 }> {}
 
 /**

@@ -9,7 +9,7 @@
  *
  * @since 0.2.0
  */
-import { HttpDeadline } from "@effect-mobilepay/pos"
+import { HttpDeadline } from "@effect-mobilepay/core"
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as Context from "effect/Context"

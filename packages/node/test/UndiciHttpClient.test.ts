@@ -5,7 +5,7 @@
  */
 import { Untrusted } from "@effect-mobilepay/core"
 import { UndiciHttpClient } from "@effect-mobilepay/node"
-import { HttpDeadline } from "@effect-mobilepay/pos"
+import { HttpDeadline } from "@effect-mobilepay/core"
 import { Time, TokenEndpoint } from "@effect-mobilepay/test-support"
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"

@@ -18,7 +18,7 @@ import {
   Untrusted,
 } from "@effect-mobilepay/core"
 import { TokenService } from "@effect-mobilepay/token-service"
-import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClient from "@effect/platform/HttpClient"
 import * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
@@ -28,7 +28,6 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { decodeRequest, IdempotencyKey, PaymentId, PosId, RefundId, StoreId } from "./Domain.js"
-import * as HttpDeadline from "./HttpDeadline.js"
 import * as Payment from "./Payment.js"
 import * as PointOfSale from "./PointOfSale.js"
 import type * as PosError from "./PosError.js"
@@ -306,22 +305,6 @@ export const make = (
       options.maxResponseBytes,
       1_048_576,
     )
-    const given = yield* HttpClient.HttpClient
-    // A transport that enforces deadlines itself, if it is the very client in context.
-    const enforcing = Option.exists(
-      yield* Effect.serviceOption(HttpDeadline.Enforcer),
-      (enforcer) => enforcer.client === given,
-    )
-    // MobilePay takes no part in the caller's traces (no traceparent/b3 headers), and the
-    // platform's own span is off: it would copy the answer's headers, which an echoing server
-    // can fill with the token. The pipeline's span carries what is safe. (An enforcing
-    // transport sends no trace headers and makes no span.)
-    const http = enforcing
-      ? given
-      : given.pipe(
-          HttpClient.withTracerPropagation(false),
-          HttpClient.withTracerDisabledWhen(() => true),
-        )
     const tokens = yield* TokenService.TokenService
     const clientSystemVersion = yield* decodeRequest(
       CoreDomain.ClientSystemVersion,
@@ -329,8 +312,7 @@ export const make = (
     )(options.clientSystemVersion)
     const defaultMerchant = yield* decodeVat(options.merchantVat)
     const posUrl = options.environment.posUrl
-    const pipeline = Pipeline.make({
-      http,
+    const pipeline = yield* Pipeline.make({
       tokens,
       clientSystemVersion,
       tokenBinding: options.tokenBinding ?? "merchant",
@@ -338,7 +320,6 @@ export const make = (
       writeTimeout,
       retryPolicy: options.retryPolicy ?? RetryPolicy.defaultPolicy,
       maxResponseBytes,
-      deadlines: enforcing ? "transport" : "pipeline",
     })
 
     // What every call resolves before sending: its merchant and its timeout (without options,

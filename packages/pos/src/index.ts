@@ -11,11 +11,13 @@
  */
 export * as Domain from "./Domain.js"
 /**
- * The per-attempt deadline of a PoS call, and the seam for a transport that enforces it.
+ * The per-attempt deadline of a call, and the seam for a transport that enforces it. It lives
+ * in `@effect-mobilepay/core` now (every client's calls honour it); this is the same module,
+ * kept here so that existing imports keep working.
  *
  * @since 0.2.0
  */
-export * as HttpDeadline from "./HttpDeadline.js"
+export { HttpDeadline } from "@effect-mobilepay/core"
 
 /**
  * The one-layer setup: `PosClient` and `TokenService` over any `HttpClient`.

@@ -2,7 +2,7 @@
 // AbortSignal and no URL object: undici's handler callbacks feed one small state machine, the
 // body is kept as the chunks that arrived, and a deadline is one timer that aborts through the
 // dispatch controller only when it fires.
-import { HttpDeadline } from "@effect-mobilepay/pos"
+import { HttpDeadline } from "@effect-mobilepay/core"
 import * as Cookies from "@effect/platform/Cookies"
 import * as Headers from "@effect/platform/Headers"
 import * as HttpClientError from "@effect/platform/HttpClientError"

@@ -1,12 +1,16 @@
 /**
- * The per-attempt deadline of a PoS call, and who enforces it. `HttpClient` carries no
- * timeout, so by default `PosClient` races every attempt against the `Clock` itself. A
- * transport that can do it cheaper (one timer per request that aborts through its dispatcher
- * only when it fires, like `UndiciHttpClient` in `@effect-mobilepay/node`) says so by providing
- * {@link Enforcer} naming its client: `PosClient` then sets {@link current} around each request
- * instead of racing, and the transport fails a late request with an `HttpClientError` whose
- * `cause` is {@link HttpDeadlineExceeded}, which `PosClient` reports as a timeout. Any other
- * `HttpClient` (fetch, `@effect/platform-node`'s) gets the race, as before.
+ * The per-attempt deadline of a call, and who enforces it. `HttpClient` carries no timeout, so
+ * by default the request path every client shares ({@link RequestPath}) races every attempt
+ * against the `Clock` itself. A transport that can do it cheaper (one timer per request that
+ * aborts through its dispatcher only when it fires, like `UndiciHttpClient` in
+ * `@effect-mobilepay/node`) says so by providing {@link Enforcer} naming its client: the path
+ * then sets {@link current} around each request instead of racing, and the transport fails a
+ * late request with an `HttpClientError` whose `cause` is {@link HttpDeadlineExceeded}, which
+ * the path reports as a timeout. Any other `HttpClient` (fetch, `@effect/platform-node`'s) gets
+ * the race.
+ *
+ * (Moved here from `@effect-mobilepay/pos`, which re-exports it: the seam is between the
+ * transport and every client, not PoS alone.)
  *
  * @since 0.2.0
  */
@@ -19,7 +23,7 @@ import * as Option from "effect/Option"
 
 /**
  * The deadline of the request being sent, from when it is dispatched until its body has
- * arrived; none outside a PoS call. Set by `PosClient` only when the transport in context is
+ * arrived; none outside a call. Set by the request path only when the transport in context is
  * an {@link Enforcer}; read by that transport as it sends.
  *
  * @since 0.2.0
@@ -31,13 +35,13 @@ export const current: FiberRef.FiberRef<Option.Option<Duration.Duration>> = Fibe
 
 /**
  * A transport that enforces {@link current} itself. `client` is the `HttpClient` that does:
- * `PosClient` relies on it only when that very client is the `HttpClient` in context, so
+ * the request path relies on it only when that very client is the `HttpClient` in context, so
  * replacing the client with another layer brings the race back by itself.
  *
  * @since 0.2.0
  * @category tags
  */
-export class Enforcer extends Context.Tag("@effect-mobilepay/pos/HttpDeadline/Enforcer")<
+export class Enforcer extends Context.Tag("@effect-mobilepay/core/HttpDeadline/Enforcer")<
   Enforcer,
   { readonly client: HttpClient.HttpClient }
 >() {}

@@ -10,13 +10,26 @@
  * @since 0.1.0
  */
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import { Context, Duration, Effect, Either, HashMap, Layer, Ref, Schema, type Scope } from "effect"
+import {
+  Context,
+  Duration,
+  Effect,
+  Either,
+  HashMap,
+  Layer,
+  Queue,
+  Ref,
+  Schema,
+  type Scope,
+} from "effect"
 import type { ServeError } from "@effect/platform/HttpServerError"
 import { createServer } from "node:http"
 import type { FaultRule } from "./Fault.js"
 import { makeApp, type ReceivedRequest } from "./internal/App.js"
 import * as RequestLog from "./internal/RequestLog.js"
+import { accessTokenPath } from "./internal/AccessToken.js"
 import { authBasePath } from "./internal/Auth.js"
+import { customerBasePath } from "./internal/Customer.js"
 import type { FaultState } from "./internal/Faults.js"
 import { generateSigningKey } from "./internal/Jwt.js"
 import { posBasePath, selfCertificationPosBasePath } from "./internal/PosApi.js"
@@ -36,14 +49,40 @@ import {
 import { userSimulationBasePath } from "./internal/UserSimulation.js"
 import { snapshot, transact, type World } from "./internal/World.js"
 import {
+  startDeliverer,
+  type DeliveryAttempt,
+  type WebhookFaults,
+} from "./internal/WebhookDelivery.js"
+import {
   integratorClients,
   merchants,
+  platformUsers,
+  salesUnits,
   testUsers,
   type IntegratorClient,
   type Merchant,
+  type PlatformUser,
+  type SalesUnit,
   type TestUser,
 } from "./SeedData.js"
 
+export type {
+  /**
+   * One webhook delivery attempt: where, what, when, the receiver's status and the outcome
+   * (`delivered`, `retrying`, `dropped` after 7 days, `lost` by an injected fault).
+   *
+   * @since 0.3.0
+   * @category models
+   */
+  DeliveryAttempt,
+  /**
+   * Faults of webhook delivery: duplicates, delays, lost deliveries, reordering across payments.
+   *
+   * @since 0.3.0
+   * @category models
+   */
+  WebhookFaults,
+} from "./internal/WebhookDelivery.js"
 export type {
   /**
    * A request as the sandbox received it: method, path, headers and body.
@@ -157,6 +196,28 @@ export declare namespace Sandbox {
     /** MobilePay's documented test users. */
     readonly testUsers: ReadonlyArray<TestUser>
 
+    /**
+     * The Access Token API's endpoint, `${baseUrl}/accesstoken/get`. The ePayment, Webhooks and
+     * QR APIs are served at `baseUrl` too (`/epayment/v1`, `/webhooks/v1`, `/qr/v1`).
+     * @since 0.3.0
+     */
+    readonly accessTokenUrl: string
+    /**
+     * The sandbox-only simulated customer of the platform (`${baseUrl}/sandbox/v1/customer`).
+     * @since 0.3.0
+     */
+    readonly customerUrl: string
+    /**
+     * The demo sales units of the platform (client id, secret, subscription keys, MSN).
+     * @since 0.3.0
+     */
+    readonly salesUnits: ReadonlyArray<SalesUnit>
+    /**
+     * The platform's test users (phone numbers, personal QR texts).
+     * @since 0.3.0
+     */
+    readonly platformUsers: ReadonlyArray<PlatformUser>
+
     /** Every request received so far, oldest first, headers and body as received. */
     readonly requests: Effect.Effect<ReadonlyArray<ReceivedRequest>>
     /**
@@ -179,6 +240,22 @@ export declare namespace Sandbox {
     readonly addFault: (rule: FaultRule) => Effect.Effect<void>
     /** Removes every fault rule. */
     readonly clearFaults: Effect.Effect<void>
+
+    /**
+     * Replaces the webhook delivery faults (`{}` for none).
+     * @since 0.3.0
+     */
+    readonly setWebhookFaults: (faults: WebhookFaults) => Effect.Effect<void>
+    /**
+     * Every webhook delivery attempt so far (the newest 10000), oldest first.
+     * @since 0.3.0
+     */
+    readonly webhookAttempts: Effect.Effect<ReadonlyArray<DeliveryAttempt>>
+    /**
+     * How many webhook deliveries wait for their time or behind a failing one.
+     * @since 0.3.0
+     */
+    readonly pendingWebhooks: Effect.Effect<number>
 
     /** The points of sale created so far, deleted ones included. */
     readonly pointsOfSale: Effect.Effect<ReadonlyArray<PointOfSale>>
@@ -241,6 +318,24 @@ export interface SandboxOptions {
   readonly requestLogBodyBytes?: number
   /** Replaces the seeded integrator clients. @default SeedData.integratorClients */
   readonly clients?: ReadonlyArray<IntegratorClient>
+  /**
+   * Lifetime of Access Token API tokens (the test environment's hour).
+   * @default 3600 seconds
+   * @since 0.3.0
+   */
+  readonly accessTokenLifetime?: Duration.DurationInput
+  /**
+   * Replaces the seeded sales units of the platform. @default SeedData.salesUnits
+   * @since 0.3.0
+   */
+  readonly salesUnits?: ReadonlyArray<SalesUnit>
+  /**
+   * ePayment's rate limits per minute (§8): create, capture, cancel and refund per reference
+   * and MSN; get and event log per reference and subscription key.
+   * @default { modifications: 5, gets: 120 }
+   * @since 0.3.0
+   */
+  readonly rateLimits?: { readonly modifications?: number; readonly gets?: number }
 }
 
 /**
@@ -327,7 +422,23 @@ export const make = (
       1000,
       1,
     )
+    const accessTokenLifetimeSeconds = yield* durationOption(
+      "accessTokenLifetime",
+      options.accessTokenLifetime,
+      "3600 seconds",
+      1000,
+      1,
+    )
     const pollDelayInMs = yield* durationOption("pollDelay", options.pollDelay, "1 second", 1, 0)
+    const rateLimits = {
+      modifications: yield* integerOption(
+        "rateLimits.modifications",
+        options.rateLimits?.modifications,
+        5,
+        1,
+      ),
+      gets: yield* integerOption("rateLimits.gets", options.rateLimits?.gets, 120, 1),
+    }
     const listenOn = yield* integerOption("port", options.port, 0, 0, 65535)
     const maxBodyBytes = yield* integerOption("maxBodyBytes", options.maxBodyBytes, 65536, 1)
     const log = RequestLog.make({
@@ -340,6 +451,8 @@ export const make = (
       ),
       bodyBytes: yield* integerOption("requestLogBodyBytes", options.requestLogBodyBytes, 4096, 0),
     })
+    // Wakes the webhook deliverer; one pending wake-up is enough.
+    const wake = yield* Queue.sliding<void>(1)
     const world: World = {
       seed: options.seed ?? "mobilepay-sandbox",
       key: generateSigningKey(),
@@ -349,6 +462,11 @@ export const make = (
       merchants,
       users: testUsers,
       state: yield* Ref.make(emptyState),
+      salesUnits: options.salesUnits ?? salesUnits,
+      platformUsers,
+      accessTokenLifetimeSeconds,
+      rateLimits,
+      notify: Effect.asVoid(Queue.offer(wake, undefined)),
     }
     const faults = yield* Ref.make<FaultState>({
       rules: (options.faults ?? []).map((rule) => ({ rule, fired: 0 })),
@@ -372,6 +490,7 @@ export const make = (
     )
     // Served from this fiber, so handlers run with its services: a test's TestClock included.
     yield* server.serve(app)
+    const deliverer = yield* startDeliverer(world, wake)
 
     const service: Sandbox.Service = {
       baseUrl,
@@ -380,6 +499,10 @@ export const make = (
       posUrl: `${baseUrl}${posBasePath}`,
       selfCertificationPosUrl: `${baseUrl}${selfCertificationPosBasePath}`,
       userSimulationUrl: `${baseUrl}${userSimulationBasePath}`,
+      accessTokenUrl: `${baseUrl}${accessTokenPath}`,
+      customerUrl: `${baseUrl}${customerBasePath}`,
+      salesUnits: world.salesUnits,
+      platformUsers: world.platformUsers,
       clients: world.clients,
       merchants: world.merchants,
       testUsers: world.users,
@@ -407,6 +530,9 @@ export const make = (
       addFault: (rule) =>
         Ref.update(faults, (state) => ({ ...state, rules: [...state.rules, { rule, fired: 0 }] })),
       clearFaults: Ref.update(faults, (state) => ({ ...state, rules: [] })),
+      setWebhookFaults: deliverer.setFaults,
+      webhookAttempts: deliverer.attempts,
+      pendingWebhooks: deliverer.pending,
       pointsOfSale: Effect.map(snapshot(world), allPointsOfSale),
       payments: Effect.map(snapshot(world), allPayments),
       refunds: Effect.map(snapshot(world), allRefunds),

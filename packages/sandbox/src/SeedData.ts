@@ -251,3 +251,150 @@ export const testUsers: ReadonlyArray<TestUser> = [
   user("+358200318004", "FI", "loyalty"),
   user("+358200318005", "FI", "partial"),
 ]
+
+/**
+ * A sales unit of the Vipps MobilePay platform (ePayment, Access Token, Webhooks and QR APIs),
+ * with the keys the business portal hands out for it. Its market fixes its currency.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface SalesUnit {
+  /** A human name for the CLI banner. */
+  readonly name: string
+  /** The merchant serial number (MSN): digits. */
+  readonly msn: string
+  /** The `client_id` header of the token request (a GUID). */
+  readonly clientId: string
+  /** The `client_secret` header of the token request. */
+  readonly clientSecret: Redacted.Redacted<string>
+  /** The primary `Ocp-Apim-Subscription-Key`. */
+  readonly subscriptionKey: Redacted.Redacted<string>
+  /** The secondary `Ocp-Apim-Subscription-Key`: it works as well as the primary one. */
+  readonly secondarySubscriptionKey: Redacted.Redacted<string>
+  readonly market: "DK" | "FI"
+  readonly currency: "DKK" | "EUR"
+  /** Approved to skip the landing page: otherwise `PUSH_MESSAGE` answers 403 `5080`. */
+  readonly pushMessageAllowed: boolean
+  /** Approved for long-living payments (`expiresAt`): otherwise 403 `5050`. */
+  readonly longLivingAllowed: boolean
+  /** Allows partial captures: otherwise a capture of less than the remainder is `6140`. */
+  readonly partialCaptureAllowed: boolean
+}
+
+/**
+ * The Danish demo sales unit (DKK): push messages, long-living payments, partial captures.
+ *
+ * @since 0.3.0
+ * @category seed
+ */
+export const demoShopDk: SalesUnit = {
+  name: "Demo Shop DK",
+  msn: "123456",
+  clientId: "c1d2e3f4-0001-4c00-8000-00000000d001",
+  clientSecret: Redacted.make("sandbox-secret-shop-dk"),
+  subscriptionKey: Redacted.make("sandbox0subscription0key0shop0dk"),
+  secondarySubscriptionKey: Redacted.make("sandbox0secondary0key0shop0dk00"),
+  market: "DK",
+  currency: "DKK",
+  pushMessageAllowed: true,
+  longLivingAllowed: true,
+  partialCaptureAllowed: true,
+}
+
+/**
+ * The Finnish demo sales unit (EUR): push messages and partial captures, no long-living payments.
+ *
+ * @since 0.3.0
+ * @category seed
+ */
+export const demoShopFi: SalesUnit = {
+  name: "Demo Shop FI",
+  msn: "234567",
+  clientId: "c1d2e3f4-0002-4c00-8000-00000000f002",
+  clientSecret: Redacted.make("sandbox-secret-shop-fi"),
+  subscriptionKey: Redacted.make("sandbox0subscription0key0shop0fi"),
+  secondarySubscriptionKey: Redacted.make("sandbox0secondary0key0shop0fi00"),
+  market: "FI",
+  currency: "EUR",
+  pushMessageAllowed: true,
+  longLivingAllowed: false,
+  partialCaptureAllowed: true,
+}
+
+/**
+ * A Danish kiosk not approved for `PUSH_MESSAGE` (`5080`) nor for partial captures (`6140`).
+ *
+ * @since 0.3.0
+ * @category seed
+ */
+export const demoKioskDk: SalesUnit = {
+  name: "Demo Kiosk DK (no push)",
+  msn: "345678",
+  clientId: "c1d2e3f4-0003-4c00-8000-00000000d003",
+  clientSecret: Redacted.make("sandbox-secret-kiosk-dk"),
+  subscriptionKey: Redacted.make("sandbox0subscription0key0kiosk0d"),
+  secondarySubscriptionKey: Redacted.make("sandbox0secondary0key0kiosk0dk0"),
+  market: "DK",
+  currency: "DKK",
+  pushMessageAllowed: false,
+  longLivingAllowed: false,
+  partialCaptureAllowed: false,
+}
+
+/**
+ * Every demo sales unit.
+ *
+ * @since 0.3.0
+ * @category seed
+ */
+export const salesUnits: ReadonlyArray<SalesUnit> = [demoShopDk, demoShopFi, demoKioskDk]
+
+/**
+ * A test user of the new platform: a phone number (MSISDN digits, no `+`), the market it can
+ * pay in, and the text of its personal QR code (what a till's scanner reads).
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface PlatformUser {
+  readonly phoneNumber: string
+  readonly market: "DK" | "FI"
+  /** The complete scanned content of the user's personal QR (opaque, as the real ones). */
+  readonly personalQr: string
+  readonly name: string
+}
+
+/**
+ * The ePayment test users: two in Denmark, two in Finland. Any other well-formed number is a
+ * user who cannot pay this way (`7010`), as is a user of another market.
+ *
+ * @since 0.3.0
+ * @category seed
+ */
+export const platformUsers: ReadonlyArray<PlatformUser> = [
+  {
+    phoneNumber: "4512345601",
+    market: "DK",
+    personalQr: "https://qr.sandbox.test/p/MPDK-7f3a9c21b4e04d1a",
+    name: "Test Kunde 1",
+  },
+  {
+    phoneNumber: "4512345602",
+    market: "DK",
+    personalQr: "https://qr.sandbox.test/p/MPDK-2b81c0de59aa4e07",
+    name: "Test Kunde 2",
+  },
+  {
+    phoneNumber: "358401234501",
+    market: "FI",
+    personalQr: "https://qr.sandbox.test/p/MPFI-93d1e7c60f2b4c88",
+    name: "Testi Asiakas 1",
+  },
+  {
+    phoneNumber: "358401234502",
+    market: "FI",
+    personalQr: "https://qr.sandbox.test/p/MPFI-4e6a1b7d20c94f31",
+    name: "Testi Asiakas 2",
+  },
+]

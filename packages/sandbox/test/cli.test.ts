@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Redacted } from "effect"
 import { execFile, spawn } from "node:child_process"
 import { once } from "node:events"
 import { createServer } from "node:net"
@@ -61,6 +61,13 @@ describe("mobilepay-sandbox CLI", () => {
         expect(banner).toContain(SeedData.integratorA.clientId)
         expect(banner).toContain("sandbox-secret-integrator-a")
         expect(banner).toContain("MPPOSCERT1/00001")
+        for (const unit of SeedData.salesUnits) {
+          expect(banner).toContain(unit.clientId)
+          expect(banner).toContain(Redacted.value(unit.clientSecret))
+          expect(banner).toContain(Redacted.value(unit.subscriptionKey))
+          expect(banner).toContain(unit.msn)
+        }
+        expect(banner).toContain("/sandbox/v1/customer")
         const baseUrl = /listening on (http:\/\/\S+)/.exec(banner)?.[1] ?? ""
         const authUrl = `${baseUrl}/integrator-authentication`
         const reply = yield* requestToken({ authUrl }, SeedData.integratorA)

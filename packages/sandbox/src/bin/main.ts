@@ -96,10 +96,32 @@ const banner = (sandbox: Sandbox.Service): string =>
     `Test users: ${sandbox.testUsers.map((u) => u.phoneNumber).join(" ")}`,
     `  (…01/…03 credit, …02 debit, …04 credit with loyalty, …05 partial capture)`,
     ``,
+    `Vipps MobilePay platform (ePayment, Access Token, Webhooks, QR) at ${sandbox.baseUrl}:`,
+    `  access token       POST ${sandbox.accessTokenUrl}  (headers client_id, client_secret,`,
+    `                     Ocp-Apim-Subscription-Key, Merchant-Serial-Number; empty body)`,
+    `  ePayment           ${sandbox.baseUrl}/epayment/v1`,
+    `  webhooks           ${sandbox.baseUrl}/webhooks/v1   (http:// loopback URLs accepted)`,
+    `  QR                 ${sandbox.baseUrl}/qr/v1`,
+    `  simulated customer ${sandbox.customerUrl}   (see the README)`,
+    ``,
+    `Sales units (MSN, market, client id / secret / subscription key):`,
+    ...sandbox.salesUnits.map(
+      (u) =>
+        `  ${u.msn.padEnd(8)} ${u.market} ${u.currency}  ${u.name}\n` +
+        `           ${u.clientId}  ${Redacted.value(u.clientSecret)}  ${Redacted.value(u.subscriptionKey)}`,
+    ),
+    ``,
+    `Platform test users (phone number, personal QR):`,
+    ...sandbox.platformUsers.map(
+      (u) => `  ${u.phoneNumber.padEnd(14)} ${u.market}  ${u.personalQr}`,
+    ),
+    `  (any other well-formed number cannot pay: 7010)`,
+    ``,
     `To point the examples (or your program) at it:`,
     `  MOBILEPAY_AUTH_URL=${sandbox.authUrl}`,
     `  MOBILEPAY_POS_URL=${sandbox.posUrl}`,
     `  MOBILEPAY_USER_SIMULATION_URL=${sandbox.userSimulationUrl}`,
+    `  VIPPS_MOBILEPAY_BASE_URL=${sandbox.baseUrl}`,
     ``,
     `Press Ctrl-C to stop.`,
   ].join("\n")

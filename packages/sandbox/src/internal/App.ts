@@ -10,7 +10,16 @@ import { Cause, Clock, Effect, Either, Option, Ref } from "effect"
 import type { Fault } from "../Fault.js"
 import { authBasePath, discovery, jwksEndpoint, tokenEndpoint } from "./Auth.js"
 import { pickFault, type FaultState } from "./Faults.js"
-import { Incoming, renderRefusal, respondJson, type IncomingRequest, type Refusal } from "./Http.js"
+import { accessTokenEndpoint, accessTokenPath } from "./AccessToken.js"
+import {
+  Incoming,
+  renderPlatformRefusal,
+  renderRefusal,
+  respondJson,
+  type IncomingRequest,
+  type Refusal,
+} from "./Http.js"
+import { platformOperations } from "./PlatformApi.js"
 import { posBasePath, posOperations, selfCertificationPosBasePath } from "./PosApi.js"
 import { deterministicGuid } from "./State.js"
 import { userSimulationBasePath, userSimulationOperations } from "./UserSimulation.js"
@@ -53,6 +62,12 @@ const answer = (handler: Handler, withOrigin: boolean) =>
     Effect.catchAll(handler, (refusal) =>
       Effect.succeed(renderRefusal(refusal, request.correlationId, withOrigin)),
     ),
+  )
+
+// The platform's APIs answer refusals in their own shapes (RFC 7807, the QR API's, the gateway's).
+const platformAnswer = (handler: Handler) =>
+  Effect.flatMap(Incoming, (request) =>
+    Effect.catchAll(handler, (refusal) => Effect.succeed(renderPlatformRefusal(refusal, request))),
   )
 
 const serverError = (code: string, correlationId: string) =>
@@ -102,6 +117,13 @@ export const makeApp = (
       for (const [method, path, handler, withOrigin] of posOperations(world)) {
         router = HttpRouter.route(method)(`${base}${path}`, answer(handler, withOrigin))(router)
       }
+    }
+    router = HttpRouter.post(
+      accessTokenPath,
+      answer(accessTokenEndpoint(world, options.fallbackHost), false),
+    )(router)
+    for (const [method, path, handler] of platformOperations(world)) {
+      router = HttpRouter.route(method)(path, platformAnswer(handler))(router)
     }
     for (const [method, path, handler] of userSimulationOperations(world)) {
       router = HttpRouter.route(method)(`${userSimulationBasePath}${path}`, answer(handler, false))(

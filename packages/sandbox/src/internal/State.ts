@@ -5,6 +5,7 @@
  */
 import { Chunk, HashMap, Option, Order, SortedSet } from "effect"
 import { createHash } from "node:crypto"
+import { emptyPlatform, expireEPayment, type PlatformState } from "./Platform.js"
 
 export type PaymentStatus =
   | "Prepared"
@@ -89,9 +90,12 @@ export interface IdempotentAnswer {
   readonly fingerprint: string
   readonly body: unknown
   readonly at: number
+  /** The HTTP status replayed (ePayment keys also replay refusals); PoS V10 answers are 200. */
+  readonly status?: number
 }
 
 export interface IssuedToken {
+  /** The integrator client or, for the Vipps MobilePay platform, the sales unit's client id. */
   readonly clientId: string
   readonly revoked: boolean
   /** `Clock` milliseconds after which the token is expired (and may be forgotten). */
@@ -135,12 +139,17 @@ export interface State {
   }
   /** What time alone will change, soonest first: `settle` visits only what is due. */
   readonly deadlines: SortedSet.SortedSet<Deadline>
+  /** The Vipps MobilePay platform: ePayment, webhooks, callback QRs. */
+  readonly platform: PlatformState
 }
 
-/** When something expires: a reservation, a refund's auto-capture, an idempotency key, a token. */
+/**
+ * When something expires: a reservation, a refund's auto-capture, an idempotency key, a token,
+ * an ePayment payment nobody acted on.
+ */
 export type Deadline = readonly [
   at: number,
-  kind: "payment" | "refund" | "idempotency" | "token",
+  kind: "payment" | "refund" | "idempotency" | "token" | "epayment",
   id: string,
 ]
 
@@ -166,6 +175,7 @@ export const emptyState: State = {
     livePosByMerchantPosId: HashMap.empty(),
   },
   deadlines: SortedSet.empty(deadlineOrder),
+  platform: emptyPlatform,
 }
 
 export const DAY = 24 * 60 * 60 * 1000
@@ -249,8 +259,21 @@ const expire = (state: State, [, kind, id]: Deadline, now: number): State => {
       return { ...state, idempotency: HashMap.remove(state.idempotency, id) }
     case "token":
       return { ...state, tokens: HashMap.remove(state.tokens, id) }
+    case "epayment":
+      return {
+        ...state,
+        counter: state.counter + 1,
+        platform: expireEPayment(state.platform, id, now, pspReferenceOf(state.counter)),
+      }
   }
 }
+
+/** A platform `pspReference`: numeric, as many of the real ones are, unique per sandbox. */
+export const pspReferenceOf = (n: number): string => String(1_300_000_000 + n)
+
+/** Sets when an ePayment payment nobody acts on expires. */
+export const withEPaymentDeadline = (state: State, at: number, key: string): State =>
+  withDeadline(state, [at, "epayment", key])
 
 /**
  * Applies what time alone does: reservations older than 7 days expire, reserved refunds

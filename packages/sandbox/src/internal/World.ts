@@ -3,7 +3,14 @@
  * the `Ref` holding its state. Built once per `Sandbox.layer`, so two sandboxes never share state.
  */
 import { Clock, Effect, Either, Ref } from "effect"
-import type { IntegratorClient, Merchant, Store, TestUser } from "../SeedData.js"
+import type {
+  IntegratorClient,
+  Merchant,
+  PlatformUser,
+  SalesUnit,
+  Store,
+  TestUser,
+} from "../SeedData.js"
 import type { SigningKey } from "./Jwt.js"
 import { settle, type State } from "./State.js"
 
@@ -16,6 +23,15 @@ export interface World {
   readonly merchants: ReadonlyArray<Merchant>
   readonly users: ReadonlyArray<TestUser>
   readonly state: Ref.Ref<State>
+  /** The Vipps MobilePay platform's sales units and test users. */
+  readonly salesUnits: ReadonlyArray<SalesUnit>
+  readonly platformUsers: ReadonlyArray<PlatformUser>
+  /** Lifetime of Access Token API tokens, in seconds. */
+  readonly accessTokenLifetimeSeconds: number
+  /** ePayment rate limits per minute (§8): modifications per reference + MSN, gets per reference + key. */
+  readonly rateLimits: { readonly modifications: number; readonly gets: number }
+  /** Wakes the webhook deliverer after a change that may have queued events. */
+  readonly notify: Effect.Effect<void>
 }
 
 /**
@@ -59,3 +75,15 @@ export const isStoreActivated = (state: State, store: Store): boolean =>
 
 export const findUser = (world: World, phoneNumber: string): TestUser | undefined =>
   world.users.find((user) => user.phoneNumber === phoneNumber.replace(/\s/g, ""))
+
+export const salesUnitByClientId = (world: World, clientId: string): SalesUnit | undefined =>
+  world.salesUnits.find((unit) => unit.clientId === clientId)
+
+export const salesUnitByMsn = (world: World, msn: string): SalesUnit | undefined =>
+  world.salesUnits.find((unit) => unit.msn === msn)
+
+export const platformUserByPhone = (world: World, phoneNumber: string): PlatformUser | undefined =>
+  world.platformUsers.find((user) => user.phoneNumber === phoneNumber)
+
+export const platformUserByPersonalQr = (world: World, text: string): PlatformUser | undefined =>
+  world.platformUsers.find((user) => user.personalQr === text)

@@ -38,3 +38,53 @@ export * as EPaymentError from "./EPaymentError.js"
  * @since 0.2.0
  */
 export * as EPaymentClient from "./EPaymentClient.js"
+
+/**
+ * Verifying the HMAC-SHA256 signature on a webhook delivery, exactly as the Webhooks API says.
+ *
+ * @since 0.2.0
+ */
+export * as WebhookSignature from "./WebhookSignature.js"
+
+/**
+ * The events delivered by webhook, as typed values (payments, check-ins, unknown kinds).
+ *
+ * @since 0.2.0
+ */
+export * as WebhookEvent from "./WebhookEvent.js"
+
+/**
+ * The webhook receiver a program mounts in its own server: verified, deduplicated events as
+ * `Stream`s.
+ *
+ * @since 0.2.0
+ */
+export * as WebhookReceiver from "./WebhookReceiver.js"
+
+/**
+ * The ways a Webhooks API call fails, as tagged errors.
+ *
+ * @since 0.2.0
+ */
+export * as WebhooksError from "./WebhooksError.js"
+
+/**
+ * The Webhooks API client: register (the secret returned `Redacted`), list, delete.
+ *
+ * @since 0.2.0
+ */
+export * as WebhooksClient from "./WebhooksClient.js"
+
+/**
+ * The ways a QR API call fails, as tagged errors.
+ *
+ * @since 0.2.0
+ */
+export * as QrError from "./QrError.js"
+
+/**
+ * The QR API client: merchant callback QRs and the MobilePay PoS V10 beacon migration.
+ *
+ * @since 0.2.0
+ */
+export * as QrClient from "./QrClient.js"

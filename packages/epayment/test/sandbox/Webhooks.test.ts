@@ -11,7 +11,7 @@ import { Time } from "@effect-mobilepay/test-support"
 import * as HttpRouter from "@effect/platform/HttpRouter"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Effect, Redacted, Stream } from "effect"
+import { Chunk, Effect, Fiber, Redacted, Stream, TestClock } from "effect"
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http"
 import { anna, bent, start } from "../support/Sandboxed.js"
 
@@ -79,28 +79,37 @@ const allEvents = [
 ]
 
 /** The sandbox and its clients, a receiver on a loopback server, registered for every event. */
-const setup = Effect.gen(function* () {
-  const platform = yield* start()
-  const server = yield* NodeHttpServer.make(() => createServer(), { port: 0, host: "127.0.0.1" })
-  const port = server.address._tag === "TcpAddress" ? server.address.port : 0
-  const proxy = yield* recordingProxy(`http://127.0.0.1:${port}`)
-  const registeredUrl = `${proxy.url}/hooks/vipps?till=7`
-  const registration = yield* platform.webhooks.register({ url: registeredUrl, events: allEvents })
-  const receiver = yield* WebhookReceiver.make({ url: registeredUrl, secrets: registration.secret })
-  yield* server.serve(HttpRouter.empty.pipe(HttpRouter.post("/hooks/vipps", receiver.handler)))
-  const deliverTo = (recorded: Recorded, body: Buffer) =>
-    Effect.promise(() =>
-      fetch(`http://127.0.0.1:${port}/hooks/vipps?till=7`, {
-        method: "POST",
-        headers: forwardedHeaders(recorded.headers),
-        body,
-      }).then((answer) => answer.status),
+const setupWith = (options: Partial<WebhookReceiver.Options> = {}) =>
+  Effect.gen(function* () {
+    const platform = yield* start()
+    const server = yield* NodeHttpServer.make(() => createServer(), { port: 0, host: "127.0.0.1" })
+    const port = server.address._tag === "TcpAddress" ? server.address.port : 0
+    const proxy = yield* recordingProxy(`http://127.0.0.1:${port}`)
+    const registeredUrl = `${proxy.url}/hooks/vipps?till=7`
+    const registration = yield* platform.webhooks.register({
+      url: registeredUrl,
+      events: allEvents,
+    })
+    const receiver = yield* WebhookReceiver.make({
+      url: registeredUrl,
+      secrets: registration.secret,
+      ...options,
+    })
+    yield* server.serve(HttpRouter.empty.pipe(HttpRouter.post("/hooks/vipps", receiver.handler)))
+    const deliverTo = (recorded: Recorded, body: Buffer) =>
+      Effect.promise(() =>
+        fetch(`http://127.0.0.1:${port}/hooks/vipps?till=7`, {
+          method: "POST",
+          headers: forwardedHeaders(recorded.headers),
+          body,
+        }).then((answer) => answer.status),
+      )
+    const checkIns = receiver.events.pipe(
+      Stream.filter((event): event is WebhookEvent.CheckedIn => event._tag === "CheckedIn"),
     )
-  const checkIns = receiver.events.pipe(
-    Stream.filter((event): event is WebhookEvent.CheckedIn => event._tag === "CheckedIn"),
-  )
-  return { ...platform, receiver, registration, registeredUrl, proxy, deliverTo, checkIns }
-})
+    return { ...platform, receiver, registration, registeredUrl, proxy, deliverTo, checkIns }
+  })
+const setup = setupWith()
 
 describe("webhooks from the sandbox into WebhookReceiver", () => {
   it.scoped("registration through WebhooksClient: listed, with its secret Redacted", () =>
@@ -227,6 +236,68 @@ describe("webhooks from the sandbox into WebhookReceiver", () => {
       expect(scanned.status).toBe(200)
       const checkIn = yield* arrival.await.pipe(Effect.flatten)
       expect(checkIn._tag === "Some" ? checkIn.value.merchantQrId : undefined).toBe(beaconId)
+    }),
+  )
+
+  it.scoped(
+    "a delivery the shop could not store is delivered again after the platform's delay",
+    () =>
+      Effect.gen(function* () {
+        const stored: Array<string> = []
+        let failures = 1
+        const { client, sandbox } = yield* setupWith({
+          store: (event) =>
+            failures-- > 0
+              ? Effect.fail("database down")
+              : Effect.sync(() => {
+                  stored.push(event._tag === "PaymentEvent" ? event.name : event._tag)
+                }),
+        })
+        yield* client.create({
+          amount: { currency: "DKK", value: 2500 },
+          paymentMethod: { type: "WALLET" },
+          reference: "hooked-0003",
+          userFlow: "PUSH_MESSAGE",
+          customer: { phoneNumber: anna.phoneNumber },
+        })
+        yield* Time.waitUntil(Effect.map(sandbox.webhookAttempts, (all) => all.length === 1))
+        expect((yield* sandbox.webhookAttempts)[0]).toMatchObject({
+          status: 500,
+          outcome: "retrying",
+        })
+        expect(stored).toEqual([])
+        // The platform's first retry comes about 2 s later.
+        yield* TestClock.adjust("2 seconds")
+        yield* Time.waitUntil(Effect.map(sandbox.webhookAttempts, (all) => all.length === 2))
+        expect((yield* sandbox.webhookAttempts)[1]).toMatchObject({
+          status: 200,
+          outcome: "delivered",
+        })
+        expect(stored).toEqual(["CREATED"])
+      }),
+  )
+
+  it.scoped("an ignored payment's expiry arrives as a webhook when it falls due", () =>
+    Effect.gen(function* () {
+      const { client, receiver, sandbox } = yield* setup
+      const events = yield* receiver.watchPayment("hooked-0004")
+      const two = yield* Effect.fork(Stream.runCollect(Stream.take(events, 2)))
+      yield* client.create({
+        amount: { currency: "DKK", value: 2500 },
+        paymentMethod: { type: "WALLET" },
+        reference: "hooked-0004",
+        userFlow: "PUSH_MESSAGE",
+        customer: { phoneNumber: anna.phoneNumber },
+      })
+      // The clock moves once CREATED is delivered, so no delivery in flight meets its deadline.
+      yield* Time.waitUntil(
+        Effect.map(sandbox.webhookAttempts, (all) =>
+          all.some((one) => one.outcome === "delivered"),
+        ),
+      )
+      yield* TestClock.adjust("10 minutes")
+      const names = Chunk.toReadonlyArray(yield* Fiber.join(two)).map((event) => event.name)
+      expect(names).toEqual(["CREATED", "EXPIRED"])
     }),
   )
 })

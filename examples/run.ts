@@ -9,6 +9,10 @@ const examples = [
   "token",
   "request-token",
   "quickstart",
+  "epayment-push",
+  "epayment-personal-qr",
+  "epayment-dynamic-qr",
+  "epayment-callback-qr",
 ]
 
 const name = process.argv[2]

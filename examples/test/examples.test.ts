@@ -23,6 +23,8 @@ const run = (name: string, variables: Record<string, string> = {}) =>
   new Promise<{ readonly code: number; readonly output: string }>((resolve) => {
     const env: Record<string, string | undefined> = { ...process.env, ...variables }
     if (variables["MOBILEPAY_CLIENT_ID"] === undefined) delete env["MOBILEPAY_CLIENT_ID"]
+    if (variables["VIPPS_MOBILEPAY_CLIENT_ID"] === undefined)
+      delete env["VIPPS_MOBILEPAY_CLIENT_ID"]
     const child = execFile(
       process.execPath,
       ["--import", "tsx", `${name}.ts`],
@@ -50,6 +52,44 @@ const expectations: ReadonlyArray<readonly [string, ReadonlyArray<RegExp>]> = [
   ["request-token", [/got a Bearer token \(<redacted>\)/]],
 ]
 
+// The ePayment examples, one per in-store flow: the customer is the sandbox's simulated one.
+const ePaymentExpectations: ReadonlyArray<readonly [string, ReadonlyArray<RegExp>]> = [
+  [
+    "epayment-push",
+    [
+      /payment push-\d+ of 125\.50 DKK pushed to 4512345601/,
+      /customer 4512345601 approved in the app: AUTHORIZED/,
+      /payment push-\d+ captured: 125\.50 DKK, in/,
+    ],
+  ],
+  [
+    "epayment-personal-qr",
+    [
+      /of 89\.95 DKK sent to the scanned personal QR/,
+      /approved in the app: AUTHORIZED/,
+      /payment personal-qr-\d+ captured: 89\.95 DKK, in/,
+    ],
+  ],
+  [
+    "epayment-dynamic-qr",
+    [
+      /of 45\.00 DKK: the screen shows a QR of http:\/\/127\.0\.0\.1:\d+\/sandbox\/v1\/pay\?token=/,
+      /customer 4512345601 scanned the QR code/,
+      /payment screen-\d+ captured: 45\.00 DKK, in/,
+    ],
+  ],
+  [
+    "epayment-callback-qr",
+    [
+      /webhook [0-9a-f-]{36} registered for http:\/\/127\.0\.0\.1:\d+\/hooks\/vipps/,
+      /sticker example-till-1 at the till: http/,
+      /a customer checked in at example-till-1 \(webhook CheckedIn\)/,
+      /webhook: payment sticker-\d+ AUTHORIZED/,
+      /payment sticker-\d+ captured: 39\.00 DKK, in/,
+    ],
+  ],
+]
+
 const expectSuccess = (
   { code, output }: { readonly code: number; readonly output: string },
   patterns: ReadonlyArray<RegExp>,
@@ -62,7 +102,7 @@ const expectSuccess = (
 }
 
 describe("examples against the embedded sandbox", () => {
-  for (const [name, patterns] of expectations) {
+  for (const [name, patterns] of [...expectations, ...ePaymentExpectations]) {
     it.concurrent(`${name} runs to the end`, { timeout: 90_000 }, async () => {
       expectSuccess(await run(name), patterns)
     })
@@ -72,6 +112,7 @@ describe("examples against the embedded sandbox", () => {
 describe("examples against `pnpm sandbox` in another terminal", () => {
   let sandbox: ChildProcess | undefined
   let variables: Record<string, string> = {}
+  let platformVariables: Record<string, string> = {}
 
   beforeAll(async () => {
     const child = spawn(process.execPath, [sandboxBin, "--port", "0"], {
@@ -97,6 +138,13 @@ describe("examples against `pnpm sandbox` in another terminal", () => {
       "MOBILEPAY_POS_URL",
       "MOBILEPAY_USER_SIMULATION_URL",
     ])
+    platformVariables = {
+      VIPPS_MOBILEPAY_BASE_URL: /^\s+VIPPS_MOBILEPAY_BASE_URL=(\S+)$/m.exec(banner)?.[1] ?? "",
+      VIPPS_MOBILEPAY_CLIENT_ID: SeedData.demoShopDk.clientId,
+      VIPPS_MOBILEPAY_CLIENT_SECRET: Redacted.value(SeedData.demoShopDk.clientSecret),
+      VIPPS_MOBILEPAY_SUBSCRIPTION_KEY: Redacted.value(SeedData.demoShopDk.subscriptionKey),
+      VIPPS_MOBILEPAY_MSN: SeedData.demoShopDk.msn,
+    }
     variables = {
       ...printed,
       MOBILEPAY_CLIENT_ID: SeedData.integratorA.clientId,
@@ -118,6 +166,19 @@ describe("examples against `pnpm sandbox` in another terminal", () => {
       expectSuccess(result, patterns)
     }
   })
+
+  it(
+    "every ePayment example runs to the end, configured by VIPPS_MOBILEPAY_*",
+    { timeout: 240_000 },
+    async () => {
+      expect(platformVariables["VIPPS_MOBILEPAY_BASE_URL"]).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+      for (const [name, patterns] of ePaymentExpectations) {
+        const result = await run(name, platformVariables)
+        expect(result.output).toContain("talking to Vipps MobilePay (custom: http://127.0.0.1:")
+        expectSuccess(result, patterns)
+      }
+    },
+  )
 
   it("the README's quickstart pays to Captured", { timeout: 90_000 }, async () => {
     const { code, output } = await run("quickstart", variables)

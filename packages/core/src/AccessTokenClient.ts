@@ -125,6 +125,14 @@ const optionalSeconds = Schema.optional(
   Seconds.annotations({ message: () => "must be a positive whole number of seconds" }),
 )
 
+// `expires_on` and `not_before` are Unix times, not lifetimes: 0 is a time (a server whose
+// clock starts at the epoch, as the sandbox's on a TestClock), so only negatives are refused.
+const optionalUnixTime = Schema.optional(
+  Schema.Union(Schema.Number, Schema.NumberFromString)
+    .pipe(Schema.compose(Schema.Int), Schema.nonNegative())
+    .annotations({ message: () => "must be a whole number of seconds since the epoch" }),
+)
+
 // The custom messages keep the values out: a half-valid body may still hold a real token.
 const TokenResponse = Schema.Struct({
   access_token: Schema.String.pipe(Schema.minLength(1), Schema.pattern(b64token)).annotations({
@@ -136,8 +144,8 @@ const TokenResponse = Schema.Struct({
     }),
   ),
   expires_in: optionalSeconds,
-  expires_on: optionalSeconds,
-  not_before: optionalSeconds,
+  expires_on: optionalUnixTime,
+  not_before: optionalUnixTime,
 }).annotations({ message: () => "must be a JSON object" })
 
 // The token's lifetime from the answer: `expires_in`, else `expires_on - not_before` (both the

@@ -40,7 +40,7 @@ export default tseslint.config(
   },
   {
     // What runs anywhere stays free of Node: Node pieces live in @effect-mobilepay/node.
-    files: ["packages/{core,token-service,pos,journal-sql}/src/**"],
+    files: ["packages/{core,token-service,pos,epayment,journal-sql}/src/**"],
     rules: {
       "no-restricted-imports": [
         "error",

@@ -13,7 +13,6 @@
  * (a public HTTPS URL forwarded to this machine's `VIPPS_MOBILEPAY_WEBHOOK_PORT`, default 8080).
  */
 import {
-  AccessToken,
   AccessTokenClient,
   SalesUnitCredentials,
   VippsConfig,
@@ -23,20 +22,9 @@ import {
 import type { Payment } from "@effect-mobilepay/epayment"
 import { EPaymentClient, QrClient, WebhooksClient } from "@effect-mobilepay/epayment"
 import { Sandbox, SeedData } from "@effect-mobilepay/sandbox"
+import { AccessTokenService } from "@effect-mobilepay/token-service"
 import { HttpClient, HttpClientRequest } from "@effect/platform"
-import {
-  Config,
-  ConfigError,
-  Context,
-  DateTime,
-  Duration,
-  Effect,
-  Layer,
-  Option,
-  Ref,
-  Schedule,
-  Schema,
-} from "effect"
+import { Config, ConfigError, Context, Effect, Layer, Option, Schedule, Schema } from "effect"
 import * as Main from "./Main.js"
 
 /** Where the examples talk to, and who the customer is there. */
@@ -153,48 +141,8 @@ const configured = Layer.effectContext(
   }),
 )
 
-/**
- * Access tokens per sales unit, cached until shortly before they expire and dropped on a 401:
- * what token-service's AccessTokenService does (with single flight, refresh ahead and a shared
- * store), under its tag key, until that service lands.
- */
-class AccessTokens extends Context.Tag("@effect-mobilepay/token-service/AccessTokenService")<
-  AccessTokens,
-  {
-    readonly get: (
-      msn?: string,
-    ) => ReturnType<AccessTokenClient.AccessTokenClient.Service["requestToken"]>
-    readonly invalidate: (token: AccessToken.AccessToken) => Effect.Effect<void>
-  }
->() {}
-
-const tokens = Layer.effect(
-  AccessTokens,
-  Effect.gen(function* () {
-    const client = yield* AccessTokenClient.AccessTokenClient
-    const cached = yield* Ref.make(new Map<string, AccessToken.AccessToken>())
-    return {
-      get: (msn) =>
-        Effect.gen(function* () {
-          const key = msn ?? ""
-          const held = (yield* Ref.get(cached)).get(key)
-          const now = yield* DateTime.now
-          if (held !== undefined && AccessToken.isValidAt(held, now, Duration.minutes(1))) {
-            return held
-          }
-          const token = yield* client.requestToken({ merchantSerialNumber: msn })
-          yield* Ref.update(cached, (all) => new Map(all).set(key, token))
-          return token
-        }),
-      invalidate: (token) =>
-        Ref.update(cached, (all) => {
-          const next = new Map(all)
-          for (const [key, held] of all) if (held === token) next.delete(key)
-          return next
-        }),
-    }
-  }),
-).pipe(
+/** Access tokens per sales unit: token-service's cache over the Access Token API. */
+const tokens = AccessTokenService.layer().pipe(
   Layer.provide(
     Layer.unwrapEffect(
       Effect.map(PlatformKeys, (keys) => AccessTokenClient.layer({ ...keys, system })),

@@ -7,11 +7,12 @@ import { EPaymentClient } from "@effect-mobilepay/epayment"
 import { describe, expect, it } from "@effect/vitest"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Config, ConfigProvider, Effect, Exit, Layer, Option } from "effect"
-import { AccessTokenService } from "../src/internal/tokens.js"
+import { AccessTokenService } from "@effect-mobilepay/token-service"
+import * as Tokens from "./support/Tokens.js"
 
 const tokens = Layer.succeed(
-  AccessTokenService,
-  AccessTokenService.of({ get: () => Effect.die("not called"), invalidate: () => Effect.void }),
+  AccessTokenService.AccessTokenService,
+  Tokens.scripted({ get: () => Effect.die("not called"), invalidate: () => Effect.void }),
 )
 
 const build = (variables: Record<string, string>, options: EPaymentClient.ConfigOptions = {}) =>

@@ -73,14 +73,14 @@ export type {
    * One webhook delivery attempt: where, what, when, the receiver's status and the outcome
    * (`delivered`, `retrying`, `dropped` after 7 days, `lost` by an injected fault).
    *
-   * @since 0.3.0
+   * @since 0.2.0
    * @category models
    */
   DeliveryAttempt,
   /**
    * Faults of webhook delivery: duplicates, delays, lost deliveries, reordering across payments.
    *
-   * @since 0.3.0
+   * @since 0.2.0
    * @category models
    */
   WebhookFaults,
@@ -201,22 +201,22 @@ export declare namespace Sandbox {
     /**
      * The Access Token API's endpoint, `${baseUrl}/accesstoken/get`. The ePayment, Webhooks and
      * QR APIs are served at `baseUrl` too (`/epayment/v1`, `/webhooks/v1`, `/qr/v1`).
-     * @since 0.3.0
+     * @since 0.2.0
      */
     readonly accessTokenUrl: string
     /**
      * The sandbox-only simulated customer of the platform (`${baseUrl}/sandbox/v1/customer`).
-     * @since 0.3.0
+     * @since 0.2.0
      */
     readonly customerUrl: string
     /**
      * The demo sales units of the platform (client id, secret, subscription keys, MSN).
-     * @since 0.3.0
+     * @since 0.2.0
      */
     readonly salesUnits: ReadonlyArray<SalesUnit>
     /**
      * The platform's test users (phone numbers, personal QR texts).
-     * @since 0.3.0
+     * @since 0.2.0
      */
     readonly platformUsers: ReadonlyArray<PlatformUser>
 
@@ -245,17 +245,17 @@ export declare namespace Sandbox {
 
     /**
      * Replaces the webhook delivery faults (`{}` for none).
-     * @since 0.3.0
+     * @since 0.2.0
      */
     readonly setWebhookFaults: (faults: WebhookFaults) => Effect.Effect<void>
     /**
      * Every webhook delivery attempt so far (the newest 10000), oldest first.
-     * @since 0.3.0
+     * @since 0.2.0
      */
     readonly webhookAttempts: Effect.Effect<ReadonlyArray<DeliveryAttempt>>
     /**
      * How many webhook deliveries wait for their time or behind a failing one.
-     * @since 0.3.0
+     * @since 0.2.0
      */
     readonly pendingWebhooks: Effect.Effect<number>
 
@@ -323,19 +323,19 @@ export interface SandboxOptions {
   /**
    * Lifetime of Access Token API tokens (the test environment's hour).
    * @default 3600 seconds
-   * @since 0.3.0
+   * @since 0.2.0
    */
   readonly accessTokenLifetime?: Duration.DurationInput
   /**
    * Replaces the seeded sales units of the platform. @default SeedData.salesUnits
-   * @since 0.3.0
+   * @since 0.2.0
    */
   readonly salesUnits?: ReadonlyArray<SalesUnit>
   /**
    * ePayment's rate limits per minute (§8): create, capture, cancel and refund per reference
    * and MSN; get and event log per reference and subscription key.
    * @default { modifications: 5, gets: 120 }
-   * @since 0.3.0
+   * @since 0.2.0
    */
   readonly rateLimits?: { readonly modifications?: number; readonly gets?: number }
 }

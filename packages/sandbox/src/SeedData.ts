@@ -256,7 +256,7 @@ export const testUsers: ReadonlyArray<TestUser> = [
  * A sales unit of the Vipps MobilePay platform (ePayment, Access Token, Webhooks and QR APIs),
  * with the keys the business portal hands out for it. Its market fixes its currency.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category models
  */
 export interface SalesUnit {
@@ -285,7 +285,7 @@ export interface SalesUnit {
 /**
  * The Danish demo sales unit (DKK): push messages, long-living payments, partial captures.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category seed
  */
 export const demoShopDk: SalesUnit = {
@@ -305,7 +305,7 @@ export const demoShopDk: SalesUnit = {
 /**
  * The Finnish demo sales unit (EUR): push messages and partial captures, no long-living payments.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category seed
  */
 export const demoShopFi: SalesUnit = {
@@ -325,7 +325,7 @@ export const demoShopFi: SalesUnit = {
 /**
  * A Danish kiosk not approved for `PUSH_MESSAGE` (`5080`) nor for partial captures (`6140`).
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category seed
  */
 export const demoKioskDk: SalesUnit = {
@@ -345,7 +345,7 @@ export const demoKioskDk: SalesUnit = {
 /**
  * Every demo sales unit.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category seed
  */
 export const salesUnits: ReadonlyArray<SalesUnit> = [demoShopDk, demoShopFi, demoKioskDk]
@@ -354,7 +354,7 @@ export const salesUnits: ReadonlyArray<SalesUnit> = [demoShopDk, demoShopFi, dem
  * A test user of the new platform: a phone number (MSISDN digits, no `+`), the market it can
  * pay in, and the text of its personal QR code (what a till's scanner reads).
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category models
  */
 export interface PlatformUser {
@@ -369,7 +369,7 @@ export interface PlatformUser {
  * The ePayment test users: two in Denmark, two in Finland. Any other well-formed number is a
  * user who cannot pay this way (`7010`), as is a user of another market.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category seed
  */
 export const platformUsers: ReadonlyArray<PlatformUser> = [

@@ -4,7 +4,6 @@
  * @internal
  */
 import type { AccessToken, InvalidInput, TokenError } from "@effect-mobilepay/core"
-import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 
 /**
@@ -18,11 +17,5 @@ export interface AccessTokens {
   readonly invalidate: (token: AccessToken.AccessToken) => Effect.Effect<void>
 }
 
-/**
- * Stands in for token-service's `AccessTokenService` until it lands: the same tag key (Effect
- * finds a service by its key), so that service, once provided, is what this tag finds; the
- * switch is then an import.
- */
-export class AccessTokenService extends Context.Tag(
-  "@effect-mobilepay/token-service/AccessTokenService",
-)<AccessTokenService, AccessTokens>() {}
+/** token-service's cached, renewed Access Token API tokens, keyed by sales unit. */
+export { AccessTokenService } from "@effect-mobilepay/token-service/AccessTokenService"

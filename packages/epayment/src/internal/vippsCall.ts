@@ -10,7 +10,6 @@ import * as RetryPolicy from "@effect-mobilepay/core/RetryPolicy"
 import * as Untrusted from "@effect-mobilepay/core/Untrusted"
 import type * as VippsEnvironment from "@effect-mobilepay/core/VippsEnvironment"
 import * as VippsSystem from "@effect-mobilepay/core/VippsSystem"
-import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -18,14 +17,9 @@ import * as ParseResult from "effect/ParseResult"
 import * as Predicate from "effect/Predicate"
 import * as Redacted from "effect/Redacted"
 
-/**
- * Stands in for token-service's `AccessTokenService` until it lands: the same tag key (Effect
- * finds a service by its key), so that service, once provided, is what this tag finds; the
- * switch is then an import.
- */
-export class AccessTokenService extends Context.Tag(
-  "@effect-mobilepay/token-service/AccessTokenService",
-)<AccessTokenService, RequestPath.TokenSource>() {}
+import { AccessTokenService } from "./tokens.js"
+
+export { AccessTokenService }
 
 /** The options both clients take. */
 export interface ClientOptions {

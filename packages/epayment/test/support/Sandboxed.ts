@@ -2,10 +2,9 @@
  * The epayment clients against the sandbox, in-process on loopback: the sandbox runs on the
  * test's Clock (so TestClock ages its payments, tokens and webhook retries), and the clients
  * talk to it as to Vipps MobilePay, as the Danish demo sales unit unless told otherwise. The
- * tokens come from the sandbox's Access Token API through core's AccessTokenClient behind a
- * small cache with compare-and-invalidate (what token-service's AccessTokenService will be).
+ * tokens come from the sandbox's Access Token API through core's AccessTokenClient behind
+ * token-service's AccessTokenService, as in a program.
  */
-import type { AccessToken } from "@effect-mobilepay/core"
 import {
   AccessTokenClient,
   RetryPolicy,
@@ -15,8 +14,8 @@ import {
 } from "@effect-mobilepay/core"
 import { EPaymentClient, QrClient, WebhooksClient } from "@effect-mobilepay/epayment"
 import { Sandbox, SeedData } from "@effect-mobilepay/sandbox"
-import { Effect, Layer, Option, Ref } from "effect"
-import { AccessTokenService } from "../../src/internal/tokens.js"
+import { AccessTokenService } from "@effect-mobilepay/token-service"
+import { Effect, Layer } from "effect"
 import * as Transport from "./Transport.js"
 
 export const unit = SeedData.demoShopDk
@@ -60,26 +59,21 @@ export const start = (options: StartOptions = {}) =>
       retryPolicy: RetryPolicy.make({ retries: 0 }),
       timeout: "1 hour",
     }).pipe(Effect.provide(http))
-    const cached = yield* Ref.make(Option.none<AccessToken.AccessToken>())
-    const tokens = AccessTokenService.of({
-      get: (merchantSerialNumber) =>
-        Effect.flatMap(Ref.get(cached), (current) =>
-          Option.match(current, {
-            onSome: Effect.succeed,
-            onNone: () =>
-              Effect.tap(tokenClient.requestToken({ merchantSerialNumber }), (token) =>
-                Ref.set(cached, Option.some(token)),
-              ),
-          }),
-        ),
-      invalidate: (token) =>
-        Ref.update(cached, (current) =>
-          Option.exists(current, (held) => held === token) ? Option.none() : current,
-        ),
-    })
+    // The tokens as a program gets them: token-service's cache over the Access Token API.
+    const tokens = yield* AccessTokenService.make().pipe(
+      Effect.provideService(AccessTokenClient.AccessTokenClient, tokenClient),
+    )
     const provide = <A, E>(
-      effect: Effect.Effect<A, E, Layer.Layer.Success<typeof Transport.layer> | AccessTokenService>,
-    ) => effect.pipe(Effect.provide(http), Effect.provideService(AccessTokenService, tokens))
+      effect: Effect.Effect<
+        A,
+        E,
+        Layer.Layer.Success<typeof Transport.layer> | AccessTokenService.AccessTokenService
+      >,
+    ) =>
+      effect.pipe(
+        Effect.provide(http),
+        Effect.provideService(AccessTokenService.AccessTokenService, tokens),
+      )
     const common = {
       environment,
       subscriptionKey: salesUnit.subscriptionKey,

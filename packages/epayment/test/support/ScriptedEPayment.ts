@@ -15,7 +15,8 @@ import {
 import { EPaymentClient } from "@effect-mobilepay/epayment"
 import { TokenEndpoint } from "@effect-mobilepay/test-support"
 import { Effect, Layer, Option, Redacted, Ref } from "effect"
-import { AccessTokenService } from "../../src/internal/tokens.js"
+import { AccessTokenService } from "@effect-mobilepay/token-service"
+import * as Tokens from "./Tokens.js"
 import * as Transport from "./Transport.js"
 
 export const clientId = "a1b2c3d4-0000-4000-8000-000000000001"
@@ -89,7 +90,7 @@ export const setup = (epayment: Script, options: Partial<EPaymentClient.Options>
     }).pipe(Effect.provide(http))
     // A token cache with compare-and-invalidate, as token-service's AccessTokenService has.
     const cached = yield* Ref.make(Option.none<AccessToken.AccessToken>())
-    const tokens = AccessTokenService.of({
+    const tokens = Tokens.scripted({
       get: (merchantSerialNumber) =>
         Effect.flatMap(Ref.get(cached), (current) =>
           Option.match(current, {
@@ -116,7 +117,10 @@ export const setup = (epayment: Script, options: Partial<EPaymentClient.Options>
         pluginVersion: VippsSystem.SystemValue.make("0.2.0"),
       }),
       ...options,
-    }).pipe(Effect.provide(http), Effect.provideService(AccessTokenService, tokens))
+    }).pipe(
+      Effect.provide(http),
+      Effect.provideService(AccessTokenService.AccessTokenService, tokens),
+    )
     const received = Effect.map(server.received, (all) =>
       all.filter((request) => request.path.startsWith("/epayment/")),
     )

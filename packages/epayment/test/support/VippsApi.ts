@@ -5,7 +5,8 @@ import { AccessToken, VippsEnvironment, VippsSystem } from "@effect-mobilepay/co
 import { TokenEndpoint } from "@effect-mobilepay/test-support"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { DateTime, Duration, Effect, Layer, Option, Redacted, Ref, Schema } from "effect"
-import { AccessTokenService } from "../../src/internal/vippsCall.js"
+import { AccessTokenService } from "@effect-mobilepay/token-service"
+import * as Tokens from "./Tokens.js"
 
 export const subscriptionKey = "subscription-key-0123456789abcdef"
 
@@ -71,5 +72,10 @@ export const system = Schema.decodeSync(VippsSystem.VippsSystem)({
 export const environmentOf = (baseUrl: string) => VippsEnvironment.custom(baseUrl)
 
 /** The HTTP client and the token source as layers, built in the test's scope. */
-export const clientContext = (tokens: AccessTokenService["Type"]) =>
-  Layer.build(Layer.merge(httpLayer, Layer.succeed(AccessTokenService, tokens)))
+export const clientContext = (tokens: Parameters<typeof Tokens.scripted>[0]) =>
+  Layer.build(
+    Layer.merge(
+      httpLayer,
+      Layer.succeed(AccessTokenService.AccessTokenService, Tokens.scripted(tokens)),
+    ),
+  )

@@ -75,8 +75,11 @@ describe.skipIf(redisUrl === undefined)("a fleet of processes on one Redis", () 
     "10 token lifetimes, 4 processes × 25 merchants calling steadily: one renewal per merchant for the fleet, none expired, no get waits",
     () =>
       Effect.gen(function* () {
-        // 2 s tokens renewed 600 ms ahead: one request per merchant every ~1.4 s, for the
-        // fleet. Four processes on their own would make four times as many.
+        // 2 s tokens renewed 600 ms ahead, for the fleet. The sandbox's `exp` claim is in whole
+        // seconds, so by its own claim a token lives 1 to 2 s, and the client never counts a
+        // token as living longer than its claim: renewals come every 0.4 to 1.4 s (about 0.9 s
+        // on average), 15 to 28 requests per merchant in 20 s. Four processes on their own
+        // would make four times as many.
         const sandbox = yield* Sandbox.make({
           tokenLifetime: "2 seconds",
           requestLogLimit: 100_000,
@@ -103,7 +106,7 @@ describe.skipIf(redisUrl === undefined)("a fleet of processes on one Redis", () 
         }
         for (const merchant of some) {
           expect(requests.get(merchant)).toBeGreaterThanOrEqual(12)
-          expect(requests.get(merchant)).toBeLessThanOrEqual(17)
+          expect(requests.get(merchant)).toBeLessThanOrEqual(28)
         }
       }),
     { timeout: 90_000 },

@@ -1,6 +1,6 @@
 /**
- * Starts `posServer.ts` in a process of its own, pinned to the last core where `taskset`
- * exists (the benchmark pins itself to the first), and stops it.
+ * Starts a canned server (`posServer.ts`, `epaymentServer.ts`) in a process of its own, pinned
+ * to the last core where `taskset` exists (the benchmark pins itself to the first), and stops it.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process"
 import { existsSync } from "node:fs"
@@ -46,8 +46,9 @@ export interface PosServer {
   readonly close: () => Promise<void>
 }
 
-export const startPosServer = async (): Promise<PosServer> => {
-  const args = ["--import", "tsx", "posServer.ts"]
+/** Starts `script` (a file beside this one that prints its port, then serves until stdin closes). */
+export const startServerProcess = async (script: string): Promise<PosServer> => {
+  const args = ["--import", "tsx", script]
   const child: ChildProcess = pinned
     ? spawn("taskset", ["-c", serverCore, process.execPath, ...args], {
         cwd: here,
@@ -55,11 +56,11 @@ export const startPosServer = async (): Promise<PosServer> => {
       })
     : spawn(process.execPath, args, { cwd: here, stdio: ["pipe", "pipe", "inherit"] })
   const stdout = child.stdout
-  if (stdout === null) throw new Error("the PoS server has no stdout")
+  if (stdout === null) throw new Error(`${script} has no stdout`)
   const lines = createInterface({ input: stdout })
   const port = await new Promise<string>((resolve, reject) => {
     lines.once("line", resolve)
-    child.once("exit", (code) => reject(new Error(`the PoS server exited (${code})`)))
+    child.once("exit", (code) => reject(new Error(`${script} exited (${code})`)))
   })
   return {
     origin: `http://127.0.0.1:${port}`,
@@ -71,3 +72,5 @@ export const startPosServer = async (): Promise<PosServer> => {
       }),
   }
 }
+
+export const startPosServer = (): Promise<PosServer> => startServerProcess("posServer.ts")

@@ -1,11 +1,12 @@
 /**
  * Runs every benchmark in turn and prints a table per benchmark; the results also go to
  * `results/latest.json`. `pnpm bench` from the repository root; `pnpm bench pos fleet` runs
- * only the benchmarks named (`hit`, `token`, `flight`, `fleet`, `pos`).
+ * only the benchmarks named (`hit`, `token`, `flight`, `fleet`, `pos`, `epayment`).
  */
 import { mkdirSync, writeFileSync } from "node:fs"
 import * as Os from "node:os"
 import { fileURLToPath } from "node:url"
+import { type EPaymentResult, ePaymentCalls, renderEPayment } from "./epaymentCalls.js"
 import { fleet } from "./fleet.js"
 import { startTokenEndpoint, type TokenEndpoint } from "./loopback.js"
 import { type PosResult, posCalls, renderPos } from "./posCalls.js"
@@ -33,6 +34,7 @@ console.log("times per op; × baseline = p50 / baseline p50 (lower is faster)\n"
 
 const sections: Array<Section> = []
 let pos: PosResult | undefined
+let epayment: EPaymentResult | undefined
 const endpoint = await startTokenEndpoint()
 try {
   for (const [, benchmark] of benchmarks.filter(([name]) => wanted(name))) {
@@ -52,13 +54,18 @@ if (wanted("pos")) {
   pos = await posCalls(only === undefined ? undefined : variantKeys.filter((k) => only.includes(k)))
   console.log(renderPos(pos))
 }
+// Pinned like pos (and after it, so that the others do not run on the pinned core).
+if (wanted("epayment")) {
+  epayment = await ePaymentCalls()
+  console.log(renderEPayment(epayment))
+}
 const seconds = (Date.now() - started) / 1000
 
 const results = new URL("results/", import.meta.url)
 mkdirSync(fileURLToPath(results), { recursive: true })
 writeFileSync(
   fileURLToPath(new URL("latest.json", results)),
-  `${JSON.stringify({ date: new Date().toISOString(), machine, seconds, sections, pos }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), machine, seconds, sections, pos, epayment }, null, 2)}\n`,
 )
 console.log(`\ndone in ${seconds.toFixed(1)} s (results/latest.json)`)
 if (sections.some((section) => section.notes?.some((note) => note.startsWith("FAILED")))) {

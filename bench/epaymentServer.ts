@@ -1,0 +1,135 @@
+/**
+ * The canned Vipps MobilePay the ePayment benchmark talks to, in a process of its own (so that
+ * its CPU is not the client's): node:http with keep-alive on loopback. It answers
+ * `POST /accesstoken/get` with one token, `POST /epayment/v1/payments` with 201 and the
+ * `reference` of the body it read, and `GET /epayment/v1/payments/{reference}` with an
+ * authorized payment of that reference. A request without the API's headers (the bearer token,
+ * the subscription key, the MSN, the `Vipps-System-*` headers, and on create an
+ * `Idempotency-Key` and a JSON body) is answered 400, so that every variant sends the same.
+ * `GET /bench/counts` tells how many of each it answered. Prints its port on stdout, then
+ * serves until stdin closes.
+ */
+import * as Http from "node:http"
+
+const tokenBody = JSON.stringify({
+  token_type: "Bearer",
+  expires_in: 3600,
+  ext_expires_in: 3600,
+  access_token: "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJlcGF5bWVudC1iZW5jaCJ9.c2lnbmF0dXJl",
+})
+
+/** An authorized ePayment as `getPayment` answers it (every field the contract lists). */
+const paymentBody = (reference: string): string =>
+  JSON.stringify({
+    aggregate: {
+      authorizedAmount: { currency: "DKK", value: 12550 },
+      cancelledAmount: { currency: "DKK", value: 0 },
+      capturedAmount: { currency: "DKK", value: 0 },
+      refundedAmount: { currency: "DKK", value: 0 },
+    },
+    amount: { currency: "DKK", value: 12550 },
+    state: "AUTHORIZED",
+    paymentMethod: { type: "WALLET", cardBin: "540185" },
+    profile: { sub: "c06c4afe-d9e1-4c5d-939a-177d752a0944" },
+    pspReference: "8f3a1c0e-5b7d-4e2a-9c6f-0d1e2f3a4b5c",
+    redirectUrl: "https://landing.vipps.no?token=eyJraWQiOiJqd3RrZXkiLCJhbGciOiJSUzI1NiJ9",
+    reference,
+    metadata: { till: "4", order: "42" },
+  })
+
+const paymentPath = /^\/epayment\/v1\/payments\/([a-zA-Z0-9-]{8,64})$/
+
+const counts = { tokens: 0, creates: 0, gets: 0, refused: 0 }
+
+// What every ePayment call carries, whichever client made it.
+const hasApiHeaders = (headers: Http.IncomingHttpHeaders): boolean =>
+  headers.authorization?.startsWith("Bearer ") === true &&
+  headers["ocp-apim-subscription-key"] !== undefined &&
+  headers["merchant-serial-number"] !== undefined &&
+  headers["vipps-system-name"] !== undefined &&
+  headers["vipps-system-version"] !== undefined &&
+  headers["vipps-system-plugin-name"] !== undefined &&
+  headers["vipps-system-plugin-version"] !== undefined
+
+const referenceOf = (body: string): string | undefined => {
+  try {
+    const json: unknown = JSON.parse(body)
+    return typeof json === "object" &&
+      json !== null &&
+      "reference" in json &&
+      typeof json.reference === "string"
+      ? json.reference
+      : undefined
+  } catch {
+    return undefined
+  }
+}
+
+const answer = (req: Http.IncomingMessage, body: string): readonly [number, string] | undefined => {
+  const url = req.url ?? ""
+  if (req.method === "POST" && url === "/accesstoken/get") {
+    if (req.headers["client_id"] === undefined || req.headers["client_secret"] === undefined) {
+      return undefined
+    }
+    counts.tokens++
+    return [200, tokenBody]
+  }
+  if (req.method === "GET" && url === "/bench/counts") return [200, JSON.stringify(counts)]
+  if (!hasApiHeaders(req.headers)) return undefined
+  if (req.method === "POST" && url === "/epayment/v1/payments") {
+    const reference = referenceOf(body)
+    if (
+      reference === undefined ||
+      req.headers["idempotency-key"] === undefined ||
+      !req.headers["content-type"]?.startsWith("application/json")
+    ) {
+      return undefined
+    }
+    counts.creates++
+    return [
+      201,
+      JSON.stringify({
+        reference,
+        redirectUrl: "https://landing.vipps.no?token=eyJraWQiOiJqd3RrZXkiLCJhbGciOiJSUzI1NiJ9",
+      }),
+    ]
+  }
+  const payment = paymentPath.exec(url)
+  if (req.method === "GET" && payment !== null) {
+    counts.gets++
+    return [200, paymentBody(payment[1] ?? "")]
+  }
+  return undefined
+}
+
+const server = Http.createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
+  const chunks: Array<Buffer> = []
+  req.on("data", (chunk: Buffer) => chunks.push(chunk))
+  req.on("end", () => {
+    const answered = answer(req, Buffer.concat(chunks).toString())
+    if (answered === undefined) {
+      counts.refused++
+      res.writeHead(400, { "content-type": "application/problem+json" })
+      res.end(JSON.stringify({ title: "Bad Request", status: 400, detail: "refused by the bench" }))
+      return
+    }
+    const [status, body] = answered
+    res.writeHead(status, {
+      "content-type": "application/json; charset=utf-8",
+      "content-length": Buffer.byteLength(body),
+    })
+    res.end(body)
+  })
+})
+server.keepAliveTimeout = 60_000
+
+server.listen({ port: 0, host: "127.0.0.1", backlog: 1024 }, () => {
+  const address = server.address()
+  process.stdout.write(`${address !== null && typeof address !== "string" ? address.port : 0}\n`)
+})
+// The parent closes stdin when it is done (or dies): stop then.
+process.stdin.resume()
+process.stdin.on("end", () => {
+  server.closeAllConnections()
+  server.close(() => process.exit(0))
+})

@@ -6,10 +6,17 @@
  * After a warm-up the variants take turns (A B C … each round) at 1 and at 32 sales in flight;
  * each gets the median of its rounds' sales per second, the median of its per-round ratios to
  * raw undici, p50 and p99 of a sale's latency over all rounds, the client CPU per sale, and the
- * token requests it made while measured.
+ * token requests it made while measured. Then the reliability comparison
+ * (epaymentReliability.ts).
  */
 import { table } from "./report.js"
 import { pinned, pinThisProcess, startServerProcess } from "./posServerProcess.js"
+import {
+  type ReliabilityRow,
+  reliability,
+  renderReliability,
+  saleCount,
+} from "./epaymentReliability.js"
 import { routeSdk, sdkTestOrigin } from "./sdkRoute.js"
 import {
   checkAnswer,
@@ -46,6 +53,7 @@ export interface EPaymentResult {
   readonly pinned: boolean
   readonly sdkRouted: string
   readonly rows: ReadonlyArray<EPaymentRow>
+  readonly reliability: ReadonlyArray<ReliabilityRow>
 }
 
 const median = (values: ReadonlyArray<number>): number => {
@@ -163,7 +171,12 @@ export const ePaymentCalls = async (
       })
     }
     for (const variant of variants.splice(0)) await variant.close()
-    return { pinned, sdkRouted: sdkTestOrigin, rows }
+    return {
+      pinned,
+      sdkRouted: sdkTestOrigin,
+      rows,
+      reliability: await reliability(route, keys),
+    }
   } finally {
     for (const variant of variants) await variant.close()
     await route.close()
@@ -177,7 +190,7 @@ const formatRate = (perSecond: number): string =>
 const formatMicros = (micros: number): string =>
   micros >= 1_000 ? `${(micros / 1_000).toFixed(2)} ms` : `${micros.toFixed(0)} µs`
 
-/** The side-by-side table per concurrency. */
+/** The side-by-side table per concurrency, then the reliability table. */
 export const renderEPayment = (result: EPaymentResult): string => {
   const sections = concurrencies.map((concurrency) =>
     table(
@@ -210,5 +223,7 @@ export const renderEPayment = (result: EPaymentResult): string => {
     result.pinned
       ? "   client and server each pinned to a core of their own (taskset)"
       : "   not pinned: client and server share the cores",
+    "",
+    renderReliability(result.reliability, saleCount),
   ].join("\n")
 }

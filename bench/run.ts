@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from "node:fs"
 import * as Os from "node:os"
 import { fileURLToPath } from "node:url"
 import { type EPaymentResult, ePaymentCalls, renderEPayment } from "./epaymentCalls.js"
+import { ePaymentClientHeld } from "./epaymentReliability.js"
 import { fleet } from "./fleet.js"
 import { startTokenEndpoint, type TokenEndpoint } from "./loopback.js"
 import { type PosResult, posCalls, renderPos } from "./posCalls.js"
@@ -68,6 +69,9 @@ writeFileSync(
   `${JSON.stringify({ date: new Date().toISOString(), machine, seconds, sections, pos, epayment }, null, 2)}\n`,
 )
 console.log(`\ndone in ${seconds.toFixed(1)} s (results/latest.json)`)
-if (sections.some((section) => section.notes?.some((note) => note.startsWith("FAILED")))) {
+if (
+  sections.some((section) => section.notes?.some((note) => note.startsWith("FAILED"))) ||
+  (epayment !== undefined && !ePaymentClientHeld(epayment.reliability))
+) {
   process.exitCode = 1
 }

@@ -168,10 +168,10 @@ describe("AccessTokenClient failures", () => {
         index < 2 ? TokenEndpoint.respond(503, "busy") : TokenEndpoint.respond(200, answer()),
       )
       const fiber = yield* Effect.fork(client.requestToken())
-      yield* endpoint.nextArrival
-      const first = yield* Time.advanceToSleepWithin("1 second")
-      yield* endpoint.nextArrival
-      const second = yield* Time.advanceToSleepWithin("1 second")
+      const arrival1 = yield* endpoint.nextArrival
+      const first = yield* Time.advanceToSleepAfter(arrival1, "1 second")
+      const arrival2 = yield* endpoint.nextArrival
+      const second = yield* Time.advanceToSleepAfter(arrival2, "1 second")
       const token = yield* Fiber.join(fiber)
       expect(Redacted.value(token.value)).toBe(jwt)
       expect(yield* endpoint.received).toHaveLength(3)
@@ -190,8 +190,8 @@ describe("AccessTokenClient failures", () => {
         { timeout: "1 hour" },
       )
       const fiber = yield* Effect.fork(client.requestToken())
-      yield* endpoint.nextArrival
-      const waited = yield* Time.advanceToSleepWithin("5 seconds")
+      const arrival3 = yield* endpoint.nextArrival
+      const waited = yield* Time.advanceToSleepAfter(arrival3, "5 seconds")
       yield* Fiber.join(fiber)
       expect(Duration.toMillis(waited)).toBeGreaterThanOrEqual(3_000)
       expect(yield* endpoint.received).toHaveLength(2)
@@ -202,10 +202,10 @@ describe("AccessTokenClient failures", () => {
     Effect.gen(function* () {
       const { endpoint, client } = yield* setup(always({ _tag: "Reset" }))
       const fiber = yield* Effect.fork(Effect.flip(client.requestToken()))
-      yield* endpoint.nextArrival
-      yield* Time.advanceToSleepWithin("1 second")
-      yield* endpoint.nextArrival
-      yield* Time.advanceToSleepWithin("1 second")
+      const arrival4 = yield* endpoint.nextArrival
+      yield* Time.advanceToSleepAfter(arrival4, "1 second")
+      const arrival5 = yield* endpoint.nextArrival
+      yield* Time.advanceToSleepAfter(arrival5, "1 second")
       const error = yield* Fiber.join(fiber)
       expect(error).toMatchObject({ _tag: "TokenEndpointUnreachable", reason: "Transport" })
       expect(yield* endpoint.received).toHaveLength(3)
@@ -310,11 +310,11 @@ describe("the client secret, the subscription key and the token", () => {
             retryPolicy: undefined,
           })
           const fiber = yield* Effect.fork(Observe.observe(Effect.flip(client.requestToken())))
-          yield* endpoint.nextArrival
+          const first = yield* endpoint.nextArrival
           if (status === 503) {
-            yield* Time.advanceToSleepWithin("1 second")
-            yield* endpoint.nextArrival
-            yield* Time.advanceToSleepWithin("1 second")
+            yield* Time.advanceToSleepAfter(first, "1 second")
+            const arrival6 = yield* endpoint.nextArrival
+            yield* Time.advanceToSleepAfter(arrival6, "1 second")
           }
           const [error, observed] = yield* Fiber.join(fiber)
 

@@ -128,10 +128,10 @@ describe("RequestPath", () => {
           answer,
         ),
       )
-      yield* server.nextArrival
-      yield* Time.advanceToSleepWithin("1 second")
-      yield* server.nextArrival
-      yield* Time.advanceToSleepWithin("1 second")
+      const arrival1 = yield* server.nextArrival
+      yield* Time.advanceToSleepAfter(arrival1, "1 second")
+      const arrival2 = yield* server.nextArrival
+      yield* Time.advanceToSleepAfter(arrival2, "1 second")
       expect(yield* Fiber.join(fiber)).toEqual(payment)
 
       const received = yield* server.received
@@ -224,8 +224,8 @@ describe("RequestPath", () => {
             answer,
           ),
         )
-        yield* server.nextArrival
-        const waited = yield* Time.advanceToSleepWithin("5 seconds")
+        const arrival3 = yield* server.nextArrival
+        const waited = yield* Time.advanceToSleepAfter(arrival3, "5 seconds")
         expect(yield* Fiber.join(fiber)).toEqual(payment)
         expect(Duration.toMillis(waited)).toBeGreaterThanOrEqual(2_000)
         expect(yield* server.received).toHaveLength(2)
@@ -250,8 +250,8 @@ describe("RequestPath", () => {
           }),
         ),
       )
-      yield* server.nextArrival
-      yield* Time.advanceToSleepWithin("1 second")
+      const arrival4 = yield* server.nextArrival
+      yield* Time.advanceToSleepAfter(arrival4, "1 second")
       const error = yield* Fiber.join(fiber)
       expect(error).toMatchObject({ _tag: "ShopError", status: 409, code: "6170" })
       expect(yield* server.received).toHaveLength(2)
@@ -300,8 +300,8 @@ describe("RequestPath", () => {
           answer,
         ),
       )
-      yield* server.nextArrival
-      expect(Duration.toMillis(yield* Time.advanceToSleepWithin("1 second"))).toBe(700)
+      const arrival5 = yield* server.nextArrival
+      expect(Duration.toMillis(yield* Time.advanceToSleepAfter(arrival5, "1 second"))).toBe(700)
       yield* Time.advanceToSleepWithin("1 second")
       expect(yield* Fiber.join(fiber)).toEqual(payment)
     }).pipe(Effect.provide(NodeHttpClient.layerUndici)),
@@ -359,8 +359,8 @@ describe("RequestPath", () => {
           ),
         ),
       )
-      yield* server.nextArrival
-      yield* Time.advanceToSleepWithin("1 second")
+      const arrival6 = yield* server.nextArrival
+      yield* Time.advanceToSleepAfter(arrival6, "1 second")
       const [result, observed] = yield* Fiber.join(fiber)
       expect(result).toEqual(payment)
       expect(observed.spans.map((span) => span.name)).toEqual(["ShopClient.GetPayment"])

@@ -32,11 +32,11 @@ describe("the client secret", () => {
         })
         const fiber = yield* Effect.fork(Observe.observe(Effect.flip(client.requestToken())))
         // Let every retry happen (only the 503 case has any).
-        yield* endpoint.nextArrival
+        const first = yield* endpoint.nextArrival
         if (name === "503 forever") {
-          yield* Time.advanceToSleepWithin("1 second")
-          yield* endpoint.nextArrival
-          yield* Time.advanceToSleepWithin("1 second")
+          yield* Time.advanceToSleepAfter(first, "1 second")
+          const arrival1 = yield* endpoint.nextArrival
+          yield* Time.advanceToSleepAfter(arrival1, "1 second")
         }
         const [error, observed] = yield* Fiber.join(fiber)
 

@@ -163,10 +163,10 @@ describe("requestToken failures", () => {
           : TokenEndpoint.respond(200, TokenEndpoint.tokenBody()),
       )
       const fiber = yield* Effect.fork(client.requestToken())
-      yield* endpoint.nextArrival
-      const first = yield* Time.advanceToSleepWithin("1 second")
-      yield* endpoint.nextArrival
-      const second = yield* Time.advanceToSleepWithin("1 second")
+      const arrival1 = yield* endpoint.nextArrival
+      const first = yield* Time.advanceToSleepAfter(arrival1, "1 second")
+      const arrival2 = yield* endpoint.nextArrival
+      const second = yield* Time.advanceToSleepAfter(arrival2, "1 second")
       const token = yield* Fiber.join(fiber)
 
       expect(Redacted.value(token.value)).toBe(TokenEndpoint.tokenBody().access_token)
@@ -187,10 +187,10 @@ describe("requestToken failures", () => {
         ),
       )
       const fiber = yield* Effect.fork(Effect.flip(client.requestToken()))
-      yield* endpoint.nextArrival
-      yield* Time.advanceToSleepWithin("1 second")
-      yield* endpoint.nextArrival
-      yield* Time.advanceToSleepWithin("1 second")
+      const arrival3 = yield* endpoint.nextArrival
+      yield* Time.advanceToSleepAfter(arrival3, "1 second")
+      const arrival4 = yield* endpoint.nextArrival
+      yield* Time.advanceToSleepAfter(arrival4, "1 second")
       const error = yield* Fiber.join(fiber)
 
       expect(error).toMatchObject({
@@ -212,8 +212,8 @@ describe("requestToken failures", () => {
       })
       const fiber = yield* Effect.fork(Effect.flip(client.requestToken()))
       for (let retry = 0; retry < 5; retry++) {
-        yield* endpoint.nextArrival
-        yield* Time.advanceToSleepWithin("10 seconds")
+        const arrival5 = yield* endpoint.nextArrival
+        yield* Time.advanceToSleepAfter(arrival5, "10 seconds")
       }
       const error = yield* Fiber.join(fiber)
       expect(error._tag).toBe("TokenEndpointError")
@@ -231,8 +231,8 @@ describe("requestToken failures", () => {
         { timeout: "1 hour" },
       )
       const fiber = yield* Effect.fork(client.requestToken())
-      yield* endpoint.nextArrival
-      const waited = yield* Time.advanceToSleepWithin("5 seconds")
+      const arrival6 = yield* endpoint.nextArrival
+      const waited = yield* Time.advanceToSleepAfter(arrival6, "5 seconds")
       yield* Fiber.join(fiber)
       expect(Duration.toMillis(waited)).toBeGreaterThanOrEqual(3_000)
       expect(yield* endpoint.received).toHaveLength(2)
@@ -268,10 +268,10 @@ describe("requestToken failures", () => {
     Effect.gen(function* () {
       const { endpoint, client } = yield* setup(always({ _tag: "Reset" }))
       const fiber = yield* Effect.fork(Effect.flip(client.requestToken()))
-      yield* endpoint.nextArrival
-      yield* Time.advanceToSleepWithin("1 second")
-      yield* endpoint.nextArrival
-      yield* Time.advanceToSleepWithin("1 second")
+      const arrival7 = yield* endpoint.nextArrival
+      yield* Time.advanceToSleepAfter(arrival7, "1 second")
+      const arrival8 = yield* endpoint.nextArrival
+      yield* Time.advanceToSleepAfter(arrival8, "1 second")
       const error = yield* Fiber.join(fiber)
       expect(error).toMatchObject({ _tag: "TokenEndpointUnreachable", reason: "Transport" })
       expect(yield* endpoint.received).toHaveLength(3)

@@ -43,10 +43,10 @@ describe("Polling", () => {
         ),
       )
       yield* nextArrival // token
-      yield* nextArrival
-      const first = yield* Time.advanceToSleepWithin("5 seconds")
-      yield* nextArrival
-      const second = yield* Time.advanceToSleepWithin("5 seconds")
+      const arrival1 = yield* nextArrival
+      const first = yield* Time.advanceToSleepAfter(arrival1, "5 seconds")
+      const arrival2 = yield* nextArrival
+      const second = yield* Time.advanceToSleepAfter(arrival2, "5 seconds")
       const reserved = yield* Fiber.join(fiber)
       expect(reserved.status).toBe("Reserved")
       expect([Duration.toMillis(first), Duration.toMillis(second)]).toEqual([1000, 3000])
@@ -70,10 +70,10 @@ describe("Polling", () => {
         ),
       )
       yield* nextArrival
-      yield* nextArrival
-      yield* Time.advanceToSleepWithin("5 seconds") // 1000 ms, as the answer said
-      yield* nextArrival // 503
-      const backoff = Duration.toMillis(yield* Time.advanceToSleepWithin("5 seconds"))
+      const arrival3 = yield* nextArrival
+      yield* Time.advanceToSleepAfter(arrival3, "5 seconds") // 1000 ms, as the answer said
+      const arrival4 = yield* nextArrival // 503
+      const backoff = Duration.toMillis(yield* Time.advanceToSleepAfter(arrival4, "5 seconds"))
       expect((yield* Fiber.join(fiber)).status).toBe("Reserved")
       // Doubled from the last delay, with ±20 % jitter.
       expect(backoff).toBeGreaterThanOrEqual(1600)
@@ -112,8 +112,8 @@ describe("Polling", () => {
       )
       yield* nextArrival
       for (let poll = 0; poll < 3; poll++) {
-        yield* nextArrival
-        yield* Time.advanceToSleepWithin("1 second")
+        const arrival5 = yield* nextArrival
+        yield* Time.advanceToSleepAfter(arrival5, "1 second")
       }
       const error = yield* Effect.flip(Fiber.join(fiber))
       expect(error).toMatchObject({
@@ -143,8 +143,8 @@ describe("Polling", () => {
         Polling.awaitCheckIn(posId, { within: "1 minute" }).pipe(Effect.provide(context)),
       )
       yield* nextArrival
-      yield* nextArrival
-      yield* Time.advanceToSleepWithin("1 second")
+      const arrival6 = yield* nextArrival
+      yield* Time.advanceToSleepAfter(arrival6, "1 second")
       const checkIn = yield* Fiber.join(fiber)
       expect(checkIn).toMatchObject({ isUserCheckedIn: true, customerToken: "c-1" })
     }),
@@ -211,8 +211,8 @@ describe("Polling", () => {
         ),
       )
       yield* nextArrival
-      yield* nextArrival
-      const wait = yield* Time.advanceToSleepWithin("1 second")
+      const arrival7 = yield* nextArrival
+      const wait = yield* Time.advanceToSleepAfter(arrival7, "1 second")
       expect((yield* Fiber.join(fiber)).status).toBe("Reserved")
       expect(Duration.toMillis(wait)).toBe(50)
     }),

@@ -162,8 +162,8 @@ describe("PosClient request pipeline", () => {
       const fiber = yield* Effect.fork(Effect.flip(client.queryPayment(paymentId)))
       yield* nextArrival
       for (let retry = 0; retry < 2; retry++) {
-        yield* nextArrival
-        yield* Time.advanceToSleepWithin("1 second")
+        const arrival1 = yield* nextArrival
+        yield* Time.advanceToSleepAfter(arrival1, "1 second")
       }
       const error = yield* Fiber.join(fiber)
       expect(error).toMatchObject({
@@ -189,8 +189,8 @@ describe("PosClient request pipeline", () => {
         const fiber = yield* Effect.fork(client.initiatePayment(initiate))
         // The token request, then the first attempt.
         yield* nextArrival
-        yield* nextArrival
-        const waited = yield* Time.advanceToSleepWithin("5 seconds")
+        const arrival2 = yield* nextArrival
+        const waited = yield* Time.advanceToSleepAfter(arrival2, "5 seconds")
         expect(yield* Fiber.join(fiber)).toMatchObject({ paymentId })
         expect(Duration.toMillis(waited)).toBeGreaterThanOrEqual(2_000)
         const [first, second] = yield* received

@@ -32,8 +32,8 @@ describe("tracing", () => {
       )
       const fiber = yield* Effect.fork(Effect.withTracer(client.getCheckIn(posId), tracer))
       yield* nextArrival // the token
-      yield* nextArrival // the 503
-      yield* Time.advanceToSleepWithin("1 second") // the backoff
+      const arrival1 = yield* nextArrival // the 503
+      yield* Time.advanceToSleepAfter(arrival1, "1 second") // the backoff
       expect((yield* Fiber.join(fiber)).isUserCheckedIn).toBe(true)
       const calls = spans.filter((span) => span.name.startsWith("PosClient."))
       expect(calls.map((span) => span.name)).toEqual(["PosClient.GetCheckIn"])

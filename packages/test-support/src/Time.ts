@@ -28,6 +28,43 @@ export const advanceToSleepWithin = (within: Duration.DurationInput) =>
   })
 
 /**
+ * Waits, without moving the clock, until a fiber starts a sleep that was not pending when
+ * `arrival` reached the server, ending at most `within` from now, then moves the clock to the
+ * moment it wakes; returns how far the clock moved.
+ *
+ * This is how a test lets a retry's backoff pass without racing the loopback I/O: the backoff
+ * starts only after the client has read the answer, so the clock moves only after that event.
+ * `advanceToSleepWithin` cannot tell a backoff from the attempt's own deadline (still pending
+ * while the answer is on its way) or from an ended attempt's deadline (a `TestClock` keeps an
+ * interrupted sleep until the clock passes it), and on a busy machine it can pick either.
+ */
+export const advanceToSleepAfter = (
+  arrival: { readonly sleepsAtArrival: ReadonlyArray<number> },
+  within: Duration.DurationInput,
+) =>
+  Effect.gen(function* () {
+    const limit = Duration.toMillis(within)
+    for (;;) {
+      const now = yield* Clock.currentTimeMillis
+      const before = new Map<number, number>()
+      for (const wake of arrival.sleepsAtArrival) before.set(wake, (before.get(wake) ?? 0) + 1)
+      const started: Array<number> = []
+      for (const wake of yield* TestClock.sleeps()) {
+        const pending = before.get(wake) ?? 0
+        if (pending > 0) before.set(wake, pending - 1)
+        else started.push(wake)
+      }
+      const wakes = started.filter((wake) => wake > now && wake <= now + limit)
+      if (wakes.length > 0) {
+        const wake = Math.min(...wakes)
+        yield* TestClock.setTime(wake)
+        return Duration.millis(wake - now)
+      }
+      yield* eventLoopTurn
+    }
+  })
+
+/**
  * Lets the program run (and its loopback I/O progress), without moving the clock, until
  * `condition` holds.
  */

@@ -2,7 +2,7 @@
  * A real token endpoint on loopback for the tests: it records every request it receives and
  * answers as the test scripts it to.
  */
-import { Effect, Queue, Ref } from "effect"
+import { Effect, Exit, Queue, Ref, Runtime, TestClock } from "effect"
 import * as Http from "node:http"
 
 export interface ReceivedRequest {
@@ -10,6 +10,13 @@ export interface ReceivedRequest {
   readonly path: string
   readonly headers: Http.IncomingHttpHeaders
   readonly body: string
+  /**
+   * When the test runs on a `TestClock`: the instants its sleeping fibers were to wake at when
+   * this request reached the server (a client's deadline for the attempt is among them; a
+   * retry's backoff, which starts only once the answer is read, never is). See
+   * `Time.advanceToSleepAfter`.
+   */
+  readonly sleepsAtArrival: ReadonlyArray<number>
 }
 
 export type Reply =
@@ -64,6 +71,13 @@ export const make = (script: (index: number, request: ReceivedRequest) => Reply)
   Effect.gen(function* () {
     const received = yield* Ref.make<ReadonlyArray<ReceivedRequest>>([])
     const arrivals = yield* Queue.unbounded<ReceivedRequest>()
+    const runtime = yield* Effect.runtime<never>()
+    // Read synchronously when the request has arrived, before any answer is written: what the
+    // client's fibers were sleeping on at that moment. Empty on the live clock.
+    const sleepsNow = (): ReadonlyArray<number> => {
+      const exit = Runtime.runSyncExit(runtime)(TestClock.sleeps())
+      return Exit.isSuccess(exit) ? [...exit.value] : []
+    }
     const server = Http.createServer((req, res) => {
       const chunks: Array<Buffer> = []
       req.on("data", (chunk: Buffer) => chunks.push(chunk))
@@ -73,6 +87,7 @@ export const make = (script: (index: number, request: ReceivedRequest) => Reply)
           path: req.url ?? "",
           headers: req.headers,
           body: Buffer.concat(chunks).toString("utf8"),
+          sleepsAtArrival: sleepsNow(),
         }
         const index = Effect.runSync(
           Ref.modify(received, (all) => [all.length, [...all, request]] as const),

@@ -22,12 +22,12 @@ describe("renewal ahead of expiry", () => {
       const first = yield* service.get()
       yield* endpoint.nextArrival
       yield* TestClock.setTime(3_300_000)
-      yield* endpoint.nextArrival // the renewal: 503
+      const renewal = yield* endpoint.nextArrival // the renewal: 503
       expect(yield* service.get()).toBe(first)
-      yield* Time.advanceToSleepWithin("1500 millis") // renewal backoff, ~1 s
-      yield* endpoint.nextArrival // 503 again
+      yield* Time.advanceToSleepAfter(renewal, "1500 millis") // renewal backoff, ~1 s
+      const again = yield* endpoint.nextArrival // 503 again
       expect(yield* service.get()).toBe(first)
-      yield* Time.advanceToSleepWithin("2500 millis") // ~2 s
+      yield* Time.advanceToSleepAfter(again, "2500 millis") // ~2 s
       yield* endpoint.nextArrival // recovered
       yield* Time.waitUntil(Effect.map(service.get(), (token) => token !== first))
       expect(value(yield* service.get())).toBe("token-3")

@@ -324,9 +324,14 @@ try {
           cwd: dir,
           env: cleanEnv,
         })
-        expectCaptured(
-          await run("node", [`out-${resolution}/consumer.js`], { cwd: dir, env: cleanEnv }),
-          `consumer.ts (${resolution})`,
+        const output = await run("node", [`out-${resolution}/consumer.js`], {
+          cwd: dir,
+          env: cleanEnv,
+        })
+        expectCaptured(output, `consumer.ts (${resolution})`)
+        check(
+          /^ePayment CREATED$/m.test(output),
+          `consumer.ts (${resolution}) did not create an ePayment:\n${output}`,
         )
       }),
     )

@@ -13,16 +13,14 @@
  * (a public HTTPS URL forwarded to this machine's `VIPPS_MOBILEPAY_WEBHOOK_PORT`, default 8080).
  */
 import {
-  AccessTokenClient,
   SalesUnitCredentials,
   VippsConfig,
   VippsEnvironment,
   VippsSystem,
 } from "@effect-mobilepay/core"
 import type { Payment } from "@effect-mobilepay/epayment"
-import { EPaymentClient, QrClient, WebhooksClient } from "@effect-mobilepay/epayment"
+import { EPayment, EPaymentClient } from "@effect-mobilepay/epayment"
 import { Sandbox, SeedData } from "@effect-mobilepay/sandbox"
-import { AccessTokenService } from "@effect-mobilepay/token-service"
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { Config, ConfigError, Context, Effect, Layer, Option, Schedule, Schema } from "effect"
 import * as Main from "./Main.js"
@@ -141,32 +139,15 @@ const configured = Layer.effectContext(
   }),
 )
 
-/** Access tokens per sales unit: token-service's cache over the Access Token API. */
-const tokens = AccessTokenService.layer().pipe(
-  Layer.provide(
-    Layer.unwrapEffect(
-      Effect.map(PlatformKeys, (keys) => AccessTokenClient.layer({ ...keys, system })),
-    ),
-  ),
-)
-
+// The one-layer setup (the three clients, and their tokens from token-service's cache over
+// the Access Token API) for the platform's sales unit, on the counted HTTP client.
 const clients = Layer.unwrapEffect(
   Effect.gen(function* () {
     const keys = yield* PlatformKeys
     const platform = yield* Platform
-    const common = {
-      environment: keys.environment,
-      subscriptionKey: keys.credentials.subscriptionKey,
-      merchantSerialNumber: platform.merchantSerialNumber,
-      system: keys.system,
-    }
-    return Layer.mergeAll(
-      EPaymentClient.layer(common),
-      WebhooksClient.layer(common),
-      QrClient.layer(common),
-    )
+    return EPayment.layer({ ...keys, merchantSerialNumber: platform.merchantSerialNumber })
   }),
-).pipe(Layer.provide(tokens))
+)
 
 /**
  * The platform's clients (ePayment, Webhooks, QR) for the {@link Platform}, the platform

@@ -1,7 +1,13 @@
 // A user's TypeScript program: type-checked with moduleResolution node16 and bundler against
 // the packed declarations, then its emitted JavaScript runs with plain `node`.
-import { ClientCredentials, Environment } from "@effect-mobilepay/core"
-import { NodeMobilePay } from "@effect-mobilepay/node"
+import {
+  ClientCredentials,
+  Environment,
+  SalesUnitCredentials,
+  VippsEnvironment,
+} from "@effect-mobilepay/core"
+import { type EPayment, EPaymentClient } from "@effect-mobilepay/epayment"
+import { NodeEPayment, NodeMobilePay } from "@effect-mobilepay/node"
 import { SqlPaymentJournal } from "@effect-mobilepay/journal-sql"
 import {
   type MobilePay,
@@ -75,3 +81,33 @@ const program: Effect.Effect<
 )
 
 console.log(await Effect.runPromise(program.pipe(Effect.provide(MobilePayOnSandbox))))
+
+// The Vipps MobilePay platform in one layer too: a payment pushed to a test user, read back.
+const unit = SeedData.demoShopDk
+const EPaymentOnSandbox = Layer.unwrapEffect(
+  Effect.gen(function* () {
+    const sandbox = yield* Sandbox.Sandbox
+    return NodeEPayment.layer({
+      credentials: yield* SalesUnitCredentials.make(unit),
+      environment: VippsEnvironment.custom(sandbox.baseUrl),
+      merchantSerialNumber: unit.msn,
+    })
+  }),
+).pipe(Layer.provide(Sandbox.layer()))
+
+const pushed: Effect.Effect<string, EPaymentClient.EPaymentClientError, EPayment.Services> =
+  Effect.gen(function* () {
+    const client = yield* EPaymentClient.EPaymentClient
+    yield* client.create({
+      amount: { currency: "DKK", value: 12550 },
+      paymentMethod: { type: "WALLET" },
+      reference: "verify-pack-ts-epayment-1",
+      userFlow: "PUSH_MESSAGE",
+      customer: { phoneNumber: SeedData.platformUsers[0]?.phoneNumber ?? "" },
+      customerInteraction: "CUSTOMER_PRESENT",
+    })
+    const payment = yield* client.get("verify-pack-ts-epayment-1")
+    return `ePayment ${payment.state}`
+  })
+
+console.log(await Effect.runPromise(pushed.pipe(Effect.provide(EPaymentOnSandbox))))

@@ -5,7 +5,7 @@
  * @since 0.1.0
  */
 import * as Data from "effect/Data"
-import * as DateTime from "effect/DateTime"
+import type * as DateTime from "effect/DateTime"
 import type * as Duration from "effect/Duration"
 import type * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
@@ -40,12 +40,3 @@ export class AccessToken extends Data.Class<{
    */
   readonly merchantSerialNumber?: MerchantSerialNumber | undefined
 }> {}
-
-/**
- * `true` when the token is still good at `now` with `margin` to spare.
- *
- * @since 0.1.0
- * @category predicates
- */
-export const isValidAt = (token: AccessToken, now: DateTime.Utc, margin: Duration.Duration) =>
-  DateTime.lessThan(DateTime.addDuration(now, margin), token.expiresAt)

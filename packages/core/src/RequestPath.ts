@@ -10,8 +10,14 @@
  * - **Transient retries, one classification**: transport errors, timeouts, a body cut off,
  *   and the statuses 5xx, 408, 423 and 429 are retried on the call's {@link RetryPolicy}
  *   (never sooner than a `Retry-After`), plus the API's own retryable errors
- *   (`Api.retryable`, e.g. ePayment's 6160 / 6250 / 6280). Nothing else is. The schedule is
- *   entered only after a failed attempt.
+ *   (`Api.retryable`, e.g. ePayment's 6160 / 6250 / 6280). So is a 2xx whose body is not
+ *   JSON (cut off or garbled on its way) when the call is safe to repeat: a `GET`, or a call
+ *   carrying the API's idempotency header (`Api.idempotencyHeader`), whose repeat with the same
+ *   key and bytes answers with what the platform already did. A create answered that way has
+ *   happened; giving up would leave the caller with an error and the platform with a payment.
+ *   A 2xx that is JSON but does not decode, nests too deeply or is too large stays final: a
+ *   repeat would read the same. Nothing else is retried. The schedule is entered only after a
+ *   failed attempt.
  * - **401 with a token**: the token is invalidated (compare-and-invalidate), one new token is
  *   got and the call is tried once more; a second 401 is the API's error.
  * - **Bounded, tolerant reading**: at most `maxResponseBytes` are read ({@link Untrusted}),
@@ -178,11 +184,17 @@ export interface Api<Operation extends string, E, C extends Call<Operation> = Ca
   readonly maxResponseBytes: number
   /** The typed error of an answer outside 2xx. */
   readonly failed: (call: C, answer: Failed) => E
+  /**
+   * The header (lower case) carrying a call's idempotency key, e.g. `idempotency-key`. A call
+   * that sends it, like a `GET`, is safe to repeat: a 2xx whose body is not JSON is retried.
+   */
+  readonly idempotencyHeader?: string | undefined
   /** No answer: a transport error, a body cut off, or a passed deadline. Always retried. */
   readonly unreachable: (call: C, reason: "Timeout" | "Transport", detail: string) => E
   /**
    * A 2xx answer that is not JSON, nests too deeply or does not decode. `secrets` are the
    * API's and the call's token; `correlationId` is the answer's correlation header, sanitised.
+   * Final, except a body that is not JSON on a call safe to repeat (see `idempotencyHeader`).
    */
   readonly malformed: (
     call: C,
@@ -314,6 +326,11 @@ const makeWith = <Operation extends string, E, C extends Call<Operation>>(
   const apiSecrets = api.secrets ?? []
   const extraRedacted = api.redactedHeaders ?? []
 
+  // Safe to send again: a read, or a write whose key makes a repeat the same operation.
+  const repeatable = (call: C) =>
+    call.method === "GET" ||
+    (api.idempotencyHeader !== undefined && call.headers?.[api.idempotencyHeader] !== undefined)
+
   const secretsWith = (token: string | undefined) =>
     token === undefined ? apiSecrets : [...apiSecrets, token]
 
@@ -405,7 +422,10 @@ const makeWith = <Operation extends string, E, C extends Call<Operation>>(
   ): Either.Either<A | void, Rejected<E>> => {
     if (text !== undefined && decoder === undefined) return Either.right(undefined)
     const status = response.status
-    const malformed = (issue: ParseResult.ParseError | string) => {
+    const malformed = (
+      issue: ParseResult.ParseError | string,
+      retry: RetryPolicy.Transience = permanent,
+    ) => {
       const secrets = secretsWith(token)
       const raw = correlationIdFromHeaders(response.headers)
       return new Rejected(
@@ -416,7 +436,7 @@ const makeWith = <Operation extends string, E, C extends Call<Operation>>(
           secrets,
           raw === undefined ? undefined : scrubWith(secrets)(raw, 100),
         ),
-        permanent,
+        retry,
         false,
       )
     }
@@ -429,10 +449,13 @@ const makeWith = <Operation extends string, E, C extends Call<Operation>>(
     }
     if (decoder === undefined) return Either.right(undefined)
     const json = Untrusted.parseJson(text)
-    const decoded = Option.isNone(json)
-      ? Either.left("the body is not JSON (or nests too deeply)")
-      : decoder.decode(json.value, status)
-    return Either.mapLeft(decoded, malformed)
+    if (Option.isSome(json)) return Either.mapLeft(decoder.decode(json.value, status), malformed)
+    // Complete JSON nesting too deeply is what the server sent; anything else was cut off or
+    // garbled on its way, and a repeat of a call safe to repeat reads the answer again.
+    if (Option.isSome(Untrusted.parseJson(text, Infinity))) {
+      return Either.left(malformed(`the body nests deeper than ${Untrusted.maxJsonDepth} levels`))
+    }
+    return Either.left(malformed("the body is not JSON", repeatable(call) ? atOnce : permanent))
   }
 
   const interpret = <A>(

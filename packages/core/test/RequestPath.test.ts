@@ -76,6 +76,7 @@ const setup = (
       tokens: withTokens ? tokens.source : undefined,
       secrets: [apiSecret],
       redactedHeaders: ["ocp-apim-subscription-key"],
+      idempotencyHeader: "idempotency-key",
       retryPolicy: RetryPolicy.defaultPolicy,
       maxResponseBytes: 1024,
       failed: (call, answer) =>
@@ -308,9 +309,77 @@ describe("RequestPath", () => {
     }).pipe(Effect.provide(NodeHttpClient.layerUndici)),
   )
 
+  // Cut off after the platform committed: the answer is lost, the operation is not.
+  const cutOff = JSON.stringify(payment).slice(0, 20)
+  const repeatable: ReadonlyArray<readonly [string, Partial<RequestPath.Call>]> = [
+    ["a GET", { operation: "GetPayment", method: "GET" }],
+    [
+      "a POST with its idempotency key",
+      {
+        operation: "CreatePayment",
+        method: "POST",
+        headers: { "idempotency-key": "key-made-once" },
+        body: payment,
+      },
+    ],
+  ]
+  for (const [name, call] of repeatable) {
+    it.scoped(`a 2xx whose body is not JSON is retried on ${name}: the same bytes again`, () =>
+      Effect.gen(function* () {
+        const { server, path, base } = yield* setup((index) =>
+          index === 0 ? TokenEndpoint.respond(201, cutOff) : TokenEndpoint.respond(201, payment),
+        )
+        const fiber = yield* Effect.fork(
+          path.execute(
+            {
+              operation: "GetPayment",
+              method: "GET",
+              ...call,
+              url: `${base}/payments`,
+              timeout: Duration.seconds(10),
+            },
+            answer,
+          ),
+        )
+        yield* server.nextArrival
+        yield* Time.advanceToSleepWithin("1 second")
+        expect(yield* Fiber.join(fiber)).toEqual(payment)
+        const received = yield* server.received
+        expect(received).toHaveLength(2)
+        expect(received[1]?.headers["idempotency-key"]).toBe(
+          received[0]?.headers["idempotency-key"],
+        )
+        expect(received[1]?.body).toBe(received[0]?.body)
+      }).pipe(Effect.provide(NodeHttpClient.layerUndici)),
+    )
+  }
+
+  it.scoped("a 2xx whose body is not JSON is final on a POST without an idempotency key", () =>
+    Effect.gen(function* () {
+      const { server, path, base } = yield* setup((index) =>
+        index === 0 ? TokenEndpoint.respond(200, cutOff) : TokenEndpoint.respond(200, payment),
+      )
+      const error = yield* Effect.flip(
+        path.execute(
+          {
+            operation: "CreatePayment",
+            method: "POST",
+            url: `${base}/payments`,
+            body: payment,
+            timeout: Duration.seconds(5),
+          },
+          answer,
+        ),
+      )
+      expect(error).toMatchObject({ _tag: "ShopError", reason: "Malformed", status: 200 })
+      expect(yield* server.received).toHaveLength(1)
+    }).pipe(Effect.provide(NodeHttpClient.layerUndici)),
+  )
+
+  // Each reads the same however often it is asked: retrying them, even a GET, is no use.
   const malformed: ReadonlyArray<readonly [string, TokenEndpoint.Reply]> = [
-    ["a body that is not JSON", TokenEndpoint.respond(200, "<html>")],
     ["a body of the wrong shape", TokenEndpoint.respond(200, { reference: 7 })],
+    ["a body nesting too deeply", TokenEndpoint.respond(200, "[".repeat(40) + "]".repeat(40))],
     [
       "a body over the size limit",
       TokenEndpoint.respond(200, { reference: "x".repeat(2000), amount: 1 }),

@@ -7,8 +7,9 @@
  * `Merchant-Serial-Number`, the `Vipps-System-*` headers), an `Idempotency-Key` made once per
  * logical create, capture, cancel or refund (or given by the caller) and sent with the same
  * body bytes on every retry, a deadline per attempt, retries of transient failures (network
- * errors, timeouts, 5xx, 423, 429 after its `Retry-After`, ErrorCodes 6160, 6250 and 6280),
- * and on a 401 one new token and one more try.
+ * errors, timeouts, 5xx, 423, 429 after its `Retry-After`, ErrorCodes 6160, 6250 and 6280,
+ * and a 2xx answer cut off before its JSON ends on a read or a keyed call, whose repeat
+ * returns what the platform already did), and on a 401 one new token and one more try.
  *
  * Unlike the official SDK, which makes a new random key inside every call, a retry here is
  * the same operation: pass your own `idempotencyKey` (persisted with the `reference` before
@@ -310,6 +311,8 @@ const ePaymentApi = (settings: {
   tokens: settings.tokens,
   secrets: [Redacted.value(settings.subscriptionKey)],
   redactedHeaders: ["ocp-apim-subscription-key"],
+  // A keyed create, capture, cancel or refund repeated with the same bytes is the same one.
+  idempotencyHeader: "idempotency-key",
   retryPolicy: settings.retryPolicy,
   maxResponseBytes: settings.maxResponseBytes,
   failed: (call, answer) =>

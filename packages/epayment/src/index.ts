@@ -88,3 +88,11 @@ export * as QrError from "./QrError.js"
  * @since 0.2.0
  */
 export * as QrClient from "./QrClient.js"
+
+/**
+ * The one-layer setup: the ePayment, Webhooks and QR clients and `AccessTokenService` of one
+ * sales unit, over any `HttpClient`.
+ *
+ * @since 0.2.0
+ */
+export * as EPayment from "./EPayment.js"

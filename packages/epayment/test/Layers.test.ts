@@ -1,12 +1,14 @@
 /**
  * The client's layers: `layerConfig` reads the VIPPS_MOBILEPAY_* variables (or any `Config`
  * given), refuses a missing MSN as a configuration error naming the variable, and a bad option
- * is reported like a bad variable.
+ * is reported like a bad variable. `EPayment.layerConfig` builds the whole setup from them over
+ * any HttpClient, against the sandbox.
  */
-import { EPaymentClient } from "@effect-mobilepay/epayment"
+import { EPayment, EPaymentClient, QrClient, WebhooksClient } from "@effect-mobilepay/epayment"
+import { Sandbox, SeedData } from "@effect-mobilepay/sandbox"
 import { describe, expect, it } from "@effect/vitest"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import { Config, ConfigProvider, Effect, Exit, Layer, Option } from "effect"
+import { Config, ConfigProvider, Effect, Exit, Layer, Option, Redacted } from "effect"
 import { AccessTokenService } from "@effect-mobilepay/token-service"
 import * as Tokens from "./support/Tokens.js"
 
@@ -53,6 +55,46 @@ describe("EPaymentClient.layerConfig", () => {
         build({ ...keys, VIPPS_MOBILEPAY_MSN: "123456" }, { readTimeout: -1 }),
       )
       expect(String(Exit.isFailure(exit) ? exit.cause : "")).toContain("readTimeout")
+    }),
+  )
+})
+
+describe("EPayment.layerConfig", () => {
+  it.scoped("the three clients and their tokens from VIPPS_MOBILEPAY_*, over any HttpClient", () =>
+    Effect.gen(function* () {
+      const sandbox = yield* Sandbox.make()
+      const unit = SeedData.demoShopDk
+      const provider = ConfigProvider.fromMap(
+        new Map([
+          ["VIPPS_MOBILEPAY_CLIENT_ID", unit.clientId],
+          ["VIPPS_MOBILEPAY_CLIENT_SECRET", Redacted.value(unit.clientSecret)],
+          ["VIPPS_MOBILEPAY_SUBSCRIPTION_KEY", Redacted.value(unit.subscriptionKey)],
+          ["VIPPS_MOBILEPAY_BASE_URL", sandbox.baseUrl],
+          ["VIPPS_MOBILEPAY_MSN", unit.msn],
+        ]),
+      )
+      const context = yield* Layer.build(
+        EPayment.layerConfig().pipe(
+          Layer.provide(NodeHttpClient.layerUndici),
+          Layer.provide(Layer.setConfigProvider(provider)),
+        ),
+      )
+      const payments = yield* Effect.provide(EPaymentClient.EPaymentClient, context)
+      const error = yield* Effect.flip(payments.get("no-such-payment-1"))
+      expect(error._tag).toBe("PaymentNotFound")
+      expect(
+        yield* Effect.flatMap(WebhooksClient.WebhooksClient, (c) => c.list()).pipe(
+          Effect.provide(context),
+        ),
+      ).toEqual([])
+      expect(
+        yield* Effect.flatMap(QrClient.QrClient, (c) => c.listCallbackQrs()).pipe(
+          Effect.provide(context),
+        ),
+      ).toEqual([])
+      const paths = (yield* sandbox.requests).map((request) => request.path)
+      expect(paths.filter((path) => path === "/accesstoken/get")).toHaveLength(1)
+      expect(paths).toContain("/epayment/v1/payments/no-such-payment-1")
     }),
   )
 })

@@ -273,6 +273,31 @@ describe("the pipeline against the sandbox", () => {
       }),
   )
 
+  it.scoped("with the answer to a create cut off mid-JSON, the retry carries the same key", () =>
+    Effect.gen(function* () {
+      const { client, sandbox, posRequests } = yield* start()
+      const pos = yield* pointOfSale(client)
+      yield* sandbox.addFault({
+        route: "POST /pos/v10/payments",
+        fault: Fault.Fault.MalformedJson(),
+        times: 1,
+      })
+      const fiber = yield* Effect.fork(client.initiatePayment(pay(pos.posId)))
+      yield* Time.advanceToSleepWithin("1 second") // the backoff after the unreadable answer
+      const { paymentId } = yield* Fiber.join(fiber)
+      const creates = (yield* posRequests).filter(
+        (r) => r.method === "POST" && r.path === "/pos/v10/payments",
+      )
+      expect(creates).toHaveLength(2)
+      expect(creates[1]?.headers["x-mobilepay-idempotency-key"]).toBe(
+        creates[0]?.headers["x-mobilepay-idempotency-key"],
+      )
+      expect(creates[1]?.body).toBe(creates[0]?.body)
+      const payments = yield* sandbox.payments
+      expect(payments.map((p) => p.paymentId)).toEqual([paymentId])
+    }),
+  )
+
   it.scoped("a revoked token costs one new token, and the call succeeds", () =>
     Effect.gen(function* () {
       const { client, sandbox, tokenRequests } = yield* start()

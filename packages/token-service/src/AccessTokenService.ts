@@ -6,7 +6,10 @@
  *
  * It is the same cache as {@link TokenService}, with the same options, errors and shared
  * store: only the token endpoint and the key (an MSN instead of a merchant VAT) differ. In a
- * shared store its keys are apart from `TokenService`'s, so the two kinds never meet.
+ * shared store its keys are apart from `TokenService`'s, so the two kinds never meet. It is
+ * observed apart too: spans `AccessTokenService.request`, metrics `vipps_mobilepay_token_*`
+ * ({@link metrics}), log lines annotated `service=AccessTokenService`, and its cache options
+ * read from `VIPPS_MOBILEPAY_TOKEN_*` ({@link optionsConfig}).
  *
  * @since 0.2.0
  */
@@ -18,6 +21,7 @@ import {
   type TokenError,
 } from "@effect-mobilepay/core"
 import type * as HttpClient from "@effect/platform/HttpClient"
+import type * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -25,8 +29,9 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import * as Serve from "./internal/service.js"
+import * as Cache from "./internal/tokenCache.js"
 import { SharedTokenStore } from "./SharedTokenStore.js"
-import * as TokenService from "./TokenService.js"
+import type * as TokenService from "./TokenService.js"
 
 /**
  * @since 0.2.0
@@ -82,6 +87,18 @@ export class AccessTokenService extends Context.Tag(
  */
 export type Options = TokenService.Options
 
+/**
+ * The service's metrics, apart from `TokenService`'s: token requests by outcome
+ * (`vipps_mobilepay_token_requests_total`), cache hits (`_cache_hits_total`) and misses
+ * (`_cache_misses_total`), renewals (`_renewals_total`), cached keys (gauge `_cache_keys`),
+ * tokens taken from the shared store (`_shared_total`), and the shared store's fallbacks
+ * (`_store_fallbacks_total`, gauge `_store_degraded`).
+ *
+ * @since 0.2.0
+ * @category metrics
+ */
+export const metrics = Cache.makeMetrics("vipps_mobilepay_token", "AccessTokenService")
+
 const decodeMsn = InvalidInput.decodeInput(Domain.MerchantSerialNumber, "merchantSerialNumber")
 
 const build = (options: Options, store: Option.Option<SharedTokenStore.Service>) =>
@@ -95,6 +112,8 @@ const build = (options: Options, store: Option.Option<SharedTokenStore.Service>)
           merchantOf: (token) => token.merchantSerialNumber,
           requestToken: (merchantSerialNumber) => client.requestToken({ merchantSerialNumber }),
           spanAttribute: "vipps.merchant_serial_number",
+          name: "AccessTokenService",
+          metrics,
         },
         options,
         store,
@@ -178,15 +197,28 @@ export const layerShared = (
  */
 export type ConfigOptions = Options & AccessTokenClient.ConfigOptions
 
-// The cache's options from the environment (`MOBILEPAY_TOKEN_*`, as TokenService's); options
-// given in code win.
-const withConfig = (given: Options) => Serve.withConfig(TokenService.optionsConfig, given)
+/**
+ * The service's options from the environment, each optional, under a prefix of its own (so
+ * that tuning one kind of token never tunes the other): `VIPPS_MOBILEPAY_TOKEN_REFRESH_AHEAD`,
+ * `_REFRESH_JITTER`, `_SAFETY_MARGIN`, `_IDLE_TIMEOUT`, `_MAX_KEYS`,
+ * `_INVALID_CREDENTIALS_HOLD`, `_RENEWAL_RETRY_DELAY`, `_RENEWAL_RETRY_MAX_DELAY`,
+ * `_FAILURE_BACKOFF`, `_FAILURE_BACKOFF_MAX_DELAY` and `_LEASE_POLL_INTERVAL` (durations such
+ * as `5 minutes`, numbers for the jitter and the key cap). `MOBILEPAY_TOKEN_*` are
+ * `TokenService`'s and are not read here.
+ *
+ * @since 0.2.0
+ * @category options
+ */
+export const optionsConfig: Config.Config<Options> = Serve.optionsConfig("VIPPS_MOBILEPAY_TOKEN_")
+
+// Options given in code win over the environment's.
+const withConfig = (given: Options) => Serve.withConfig(optionsConfig, given)
 
 /**
  * The {@link AccessTokenService} with its `AccessTokenClient`, both configured from the
  * environment: the keys and host from `VIPPS_MOBILEPAY_*` (see `VippsConfig` in
- * `@effect-mobilepay/core`), the cache from `TokenService.optionsConfig`; options given here
- * win.
+ * `@effect-mobilepay/core`), the cache from {@link optionsConfig} (`VIPPS_MOBILEPAY_TOKEN_*`);
+ * options given here win.
  *
  * @since 0.2.0
  * @category layers

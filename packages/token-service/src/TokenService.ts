@@ -13,7 +13,7 @@ import {
   type TokenError,
 } from "@effect-mobilepay/core"
 import type { HttpClient } from "@effect/platform"
-import * as Config from "effect/Config"
+import type * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
@@ -137,13 +137,14 @@ export interface Options {
 }
 
 /**
- * The service's metrics: token requests by outcome, cache hits and misses, renewals, and
- * the number of cached keys.
+ * The service's metrics: token requests by outcome (`mobilepay_token_requests_total`), cache
+ * hits and misses, renewals, the number of cached keys, and the shared store's fallbacks.
+ * `AccessTokenService` counts in metrics of its own (`vipps_mobilepay_token_*`).
  *
  * @since 0.1.0
  * @category metrics
  */
-export const metrics = Cache.metrics
+export const metrics = Cache.makeMetrics("mobilepay_token", "TokenService")
 
 /**
  * Builds the service on the {@link TokenClient} in context. Its renewal fibers live in the
@@ -192,6 +193,8 @@ const build = (options: Options, store: Option.Option<SharedTokenStore.Service>)
           merchantOf: (token) => Option.getOrUndefined(token.merchantVat),
           requestToken: (merchantVat) => client.requestToken({ merchantVat }),
           spanAttribute: "mobilepay.merchant_vat",
+          name: "TokenService",
+          metrics,
         },
         options,
         store,
@@ -234,45 +237,18 @@ export const layerShared = (
 ): Layer.Layer<TokenService, never, TokenClient.TokenClient | SharedTokenStore> =>
   Layer.scoped(TokenService, makeShared(options))
 
-const variable = (name: string) => `MOBILEPAY_TOKEN_${name}`
-
 /**
  * The service's options from the environment, each optional: `MOBILEPAY_TOKEN_REFRESH_AHEAD`,
  * `_REFRESH_JITTER`, `_SAFETY_MARGIN`, `_IDLE_TIMEOUT`, `_MAX_KEYS`,
  * `_INVALID_CREDENTIALS_HOLD`, `_RENEWAL_RETRY_DELAY`, `_RENEWAL_RETRY_MAX_DELAY`,
  * `_FAILURE_BACKOFF`, `_FAILURE_BACKOFF_MAX_DELAY` and `_LEASE_POLL_INTERVAL` (durations
- * such as `5 minutes`, numbers for the jitter and the key cap).
+ * such as `5 minutes`, numbers for the jitter and the key cap). `AccessTokenService` reads the
+ * same names under `VIPPS_MOBILEPAY_TOKEN_`.
  *
  * @since 0.2.0
  * @category options
  */
-export const optionsConfig: Config.Config<Options> = Config.all({
-  refreshAhead: Config.option(Config.duration(variable("REFRESH_AHEAD"))),
-  refreshJitter: Config.option(Config.number(variable("REFRESH_JITTER"))),
-  safetyMargin: Config.option(Config.duration(variable("SAFETY_MARGIN"))),
-  idleTimeout: Config.option(Config.duration(variable("IDLE_TIMEOUT"))),
-  maxKeys: Config.option(Config.integer(variable("MAX_KEYS"))),
-  invalidCredentialsHold: Config.option(Config.duration(variable("INVALID_CREDENTIALS_HOLD"))),
-  renewalRetryDelay: Config.option(Config.duration(variable("RENEWAL_RETRY_DELAY"))),
-  renewalRetryMaxDelay: Config.option(Config.duration(variable("RENEWAL_RETRY_MAX_DELAY"))),
-  failureBackoff: Config.option(Config.duration(variable("FAILURE_BACKOFF"))),
-  failureBackoffMaxDelay: Config.option(Config.duration(variable("FAILURE_BACKOFF_MAX_DELAY"))),
-  leasePollInterval: Config.option(Config.duration(variable("LEASE_POLL_INTERVAL"))),
-}).pipe(
-  Config.map((found): Options => ({
-    refreshAhead: Option.getOrUndefined(found.refreshAhead),
-    refreshJitter: Option.getOrUndefined(found.refreshJitter),
-    safetyMargin: Option.getOrUndefined(found.safetyMargin),
-    idleTimeout: Option.getOrUndefined(found.idleTimeout),
-    maxKeys: Option.getOrUndefined(found.maxKeys),
-    invalidCredentialsHold: Option.getOrUndefined(found.invalidCredentialsHold),
-    renewalRetryDelay: Option.getOrUndefined(found.renewalRetryDelay),
-    renewalRetryMaxDelay: Option.getOrUndefined(found.renewalRetryMaxDelay),
-    failureBackoff: Option.getOrUndefined(found.failureBackoff),
-    failureBackoffMaxDelay: Option.getOrUndefined(found.failureBackoffMaxDelay),
-    leasePollInterval: Option.getOrUndefined(found.leasePollInterval),
-  })),
-)
+export const optionsConfig: Config.Config<Options> = Serve.optionsConfig("MOBILEPAY_TOKEN_")
 
 const withConfig = (given: Options) => Serve.withConfig(optionsConfig, given)
 

@@ -76,6 +76,8 @@ export const make = (
         "x-mobilepay-client-system-version": settings.clientSystemVersion,
       },
       tokens: settings.tokens,
+      // A create repeated with its key answers with what MobilePay already made (kept 24 h).
+      idempotencyHeader: "x-mobilepay-idempotency-key",
       retryPolicy: settings.retryPolicy,
       maxResponseBytes: settings.maxResponseBytes,
       failed: (call, answer) =>

@@ -1,10 +1,10 @@
 // The one service both TokenService and AccessTokenService are: options checked, then the
 // token cache over the API's token source.
 import type { AccessToken, InvalidInput, TokenError } from "@effect-mobilepay/core"
-import type * as Config from "effect/Config"
+import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import type * as Option from "effect/Option"
+import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import type { SharedTokenStore } from "../SharedTokenStore.js"
 import type { Options } from "../TokenService.js"
@@ -84,6 +84,39 @@ export const build = (
       refresh: cache.refresh,
     }
   })
+
+// The options from the environment, each optional, under `prefix` (`MOBILEPAY_TOKEN_` for
+// TokenService, `VIPPS_MOBILEPAY_TOKEN_` for AccessTokenService).
+export const optionsConfig = (prefix: string): Config.Config<Options> => {
+  const variable = (name: string) => `${prefix}${name}`
+  return Config.all({
+    refreshAhead: Config.option(Config.duration(variable("REFRESH_AHEAD"))),
+    refreshJitter: Config.option(Config.number(variable("REFRESH_JITTER"))),
+    safetyMargin: Config.option(Config.duration(variable("SAFETY_MARGIN"))),
+    idleTimeout: Config.option(Config.duration(variable("IDLE_TIMEOUT"))),
+    maxKeys: Config.option(Config.integer(variable("MAX_KEYS"))),
+    invalidCredentialsHold: Config.option(Config.duration(variable("INVALID_CREDENTIALS_HOLD"))),
+    renewalRetryDelay: Config.option(Config.duration(variable("RENEWAL_RETRY_DELAY"))),
+    renewalRetryMaxDelay: Config.option(Config.duration(variable("RENEWAL_RETRY_MAX_DELAY"))),
+    failureBackoff: Config.option(Config.duration(variable("FAILURE_BACKOFF"))),
+    failureBackoffMaxDelay: Config.option(Config.duration(variable("FAILURE_BACKOFF_MAX_DELAY"))),
+    leasePollInterval: Config.option(Config.duration(variable("LEASE_POLL_INTERVAL"))),
+  }).pipe(
+    Config.map((found): Options => ({
+      refreshAhead: Option.getOrUndefined(found.refreshAhead),
+      refreshJitter: Option.getOrUndefined(found.refreshJitter),
+      safetyMargin: Option.getOrUndefined(found.safetyMargin),
+      idleTimeout: Option.getOrUndefined(found.idleTimeout),
+      maxKeys: Option.getOrUndefined(found.maxKeys),
+      invalidCredentialsHold: Option.getOrUndefined(found.invalidCredentialsHold),
+      renewalRetryDelay: Option.getOrUndefined(found.renewalRetryDelay),
+      renewalRetryMaxDelay: Option.getOrUndefined(found.renewalRetryMaxDelay),
+      failureBackoff: Option.getOrUndefined(found.failureBackoff),
+      failureBackoffMaxDelay: Option.getOrUndefined(found.failureBackoffMaxDelay),
+      leasePollInterval: Option.getOrUndefined(found.leasePollInterval),
+    })),
+  )
+}
 
 // Options given in code win over the environment's.
 export const withConfig = (optionsConfig: Config.Config<Options>, given: Options) =>

@@ -1,4 +1,4 @@
-// The token cache behind TokenService, in the spirit of Go's oauth2.ReuseTokenSource: one
+// The token cache behind TokenService and AccessTokenService, in the spirit of Go's oauth2.ReuseTokenSource: one
 // small state type (Entry), one function per transition (hit, request, store, invalidate,
 // evict), and the scheduling in one place (renewLoop).
 //
@@ -65,6 +65,10 @@ export interface TokenSource {
   ) => Effect.Effect<AccessToken.AccessToken, Failure>
   /** The span attribute naming the merchant key (`mobilepay.merchant_vat`, ...). */
   readonly spanAttribute: string
+  /** The service's name: its spans are `${name}.request`, its log lines carry it. */
+  readonly name: string
+  /** The service's own metrics ({@link makeMetrics}), apart from the other kind's. */
+  readonly metrics: Metrics
 }
 type FailureRecord = Shared.Failure
 type Reason = "miss" | "renewal" | "refresh"
@@ -93,32 +97,39 @@ interface Entry {
   lastUsed: number
 }
 
-export const metrics = {
-  requests: Metric.counter("mobilepay_token_requests_total", {
-    description: "Token requests made by TokenService, by outcome",
+export type Metrics = ReturnType<typeof makeMetrics>
+
+/**
+ * A cache's metrics, named `${prefix}_...` (`mobilepay_token` for PoS V10's TokenService,
+ * `vipps_mobilepay_token` for AccessTokenService): two caches in one process never count into
+ * each other's series, nor overwrite each other's gauges.
+ */
+export const makeMetrics = (prefix: string, service: string) => ({
+  requests: Metric.counter(`${prefix}_requests_total`, {
+    description: `Token requests made by ${service}, by outcome`,
   }),
-  hits: Metric.counter("mobilepay_token_cache_hits_total", {
-    description: "TokenService.get answered from the cache",
+  hits: Metric.counter(`${prefix}_cache_hits_total`, {
+    description: `${service}.get answered from the cache`,
   }),
-  misses: Metric.counter("mobilepay_token_cache_misses_total", {
-    description: "TokenService.get calls that had to wait for a token request",
+  misses: Metric.counter(`${prefix}_cache_misses_total`, {
+    description: `${service}.get calls that had to wait for a token request`,
   }),
-  renewals: Metric.counter("mobilepay_token_renewals_total", {
-    description: "Tokens renewed ahead of expiry by TokenService",
+  renewals: Metric.counter(`${prefix}_renewals_total`, {
+    description: `Tokens renewed ahead of expiry by ${service}`,
   }),
-  keys: Metric.gauge("mobilepay_token_cache_keys", {
-    description: "Keys (merchants, or unbound) cached by TokenService",
+  keys: Metric.gauge(`${prefix}_cache_keys`, {
+    description: `Keys (merchants, or unbound) cached by ${service}`,
   }),
-  shared: Metric.counter("mobilepay_token_shared_total", {
-    description: "Tokens taken from the shared store instead of requested",
+  shared: Metric.counter(`${prefix}_shared_total`, {
+    description: `Tokens ${service} took from the shared store instead of requesting them`,
   }),
-  storeFallbacks: Metric.counter("mobilepay_token_store_fallbacks_total", {
-    description: "Times the shared token store was unavailable and the process went on alone",
+  storeFallbacks: Metric.counter(`${prefix}_store_fallbacks_total`, {
+    description: `Times the shared token store was unavailable and ${service} went on alone`,
   }),
-  storeDegraded: Metric.gauge("mobilepay_token_store_degraded", {
-    description: "1 while the shared token store is unavailable to this process, else 0",
+  storeDegraded: Metric.gauge(`${prefix}_store_degraded`, {
+    description: `1 while the shared token store is unavailable to ${service}, else 0`,
   }),
-}
+})
 
 export const make = (
   client: TokenSource,
@@ -126,6 +137,7 @@ export const make = (
   shared: Option.Option<Shared.SharedTokenStore.Service>,
 ) =>
   Effect.gen(function* () {
+    const metrics = client.metrics
     const scope = yield* Effect.scope
     const renewals = yield* FiberMap.make<string>()
     const entries = new Map<string, Entry>()
@@ -263,7 +275,7 @@ export const make = (
             metrics.requests.unsafeUpdate(1, [MetricLabel.make("outcome", outcome(exit))]),
           ),
         ),
-        Effect.withSpan("TokenService.request", {
+        Effect.withSpan(`${client.name}.request`, {
           attributes: { [client.spanAttribute]: entry.merchant ?? "unbound", reason },
         }),
       )
@@ -543,7 +555,13 @@ export const make = (
         metrics.storeDegraded.unsafeUpdate(1, [])
         return Effect.logWarning(
           "shared token store unavailable: this process uses its own cache and token requests until it returns",
-        ).pipe(Effect.annotateLogs({ operation: error.operation, reason: error.reason }))
+        ).pipe(
+          Effect.annotateLogs({
+            service: client.name,
+            operation: error.operation,
+            reason: error.reason,
+          }),
+        )
       })
     const storeFallback = (error: Shared.TokenStoreUnavailable) =>
       Effect.suspend(() => {
@@ -558,7 +576,9 @@ export const make = (
       degraded = false
       answeringSince = undefined
       metrics.storeDegraded.unsafeUpdate(0, [])
-      return Effect.logInfo("shared token store available again: tokens are shared once more")
+      return Effect.logInfo("shared token store available again: tokens are shared once more").pipe(
+        Effect.annotateLogs({ service: client.name }),
+      )
     })
 
     // The scheduling, in one place: sleep until the renewal is due or the key goes idle,

@@ -11,11 +11,10 @@
 import { Domain as Core, InvalidInput } from "@effect-mobilepay/core"
 import type * as Brand from "effect/Brand"
 import * as DateTime from "effect/DateTime"
-import * as Effect from "effect/Effect"
+import type * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import { firstIssue } from "./internal/parseIssue.js"
 
 /**
  * The id of a point of sale (a GUID), assigned by MobilePay on `CreatePos`.
@@ -284,23 +283,15 @@ export const MobilePayDateTime = Schema.transformOrFail(Schema.String, Schema.Da
  * checked, branded values, failing with `InvalidInput` whose `field` is the path of the first
  * offending field (e.g. `orderId`, `restrictions.debitCardDisallowed`). `name` names the value
  * itself, for a problem not inside it: a single value such as the `paymentId` of a path.
+ * Core's `InvalidInput.decoder`, the one rule every client checks input by.
  *
  * @since 0.1.0
  * @category decoding
  */
-export const decodeRequest = <A, I>(schema: Schema.Schema<A, I>, name: string) => {
-  const decode = Schema.decode(schema)
-  return (input: I): Effect.Effect<A, InvalidInput.InvalidInput> =>
-    decode(input).pipe(
-      Effect.mapError((error) => {
-        const { path, message } = firstIssue(error)
-        return new InvalidInput.InvalidInput({
-          field: path === "" ? name : path,
-          reason: message,
-        })
-      }),
-    )
-}
+export const decodeRequest = <A, I>(
+  schema: Schema.Schema<A, I>,
+  name: string,
+): ((input: I) => Effect.Effect<A, InvalidInput.InvalidInput>) => InvalidInput.decoder(schema, name)
 
 /**
  * An opaque token identifying the customer to the merchant (loyalty integrations), present

@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+import type * as Brand from "effect/Brand"
 import * as DateTime from "effect/DateTime"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
@@ -243,3 +244,34 @@ export const dateTimeSchema = (options: {
         .filter((date) => !Number.isNaN(date.getTime()))
         .map((date) => DateTime.unsafeFromDate(date)),
   })
+
+/**
+ * A value a platform sent where its contract lists a fixed set (a status, a currency, an event
+ * name) but that the client does not know: kept as sent, branded so that it is never mistaken
+ * for a known one. Answers decode with it instead of failing; requests never accept it.
+ *
+ * @since 0.2.0
+ * @category answers
+ */
+export type UnknownValue<B extends string> = string & Brand.Brand<B>
+
+/**
+ * The answer side of a fixed set: one of `known`'s literals, or any other string as an
+ * {@link UnknownValue} branded `brand`.
+ *
+ * @since 0.2.0
+ * @category answers
+ */
+export const tolerant = <Literals extends readonly [string, ...Array<string>], B extends string>(
+  known: Schema.Literal<Literals>,
+  brand: B,
+) => {
+  const knownValues: ReadonlySet<string> = new Set(known.literals)
+  return Schema.Union(
+    known,
+    Schema.String.pipe(
+      Schema.filter((s) => !knownValues.has(s)),
+      Schema.brand(brand),
+    ),
+  )
+}

@@ -7,7 +7,6 @@
  * @since 0.2.0
  */
 import * as CoreDomain from "@effect-mobilepay/core/Domain"
-import type * as Brand from "effect/Brand"
 import * as Schema from "effect/Schema"
 
 /**
@@ -53,7 +52,7 @@ export type IdempotencyKey = typeof IdempotencyKey.Type
  * @since 0.2.0
  * @category values
  */
-export type UnknownValue<B extends string> = string & Brand.Brand<B>
+export type UnknownValue<B extends string> = CoreDomain.UnknownValue<B>
 
 /**
  * The answer side of a fixed set: one of `known`'s literals, or any other string as an
@@ -62,19 +61,7 @@ export type UnknownValue<B extends string> = string & Brand.Brand<B>
  * @since 0.2.0
  * @category values
  */
-export const tolerant = <Literals extends readonly [string, ...Array<string>], B extends string>(
-  known: Schema.Literal<Literals>,
-  brand: B,
-) => {
-  const knownValues: ReadonlySet<string> = new Set(known.literals)
-  return Schema.Union(
-    known,
-    Schema.String.pipe(
-      Schema.filter((s) => !knownValues.has(s)),
-      Schema.brand(brand),
-    ),
-  )
-}
+export const tolerant = CoreDomain.tolerant
 
 /**
  * The currencies of the platform. A payment's currency must be its sales unit's (DK: DKK,

@@ -9,7 +9,6 @@
  * @since 0.1.0
  */
 import { Domain as Core, InvalidInput } from "@effect-mobilepay/core"
-import type * as Brand from "effect/Brand"
 import type * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 
@@ -141,7 +140,7 @@ export type Amount = typeof Amount.Type
  * @since 0.2.0
  * @category values
  */
-export type UnknownValue<B extends string> = string & Brand.Brand<B>
+export type UnknownValue<B extends string> = Core.UnknownValue<B>
 
 /**
  * The answer side of a fixed set: one of `known`'s literals, or any other string as an
@@ -150,19 +149,7 @@ export type UnknownValue<B extends string> = string & Brand.Brand<B>
  * @since 0.2.0
  * @category values
  */
-export const tolerant = <Literals extends readonly [string, ...Array<string>], B extends string>(
-  known: Schema.Literal<Literals>,
-  brand: B,
-) => {
-  const knownValues: ReadonlySet<string> = new Set(known.literals)
-  return Schema.Union(
-    known,
-    Schema.String.pipe(
-      Schema.filter((s) => !knownValues.has(s)),
-      Schema.brand(brand),
-    ),
-  )
-}
+export const tolerant = Core.tolerant
 
 /**
  * The currencies MobilePay PoS accepts.

@@ -1,6 +1,6 @@
 import { Domain, InvalidInput } from "@effect-mobilepay/core"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Schema } from "effect"
+import { DateTime, Effect, Option, Schema } from "effect"
 
 const accepts = <A, I>(schema: Schema.Schema<A, I>, value: unknown) =>
   Schema.is(Schema.typeSchema(schema))(value) &&
@@ -58,4 +58,21 @@ describe("Domain", () => {
       expect(error.message).toContain("at most 36 characters")
     }),
   )
+
+  it("parseDateTime reads RFC 3339 as the platforms write it, and refuses days the calendar lacks", () => {
+    const millis = (text: string) => Option.map(Domain.parseDateTime(text), DateTime.toEpochMillis)
+    expect(millis("2023-03-27T10:51:44.5333258Z")).toEqual(
+      Option.some(Date.UTC(2023, 2, 27, 10, 51, 44, 533)),
+    )
+    expect(millis("2022-10-17t08:07:45+02:00")).toEqual(
+      Option.some(Date.UTC(2022, 9, 17, 6, 7, 45)),
+    )
+    expect(millis("0099-12-31T23:59:60z")).toEqual(
+      Option.some(Date.UTC(2099, 11, 31, 23, 59, 59) - 146_097 * 86_400_000 * 5),
+    )
+    expect(Option.isSome(Domain.parseDateTime("2024-02-29T00:00:00Z"))).toBe(true)
+    for (const text of ["2023-02-29T00:00:00Z", "2023-04-31T00:00:00Z", "2023-03-27T10:51:44"]) {
+      expect(Domain.parseDateTime(text)).toEqual(Option.none())
+    }
+  })
 })

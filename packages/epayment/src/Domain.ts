@@ -6,12 +6,8 @@
  *
  * @since 0.2.0
  */
-import type * as Brand from "effect/Brand"
-import * as DateTime from "effect/DateTime"
-import * as Option from "effect/Option"
-import * as ParseResult from "effect/ParseResult"
+import * as CoreDomain from "@effect-mobilepay/core/Domain"
 import * as Schema from "effect/Schema"
-import * as DateTimeText from "./internal/dateTime.js"
 
 /**
  * A payment's `reference`: chosen by the merchant, its id in every path, unique per sales unit.
@@ -56,7 +52,7 @@ export type IdempotencyKey = typeof IdempotencyKey.Type
  * @since 0.2.0
  * @category values
  */
-export type UnknownValue<B extends string> = string & Brand.Brand<B>
+export type UnknownValue<B extends string> = CoreDomain.UnknownValue<B>
 
 /**
  * The answer side of a fixed set: one of `known`'s literals, or any other string as an
@@ -65,19 +61,7 @@ export type UnknownValue<B extends string> = string & Brand.Brand<B>
  * @since 0.2.0
  * @category values
  */
-export const tolerant = <Literals extends readonly [string, ...Array<string>], B extends string>(
-  known: Schema.Literal<Literals>,
-  brand: B,
-) => {
-  const knownValues: ReadonlySet<string> = new Set(known.literals)
-  return Schema.Union(
-    known,
-    Schema.String.pipe(
-      Schema.filter((s) => !knownValues.has(s)),
-      Schema.brand(brand),
-    ),
-  )
-}
+export const tolerant = CoreDomain.tolerant
 
 /**
  * The currencies of the platform. A payment's currency must be its sales unit's (DK: DKK,
@@ -368,23 +352,7 @@ export const PspReference = Schema.String
  * @since 0.2.0
  * @category values
  */
-export const EPaymentDateTime = Schema.transformOrFail(Schema.String, Schema.DateTimeUtcFromSelf, {
-  strict: true,
-  decode: (text, _, ast) =>
-    Option.match(DateTimeText.parse(text), {
-      onNone: () =>
-        ParseResult.fail(
-          new ParseResult.Type(ast, text, "a date-time is RFC 3339, e.g. 2023-03-27T10:51:44Z"),
-        ),
-      onSome: ParseResult.succeed,
-    }),
-  encode: (utc) => ParseResult.succeed(DateTime.formatIso(utc)),
-}).annotations({
+export const EPaymentDateTime = CoreDomain.dateTimeSchema({
   identifier: "EPaymentDateTime",
-  // Four-digit years, as RFC 3339 writes them.
-  arbitrary: () => (fc) =>
-    fc
-      .date({ min: new Date("0001-01-01T00:00:00Z"), max: new Date("9999-12-31T23:59:59Z") })
-      .filter((date) => !Number.isNaN(date.getTime()))
-      .map((date) => DateTime.unsafeFromDate(date)),
+  expected: "a date-time is RFC 3339, e.g. 2023-03-27T10:51:44Z",
 })

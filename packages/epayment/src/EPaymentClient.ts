@@ -73,7 +73,6 @@ import * as Schema from "effect/Schema"
 import { IdempotencyKey, Reference } from "./Domain.js"
 import * as EPaymentError from "./EPaymentError.js"
 import * as Payment from "./Payment.js"
-import * as Input from "./internal/input.js"
 import { type AccessTokens, AccessTokenService } from "./internal/tokens.js"
 
 /**
@@ -258,15 +257,27 @@ export interface Options {
  */
 export const maxModificationRetries = 3
 
-const decodeMsn = Input.decoder(CoreDomain.MerchantSerialNumber, "merchantSerialNumber")
-const decodeReference = Input.decoder(Reference, "reference")
-const decodeIdempotencyKey = Input.optionalDecoder(IdempotencyKey, "idempotencyKey")
-const decodeCancelOnly = Input.optionalDecoder(Schema.Boolean, "cancelTransactionOnly")
+// The API rejects unknown request fields, so a caller's extra field is refused here, named,
+// rather than dropped in silence or sent.
+const strict: InvalidInput.DecoderOptions = { onExcessProperty: "error" }
+const decoder = <A, I>(schema: Schema.Schema<A, I>, name: string) =>
+  InvalidInput.decoder(schema, name, strict)
+// For an input that may be absent (`undefined` stays so).
+const optionalDecoder = <A, I>(schema: Schema.Schema<A, I>, name: string) => {
+  const decode = decoder(schema, name)
+  return (input: unknown): Either.Either<A | undefined, InvalidInput.InvalidInput> =>
+    input === undefined ? Either.right(undefined) : decode(input)
+}
+
+const decodeMsn = decoder(CoreDomain.MerchantSerialNumber, "merchantSerialNumber")
+const decodeReference = decoder(Reference, "reference")
+const decodeIdempotencyKey = optionalDecoder(IdempotencyKey, "idempotencyKey")
+const decodeCancelOnly = optionalDecoder(Schema.Boolean, "cancelTransactionOnly")
 
 // A checked request and its wire form (the request path encodes it once per logical call, so
 // every retry sends the same bytes).
 const wire = <A, I>(schema: Schema.Schema<A, I>, name: string) => {
-  const decode = Input.decoder(schema, name)
+  const decode = decoder(schema, name)
   const encode = Schema.encodeSync(schema)
   return (input: unknown) => Either.map(decode(input), (value) => ({ value, body: encode(value) }))
 }

@@ -13,10 +13,10 @@
  *
  * @since 0.2.0
  */
-import { Untrusted } from "@effect-mobilepay/core"
+import { InvalidInput, Untrusted } from "@effect-mobilepay/core"
 import * as Duration from "effect/Duration"
 import * as Option from "effect/Option"
-import * as ParseResult from "effect/ParseResult"
+import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 
 /**
@@ -754,18 +754,11 @@ export const fromResponse = (response: {
   return byStatus(fields)
 }
 
-// Where a decoding problem is. Formatting quotes the value recursively: one nested thousands
-// deep overflows the stack, so that case is described without quoting.
-const firstIssue = (issue: ParseResult.ParseError | string): { path: string; reason: string } => {
+// Where a decoding problem is, or what else was wrong with the body.
+const issueOf = (issue: ParseResult.ParseError | string): { path: string; reason: string } => {
   if (typeof issue === "string") return { path: "", reason: issue }
-  try {
-    const [first] = ParseResult.ArrayFormatter.formatErrorSync(issue)
-    return first === undefined
-      ? { path: "", reason: "does not decode" }
-      : { path: first.path.map(String).join("."), reason: first.message }
-  } catch {
-    return { path: "", reason: "is not valid (it nests too deeply to describe)" }
-  }
+  const { path, message } = InvalidInput.firstIssue(issue)
+  return { path, reason: message }
 }
 
 /**
@@ -781,7 +774,7 @@ export const decodeError = (options: {
   readonly issue: ParseResult.ParseError | string
   readonly secrets?: ReadonlyArray<string> | undefined
 }): EPaymentDecodeError => {
-  const { path, reason } = firstIssue(options.issue)
+  const { path, reason } = issueOf(options.issue)
   const clean = (text: string) => Untrusted.sanitize(text, { secrets: options.secrets })
   return new EPaymentDecodeError({
     operation: options.operation,

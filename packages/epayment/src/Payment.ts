@@ -359,11 +359,8 @@ export type GetPaymentResponse = typeof GetPaymentResponse.Type
  * @category events
  */
 export const KnownPaymentEventName = Schema.Literal(
-  "CREATED",
-  "AUTHORIZED",
-  "ABORTED",
-  "EXPIRED",
-  "TERMINATED",
+  // Every state is also the name of the event that enters it.
+  ...KnownPaymentState.literals,
   "CAPTURED",
   "CANCELLED",
   "REFUNDED",

@@ -14,13 +14,10 @@ import { decodeInput, InvalidInput } from "@effect-mobilepay/core/InvalidInput"
 import * as RequestPath from "@effect-mobilepay/core/RequestPath"
 import type * as RetryPolicy from "@effect-mobilepay/core/RetryPolicy"
 import type * as TokenError from "@effect-mobilepay/core/TokenError"
-import * as VippsConfig from "@effect-mobilepay/core/VippsConfig"
 import type * as VippsEnvironment from "@effect-mobilepay/core/VippsEnvironment"
 import type * as VippsSystem from "@effect-mobilepay/core/VippsSystem"
 import type * as HttpClient from "@effect/platform/HttpClient"
-import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
-import * as Option from "effect/Option"
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -279,25 +276,21 @@ export const make = (
 > =>
   Effect.gen(function* () {
     const settings = yield* VippsCall.settingsFrom(options)
-    const checkMsn = decodeInput(CoreDomain.MerchantSerialNumber, "merchantSerialNumber")
-    const defaultMsn =
-      options.merchantSerialNumber === undefined
-        ? undefined
-        : yield* checkMsn(options.merchantSerialNumber)
+    const merchantSerialNumbers = yield* VippsCall.merchantSerialNumbers(
+      options.merchantSerialNumber,
+    )
 
-    const msnOf = (callOptions: CallOptions | undefined) => {
-      if (callOptions?.merchantSerialNumber !== undefined) {
-        return checkMsn(callOptions.merchantSerialNumber)
-      }
-      return defaultMsn === undefined
-        ? Effect.fail(
-            new InvalidInput({
-              field: "merchantSerialNumber",
-              reason: "the QR API needs a sales unit: set it on the client or the call",
-            }),
-          )
-        : Effect.succeed(defaultMsn)
-    }
+    const msnOf = (callOptions: CallOptions | undefined) =>
+      Effect.flatMap(merchantSerialNumbers(callOptions?.merchantSerialNumber), (msn) =>
+        msn === undefined
+          ? Effect.fail(
+              new InvalidInput({
+                field: "merchantSerialNumber",
+                reason: "the QR API needs a sales unit: set it on the client or the call",
+              }),
+            )
+          : Effect.succeed(msn),
+      )
 
     // Every failed answer, from a QrErrorResponse, the migration's `{id}`, or a gateway's text.
     const failed = (call: QrCall, answer: RequestPath.Failed): QrError.QrError => {
@@ -330,24 +323,17 @@ export const make = (
 
     // Every QR call is idempotent (the PUTs by their path), so every transient failure is
     // retried.
-    const path = yield* RequestPath.make<QrError.QrOperation, QrError.QrError, QrCall>({
-      name: "QrClient",
-      headers: settings.headers,
-      tokens: settings.tokens,
-      secrets: settings.secrets,
-      redactedHeaders: VippsCall.redactedHeaders,
-      retryPolicy: settings.retryPolicy,
-      maxResponseBytes: settings.maxResponseBytes,
-      failed,
-      unreachable: (call, reason, detail) =>
-        new QrError.QrUnavailable({ operation: call.operation, reason, detail }),
-      malformed: (call, status, issue) =>
-        new QrError.MalformedQrResponse({
-          operation: call.operation,
-          status,
-          reason: VippsCall.malformedReason(issue),
-        }),
-    })
+    const path = yield* VippsCall.requestPath<QrError.QrOperation, QrError.QrError, QrCall>(
+      settings,
+      {
+        name: "QrClient",
+        failed,
+        unreachable: (call, reason, detail) =>
+          new QrError.QrUnavailable({ operation: call.operation, reason, detail }),
+        malformed: (call, status, reason) =>
+          new QrError.MalformedQrResponse({ operation: call.operation, status, reason }),
+      },
+    )
 
     const call = (
       operation: QrError.QrOperation,
@@ -360,13 +346,8 @@ export const make = (
         readonly subject?: Subject
       } = {},
     ): QrCall => ({
-      operation,
-      method,
-      url: `${settings.baseUrl}${path}`,
-      timeout: settings.timeout,
-      tokenKey: merchantSerialNumber,
-      headers: { "merchant-serial-number": merchantSerialNumber },
-      ...extra,
+      ...VippsCall.call(settings, operation, method, path, merchantSerialNumber, extra),
+      subject: extra.subject,
     })
 
     const callbackQr = (merchantQrId: string): Subject => ({ _tag: "CallbackQr", merchantQrId })
@@ -494,23 +475,4 @@ export const layerConfig = (
   QrClient,
   InvalidInput | ConfigError.ConfigError,
   HttpClient.HttpClient | VippsCall.AccessTokenService
-> =>
-  Layer.effect(
-    QrClient,
-    Effect.flatMap(
-      Config.all({
-        environment: VippsConfig.environment,
-        subscriptionKey: VippsConfig.subscriptionKey,
-        merchantSerialNumber: VippsConfig.merchantSerialNumber,
-        system: VippsConfig.system,
-      }),
-      (config) =>
-        make({
-          ...options,
-          environment: config.environment,
-          subscriptionKey: config.subscriptionKey,
-          merchantSerialNumber: Option.getOrUndefined(config.merchantSerialNumber),
-          system: config.system,
-        }),
-    ),
-  )
+> => Layer.effect(QrClient, VippsCall.configured(options, make))

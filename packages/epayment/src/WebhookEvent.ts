@@ -12,6 +12,7 @@ import * as DateTime from "effect/DateTime"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import { KnownPaymentEventName } from "./Payment.js"
 
 /**
  * The event types a webhook registration can name for in-store payments.
@@ -34,21 +35,13 @@ export const EventType = Schema.Literal(
 export type EventType = typeof EventType.Type
 
 /**
- * A payment event's `name` (not the event type string): what happened to the payment.
+ * A payment event's `name` (not the event type string): what happened to the payment. The
+ * names of the event log's entries ({@link KnownPaymentEventName}).
  *
  * @since 0.2.0
  * @category payment events
  */
-export const PaymentEventName = Schema.Literal(
-  "CREATED",
-  "AUTHORIZED",
-  "ABORTED",
-  "EXPIRED",
-  "TERMINATED",
-  "CAPTURED",
-  "CANCELLED",
-  "REFUNDED",
-)
+export const PaymentEventName = KnownPaymentEventName
 /** @since 0.2.0 */
 export type PaymentEventName = typeof PaymentEventName.Type
 

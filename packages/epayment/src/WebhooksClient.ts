@@ -8,18 +8,14 @@
  *
  * @since 0.2.0
  */
-import * as CoreDomain from "@effect-mobilepay/core/Domain"
 import { decodeInput, InvalidInput } from "@effect-mobilepay/core/InvalidInput"
 import * as RequestPath from "@effect-mobilepay/core/RequestPath"
 import * as RetryPolicy from "@effect-mobilepay/core/RetryPolicy"
 import type * as TokenError from "@effect-mobilepay/core/TokenError"
-import * as VippsConfig from "@effect-mobilepay/core/VippsConfig"
 import type * as VippsEnvironment from "@effect-mobilepay/core/VippsEnvironment"
 import type * as VippsSystem from "@effect-mobilepay/core/VippsSystem"
 import type * as HttpClient from "@effect/platform/HttpClient"
-import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
-import * as Option from "effect/Option"
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -188,16 +184,11 @@ export const make = (
 > =>
   Effect.gen(function* () {
     const settings = yield* VippsCall.settingsFrom(options)
-    const checkMsn = decodeInput(CoreDomain.MerchantSerialNumber, "merchantSerialNumber")
-    const defaultMsn =
-      options.merchantSerialNumber === undefined
-        ? undefined
-        : yield* checkMsn(options.merchantSerialNumber)
-
+    const merchantSerialNumbers = yield* VippsCall.merchantSerialNumbers(
+      options.merchantSerialNumber,
+    )
     const msnOf = (callOptions: CallOptions | undefined) =>
-      callOptions?.merchantSerialNumber === undefined
-        ? Effect.succeed(defaultMsn)
-        : checkMsn(callOptions.merchantSerialNumber)
+      merchantSerialNumbers(callOptions?.merchantSerialNumber)
 
     // Every failed answer, from a ProblemDetails (every field nullable) or a gateway's text.
     const failed = (
@@ -232,26 +223,24 @@ export const make = (
       })
     }
 
-    const pathWith = (retryPolicy: RetryPolicy.RetryPolicy) =>
-      RequestPath.make<WebhooksError.WebhooksOperation, WebhooksError.WebhooksError>({
-        name: "WebhooksClient",
-        headers: settings.headers,
-        tokens: settings.tokens,
-        secrets: settings.secrets,
-        redactedHeaders: VippsCall.redactedHeaders,
-        retryPolicy,
-        maxResponseBytes: settings.maxResponseBytes,
-        failed,
-        unreachable: (call, reason, detail) =>
-          new WebhooksError.WebhooksUnavailable({ operation: call.operation, reason, detail }),
-        malformed: (call, status, issue) =>
-          new WebhooksError.MalformedWebhooksResponse({
-            operation: call.operation,
-            status,
-            reason: VippsCall.malformedReason(issue),
-          }),
-      })
-    const path = yield* pathWith(settings.retryPolicy)
+    const pathWith = (retryPolicy?: RetryPolicy.RetryPolicy) =>
+      VippsCall.requestPath<WebhooksError.WebhooksOperation, WebhooksError.WebhooksError>(
+        settings,
+        {
+          name: "WebhooksClient",
+          retryPolicy,
+          failed,
+          unreachable: (call, reason, detail) =>
+            new WebhooksError.WebhooksUnavailable({ operation: call.operation, reason, detail }),
+          malformed: (call, status, reason) =>
+            new WebhooksError.MalformedWebhooksResponse({
+              operation: call.operation,
+              status,
+              reason,
+            }),
+        },
+      )
+    const path = yield* pathWith()
     // A registration retried after a lost answer or a 5xx could leave a second registration
     // whose secret nobody has: it is tried once, and the caller lists to find out.
     const registerPath = yield* pathWith(RetryPolicy.make({ retries: 0 }))
@@ -262,17 +251,7 @@ export const make = (
       path: string,
       merchantSerialNumber: string | undefined,
       body?: unknown,
-    ): RequestPath.Call<WebhooksError.WebhooksOperation> => ({
-      operation,
-      method,
-      url: `${settings.baseUrl}${path}`,
-      timeout: settings.timeout,
-      tokenKey: merchantSerialNumber,
-      ...(merchantSerialNumber === undefined
-        ? {}
-        : { headers: { "merchant-serial-number": merchantSerialNumber } }),
-      ...(body === undefined ? {} : { body }),
-    })
+    ) => VippsCall.call(settings, operation, method, path, merchantSerialNumber, { body })
 
     const checkUrl = (url: string) => {
       const platform = options.environment.name !== "custom"
@@ -366,23 +345,4 @@ export const layerConfig = (
   WebhooksClient,
   InvalidInput | ConfigError.ConfigError,
   HttpClient.HttpClient | VippsCall.AccessTokenService
-> =>
-  Layer.effect(
-    WebhooksClient,
-    Effect.flatMap(
-      Config.all({
-        environment: VippsConfig.environment,
-        subscriptionKey: VippsConfig.subscriptionKey,
-        merchantSerialNumber: VippsConfig.merchantSerialNumber,
-        system: VippsConfig.system,
-      }),
-      (config) =>
-        make({
-          ...options,
-          environment: config.environment,
-          subscriptionKey: config.subscriptionKey,
-          merchantSerialNumber: Option.getOrUndefined(config.merchantSerialNumber),
-          system: config.system,
-        }),
-    ),
-  )
+> => Layer.effect(WebhooksClient, VippsCall.configured(options, make))

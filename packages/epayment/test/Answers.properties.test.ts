@@ -3,8 +3,9 @@
  * (test/support/ContractAnswers.ts), not from the client's schemas, 200 per operation.
  */
 import { Payment } from "@effect-mobilepay/epayment"
+import { Contract } from "@effect-mobilepay/test-support"
 import { describe, expect, it } from "@effect/vitest"
-import { Either, FastCheck as fc, Schema } from "effect"
+import { Either, Schema } from "effect"
 import { answers } from "./support/ContractAnswers.js"
 
 const schemas: ReadonlyMap<string, Schema.Schema.AnyNoContext> = new Map<
@@ -19,30 +20,7 @@ const schemas: ReadonlyMap<string, Schema.Schema.AnyNoContext> = new Map<
   ["refundPayment", Payment.ModificationResponse],
 ])
 
-describe("answers the contract allows", () => {
-  it("every operation with an answer body has a schema here", () => {
-    expect([...answers.keys()].sort()).toEqual([...schemas.keys()].sort())
-  })
-
-  for (const [operation, answer] of answers) {
-    it(`${operation}: every answer the contract allows decodes`, () => {
-      const schema = schemas.get(operation)
-      expect(schema).toBeDefined()
-      if (schema === undefined) return
-      const decode = Schema.decodeUnknownEither(schema)
-      fc.assert(
-        fc.property(answer, (body) => {
-          // As it arrives: through JSON text.
-          const result = decode(JSON.parse(JSON.stringify(body)))
-          if (Either.isLeft(result)) {
-            throw new Error(`${JSON.stringify(body)} did not decode: ${result.left.message}`)
-          }
-        }),
-        { numRuns: 200 },
-      )
-    })
-  }
-})
+Contract.everyAnswerDecodes(answers, schemas)
 
 describe("answers the live API sends", () => {
   const aggregate = {

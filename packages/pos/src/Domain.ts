@@ -9,13 +9,8 @@
  * @since 0.1.0
  */
 import { Domain as Core, InvalidInput } from "@effect-mobilepay/core"
-import type * as Brand from "effect/Brand"
-import * as DateTime from "effect/DateTime"
-import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
-import * as ParseResult from "effect/ParseResult"
+import type * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import { firstIssue } from "./internal/parseIssue.js"
 
 /**
  * The id of a point of sale (a GUID), assigned by MobilePay on `CreatePos`.
@@ -145,7 +140,7 @@ export type Amount = typeof Amount.Type
  * @since 0.2.0
  * @category values
  */
-export type UnknownValue<B extends string> = string & Brand.Brand<B>
+export type UnknownValue<B extends string> = Core.UnknownValue<B>
 
 /**
  * The answer side of a fixed set: one of `known`'s literals, or any other string as an
@@ -154,19 +149,7 @@ export type UnknownValue<B extends string> = string & Brand.Brand<B>
  * @since 0.2.0
  * @category values
  */
-export const tolerant = <Literals extends readonly [string, ...Array<string>], B extends string>(
-  known: Schema.Literal<Literals>,
-  brand: B,
-) => {
-  const knownValues: ReadonlySet<string> = new Set(known.literals)
-  return Schema.Union(
-    known,
-    Schema.String.pipe(
-      Schema.filter((s) => !knownValues.has(s)),
-      Schema.brand(brand),
-    ),
-  )
-}
+export const tolerant = Core.tolerant
 
 /**
  * The currencies MobilePay PoS accepts.
@@ -202,50 +185,6 @@ export const PollDelayInMs = Schema.Number
 /** @since 0.1.0 */
 export type PollDelayInMs = typeof PollDelayInMs.Type
 
-// .NET writes up to 7 fractional digits (`2022-10-17T06:07:45.4847176+00:00`); the fraction
-// is cut to milliseconds. RFC 3339 (the contract's `date-time`) also allows `t` and `z` in
-// lower case, offsets up to ±23:59 and a leap second (:60, read as :59). Computed from the
-// fields, without parsing the text again: every polled payment has one.
-const isoDateTime =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt]([01]\d|2[0-3]):([0-5]\d):([0-5]\d|60)(?:\.(\d{1,9}))?(?:[Zz]|([+-])([01]\d|2[0-3]):([0-5]\d))$/
-
-const isLeapYear = (year: number): boolean =>
-  (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0
-
-const daysInMonth = (year: number, month: number): number =>
-  month === 2
-    ? isLeapYear(year)
-      ? 29
-      : 28
-    : month === 4 || month === 6 || month === 9 || month === 11
-      ? 30
-      : 31
-
-// Date.UTC reads years 0-99 as 1900-1999; 400 Gregorian years later the calendar is the same.
-const gregorianCycleMillis = 146_097 * 86_400_000
-
-const parseIsoDateTime = (text: string): Option.Option<DateTime.Utc> => {
-  const match = isoDateTime.exec(text)
-  if (match === null) return Option.none()
-  const [, y, mo, d, h, mi, s, fraction = "", sign, offsetHours, offsetMinutes] = match
-  const year = Number(y)
-  const month = Number(mo)
-  const day = Number(d)
-  // A month or a day the calendar does not have (2022-02-30) is refused, not rolled over.
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return Option.none()
-  const seconds = s === "60" ? 59 : Number(s)
-  const millis = Number(fraction.padEnd(3, "0").slice(0, 3))
-  const offset =
-    sign === undefined
-      ? 0
-      : (sign === "-" ? -1 : 1) * (Number(offsetHours) * 60 + Number(offsetMinutes))
-  const epochMillis =
-    Date.UTC(year + 400, month - 1, day, Number(h), Number(mi), seconds, millis) -
-    gregorianCycleMillis -
-    offset * 60_000
-  return Option.some(DateTime.unsafeMake(epochMillis))
-}
-
 /**
  * A date-time as MobilePay sends it: ISO 8601 with an offset (or `Z`) and up to 7 fractional
  * digits of seconds, e.g. `2022-10-17T06:07:45.4847176+00:00`. Decodes to a `DateTime.Utc`
@@ -254,29 +193,9 @@ const parseIsoDateTime = (text: string): Option.Option<DateTime.Utc> => {
  * @since 0.1.0
  * @category values
  */
-export const MobilePayDateTime = Schema.transformOrFail(Schema.String, Schema.DateTimeUtcFromSelf, {
-  strict: true,
-  decode: (text, _, ast) =>
-    Option.match(parseIsoDateTime(text), {
-      onNone: () =>
-        ParseResult.fail(
-          new ParseResult.Type(
-            ast,
-            text,
-            "a date-time is ISO 8601 with an offset, e.g. 2022-10-17T06:07:45.4847176+00:00",
-          ),
-        ),
-      onSome: ParseResult.succeed,
-    }),
-  encode: (utc) => ParseResult.succeed(DateTime.formatIso(utc)),
-}).annotations({
+export const MobilePayDateTime = Core.dateTimeSchema({
   identifier: "MobilePayDateTime",
-  // Four-digit years, as ISO 8601 without extension writes them.
-  arbitrary: () => (fc) =>
-    fc
-      .date({ min: new Date("0001-01-01T00:00:00Z"), max: new Date("9999-12-31T23:59:59Z") })
-      .filter((date) => !Number.isNaN(date.getTime()))
-      .map((date) => DateTime.unsafeFromDate(date)),
+  expected: "a date-time is ISO 8601 with an offset, e.g. 2022-10-17T06:07:45.4847176+00:00",
 })
 
 /**
@@ -284,23 +203,15 @@ export const MobilePayDateTime = Schema.transformOrFail(Schema.String, Schema.Da
  * checked, branded values, failing with `InvalidInput` whose `field` is the path of the first
  * offending field (e.g. `orderId`, `restrictions.debitCardDisallowed`). `name` names the value
  * itself, for a problem not inside it: a single value such as the `paymentId` of a path.
+ * Core's `InvalidInput.decoder`, the one rule every client checks input by.
  *
  * @since 0.1.0
  * @category decoding
  */
-export const decodeRequest = <A, I>(schema: Schema.Schema<A, I>, name: string) => {
-  const decode = Schema.decode(schema)
-  return (input: I): Effect.Effect<A, InvalidInput.InvalidInput> =>
-    decode(input).pipe(
-      Effect.mapError((error) => {
-        const { path, message } = firstIssue(error)
-        return new InvalidInput.InvalidInput({
-          field: path === "" ? name : path,
-          reason: message,
-        })
-      }),
-    )
-}
+export const decodeRequest = <A, I>(
+  schema: Schema.Schema<A, I>,
+  name: string,
+): ((input: I) => Effect.Effect<A, InvalidInput.InvalidInput>) => InvalidInput.decoder(schema, name)
 
 /**
  * An opaque token identifying the customer to the merchant (loyalty integrations), present

@@ -9,11 +9,10 @@
  *
  * @since 0.1.0
  */
-import { Untrusted } from "@effect-mobilepay/core"
+import { InvalidInput, Untrusted } from "@effect-mobilepay/core"
 import * as Option from "effect/Option"
 import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import { firstIssue } from "./internal/parseIssue.js"
 
 /**
  * The `operationId`s of the PoS V10 API and the sandbox's user simulation, as in the OpenAPI
@@ -464,7 +463,7 @@ export class PosDecodeError extends Schema.TaggedError<PosDecodeError>()("PosDec
     readonly error: ParseResult.ParseError
     readonly secrets?: ReadonlyArray<string> | undefined
   }): PosDecodeError {
-    const { path, message } = firstIssue(options.error)
+    const { path, message } = InvalidInput.firstIssue(options.error)
     const clean = (text: string) => Untrusted.sanitize(text, { secrets: options.secrets })
     return new PosDecodeError({
       operation: options.operation,

@@ -1,15 +1,20 @@
 // What the Webhooks and QR clients share on top of core's RequestPath: their options checked
 // into settings (the base URL, the subscription key and Vipps-System-* headers, the deadline,
-// the retry policy, the size limit, the token source), and the defensive reading of their
-// error bodies (which are not the ePayment problem shape).
-import { isHeaderSafe } from "@effect-mobilepay/core/Domain"
+// the retry policy, the size limit, the token source), the sales unit of a call, the request
+// path and the calls on it, the configuration from VIPPS_MOBILEPAY_*, and the defensive
+// reading of their error bodies (which are not the ePayment problem shape).
+import { isHeaderSafe, MerchantSerialNumber } from "@effect-mobilepay/core/Domain"
 import * as DurationOption from "@effect-mobilepay/core/DurationOption"
-import { InvalidInput } from "@effect-mobilepay/core/InvalidInput"
-import type * as RequestPath from "@effect-mobilepay/core/RequestPath"
+import { decodeInput, InvalidInput } from "@effect-mobilepay/core/InvalidInput"
+import * as RequestPath from "@effect-mobilepay/core/RequestPath"
 import * as RetryPolicy from "@effect-mobilepay/core/RetryPolicy"
 import * as Untrusted from "@effect-mobilepay/core/Untrusted"
+import * as VippsConfig from "@effect-mobilepay/core/VippsConfig"
 import type * as VippsEnvironment from "@effect-mobilepay/core/VippsEnvironment"
 import * as VippsSystem from "@effect-mobilepay/core/VippsSystem"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -81,6 +86,115 @@ export const settingsFrom = (
       ),
     }
   })
+
+const checkMsn = decodeInput(MerchantSerialNumber, "merchantSerialNumber")
+
+/**
+ * The sales unit of each call: the call's own, checked, or else the client's `configured` one
+ * (checked here, once), or undefined when neither names one.
+ */
+export const merchantSerialNumbers = (
+  configured: string | undefined,
+): Effect.Effect<
+  (given: string | undefined) => Effect.Effect<string | undefined, InvalidInput>,
+  InvalidInput
+> =>
+  Effect.map(
+    configured === undefined ? Effect.succeed(undefined) : checkMsn(configured),
+    (fallback) => (given) => (given === undefined ? Effect.succeed(fallback) : checkMsn(given)),
+  )
+
+/** What a client plugs into the path: its name, its errors, and its retries if not the settings'. */
+export interface ClientApi<Operation extends string, E, C extends RequestPath.Call<Operation>> {
+  readonly name: string
+  readonly retryPolicy?: RetryPolicy.RetryPolicy | undefined
+  readonly failed: (call: C, answer: RequestPath.Failed) => E
+  readonly unreachable: (call: C, reason: "Timeout" | "Transport", detail: string) => E
+  /** A 2xx answer that did not decode, `reason` naming the fields, never their values. */
+  readonly malformed: (call: C, status: number, reason: string) => E
+}
+
+/** The request path of a client: the settings' headers, tokens, secrets and limits. */
+export const requestPath = <
+  Operation extends string,
+  E,
+  C extends RequestPath.Call<Operation> = RequestPath.Call<Operation>,
+>(
+  settings: Settings,
+  api: ClientApi<Operation, E, C>,
+): Effect.Effect<RequestPath.RequestPath<Operation, E, C>, never, HttpClient.HttpClient> =>
+  RequestPath.make<Operation, E, C>({
+    name: api.name,
+    headers: settings.headers,
+    tokens: settings.tokens,
+    secrets: settings.secrets,
+    redactedHeaders,
+    retryPolicy: api.retryPolicy ?? settings.retryPolicy,
+    maxResponseBytes: settings.maxResponseBytes,
+    failed: api.failed,
+    unreachable: api.unreachable,
+    malformed: (call, status, issue) => api.malformed(call, status, malformedReason(issue)),
+  })
+
+/**
+ * One call to `path` (below the base URL), for the sales unit `merchantSerialNumber` (its
+ * token and its `Merchant-Serial-Number` header) or, without one, partner-wide.
+ */
+export const call = <Operation extends string>(
+  settings: Settings,
+  operation: Operation,
+  method: RequestPath.Call["method"],
+  path: string,
+  merchantSerialNumber: string | undefined,
+  extra: {
+    readonly body?: unknown
+    readonly urlParams?: Readonly<Record<string, string>> | undefined
+  } = {},
+): RequestPath.Call<Operation> => ({
+  operation,
+  method,
+  url: `${settings.baseUrl}${path}`,
+  timeout: settings.timeout,
+  tokenKey: merchantSerialNumber,
+  ...(merchantSerialNumber === undefined
+    ? {}
+    : { headers: { "merchant-serial-number": merchantSerialNumber } }),
+  ...(extra.body === undefined ? {} : { body: extra.body }),
+  ...(extra.urlParams === undefined ? {} : { urlParams: extra.urlParams }),
+})
+
+/** What {@link configured} reads from `VIPPS_MOBILEPAY_*`. */
+export interface Configured {
+  readonly environment: VippsEnvironment.VippsEnvironment
+  readonly subscriptionKey: Redacted.Redacted<string>
+  readonly merchantSerialNumber: string | undefined
+  readonly system: VippsSystem.VippsSystem
+}
+
+/**
+ * A client made by `make` from `options` and core's `VippsConfig` (environment or base URL,
+ * subscription key read `Redacted`, MSN, system headers).
+ */
+export const configured = <O extends object, A, R>(
+  options: O,
+  make: (options: O & Configured) => Effect.Effect<A, InvalidInput, R>,
+): Effect.Effect<A, InvalidInput | ConfigError.ConfigError, R> =>
+  Effect.flatMap(
+    Config.all({
+      environment: VippsConfig.environment,
+      subscriptionKey: VippsConfig.subscriptionKey,
+      merchantSerialNumber: VippsConfig.merchantSerialNumber,
+      system: VippsConfig.system,
+    }),
+    (config) =>
+      make({
+        ...options,
+        environment: config.environment,
+        subscriptionKey: config.subscriptionKey,
+        merchantSerialNumber: Option.getOrUndefined(config.merchantSerialNumber),
+        system: config.system,
+      }),
+  )
 
 /**
  * Why a 2xx body did not decode: which fields, never their values (a registration's answer

@@ -4,16 +4,15 @@
  * does not state. An independent generator, so a rule the client adds on its own shows up as a
  * body it refuses.
  */
+import { Contract } from "@effect-mobilepay/test-support"
 import { FastCheck as fc } from "effect"
 import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { parse } from "yaml"
 
-export type Json =
-  null | boolean | number | string | ReadonlyArray<Json> | { readonly [k: string]: Json }
+export type Json = Contract.Json
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
+const { isObject } = Contract
 
 const text = fc.string({ unit: "grapheme", maxLength: 60 })
 
@@ -21,14 +20,7 @@ const load = (file: string) => {
   const document: unknown = parse(
     readFileSync(fileURLToPath(new URL(`../fixtures/${file}`, import.meta.url)), "utf8"),
   )
-  const components =
-    isObject(document) && isObject(document["components"]) ? document["components"] : {}
-  const schemas: Record<string, unknown> = isObject(components["schemas"])
-    ? components["schemas"]
-    : {}
-  const responses: Record<string, unknown> = isObject(components["responses"])
-    ? components["responses"]
-    : {}
+  const { schemas, paths, bodySchema } = Contract.openApi(document)
 
   const arbitraryOf = (schema: unknown): fc.Arbitrary<Json> => {
     if (!isObject(schema)) return fc.constant(null)
@@ -88,22 +80,13 @@ const load = (file: string) => {
 
   /** The body schema of `method path`'s answer with `status`, as an arbitrary. */
   const body = (path: string, method: string, status: string): fc.Arbitrary<Json> => {
-    const paths = isObject(document) && isObject(document["paths"]) ? document["paths"] : {}
     const item = paths[path]
     const operation = isObject(item) ? item[method] : undefined
     const all =
       isObject(operation) && isObject(operation["responses"]) ? operation["responses"] : {}
-    const response = all[status]
-    const resolved =
-      isObject(response) && typeof response["$ref"] === "string"
-        ? responses[response["$ref"].replace("#/components/responses/", "")]
-        : response
-    const content = isObject(resolved) ? resolved["content"] : undefined
-    const media = isObject(content)
-      ? (content["application/json"] ?? content["application/problem+json"])
-      : undefined
-    if (!isObject(media)) throw new Error(`${method} ${path} ${status} has no body in ${file}`)
-    return arbitraryOf(media["schema"])
+    const schema = bodySchema(all[status])
+    if (schema === undefined) throw new Error(`${method} ${path} ${status} has no body in ${file}`)
+    return arbitraryOf(schema)
   }
 
   return { body }

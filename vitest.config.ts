@@ -1,29 +1,15 @@
 import { defineConfig } from "vitest/config"
+import projects from "./vitest.workspace"
 
-// Every package (and the examples) is a Vitest project with its own vitest.config.ts. The
-// global setup looks for the PostgreSQL and Redis the service-backed suites need, once.
-// The pos suite runs twice: on @effect/platform-node's undici client (`pos`, the pipeline
-// enforcing deadlines, as on any HttpClient) and on the lean UndiciHttpClient of
-// @effect-mobilepay/node (`pos-undici`, the transport enforcing them). So does the epayment
-// suite (`epayment`, `epayment-undici`).
+// The projects, and how they are scheduled, are listed in vitest.workspace.ts. The global setup
+// looks for the PostgreSQL and Redis the service-backed suites need, once.
 export default defineConfig({
   test: {
-    projects: [
-      "packages/*",
-      "examples",
-      {
-        extends: "./packages/pos/vitest.config.ts",
-        test: { name: "pos-undici", root: "./packages/pos", provide: { transport: "undici" } },
-      },
-      {
-        extends: "./packages/epayment/vitest.config.ts",
-        test: {
-          name: "epayment-undici",
-          root: "./packages/epayment",
-          provide: { transport: "undici" },
-        },
-      },
-    ],
+    projects: [...projects],
+    // See vitest.workspace.ts: two files at a time, modules kept from one file to the next.
+    maxWorkers: 2,
+    minWorkers: 1,
+    isolate: false,
     globalSetup: ["./vitest.services.ts"],
   },
 })

@@ -17,7 +17,9 @@ import { Data, Duration } from "effect"
  * - `ConnectionReset`: the request IS processed (a create happens), then the socket is
  *   destroyed, so the client never sees the answer.
  * - `Unauthorized`: 401 without body, as for a token MobilePay no longer accepts.
- * - `MalformedJson`: the request is processed, and the 200 answer's body is cut-off JSON.
+ * - `MalformedJson`: the request is processed, and a 2xx answer's body is replaced by
+ *   cut-off JSON (same status, `application/json`). Any other answer (a 4xx refusal, a 5xx)
+ *   goes out unchanged; the rule still counts it towards its `times`.
  *
  * On the Vipps MobilePay platform's routes (`/accesstoken/`, `/epayment/`, `/webhooks/`,
  * `/qr/`) the answers take that platform's shapes: `ServerError` is an RFC 7807 problem with

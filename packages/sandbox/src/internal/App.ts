@@ -243,14 +243,15 @@ const faulted = <R>(
           : HttpServerResponse.empty({ status: 401 }),
       )
     case "MalformedJson":
+      // Only a success is cut: a refusal keeps its body, so a test of a client's handling of
+      // a garbled answer is not confused with its handling of an error.
       return Effect.map(process, (response) =>
-        HttpServerResponse.text(
-          platform ? '{"reference": "acme-shop-1' : '{"paymentId": "3974eae6-e36f-41',
-          {
-            status: response.status,
-            contentType: "application/json",
-          },
-        ),
+        response.status < 200 || response.status > 299
+          ? response
+          : HttpServerResponse.text(
+              platform ? '{"reference": "acme-shop-1' : '{"paymentId": "3974eae6-e36f-41',
+              { status: response.status, contentType: "application/json" },
+            ),
       )
     case "ConnectionReset":
       // The work is done, then the answer is lost: the client cannot know the create happened.

@@ -37,7 +37,10 @@ const options = {
   seed: Options.text("seed").pipe(
     Options.withPseudoName("TEXT"),
     Options.optional,
-    Options.withDescription("Drives ids and fault draws: same seed, same run."),
+    Options.withDescription(
+      "Drives ids and fault draws: same seed, same run. Without it each run draws its own, " +
+        "printed at start-up, so a restart never reuses ids.",
+    ),
   ),
   tokenLifetime: nonNegative("token-lifetime", "SECONDS").pipe(
     Options.optional,
@@ -80,6 +83,7 @@ const options = {
 const banner = (sandbox: Sandbox.Service): string =>
   [
     `MobilePay sandbox listening on ${sandbox.baseUrl}`,
+    `  seed ${sandbox.seed}   (--seed ${sandbox.seed} repeats this run's ids and fault draws)`,
     ``,
     `  auth               ${sandbox.authUrl}   (token: POST ${sandbox.authUrl}/connect/token)`,
     `  PoS V10            ${sandbox.posUrl}`,

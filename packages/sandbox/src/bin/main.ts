@@ -74,7 +74,7 @@ const options = {
     ),
     Options.withDescription(
       'A fault rule, repeatable: "METHOD /path=KIND[:ARG][@PROBABILITY][xTIMES]" with KIND ' +
-        "latency:MS | 500[:CODE] | 503 | reset | 401 | malformed, " +
+        "latency:MS | 500[:CODE] | 503 | reset | 401 | malformed | 423, " +
         'e.g. "POST /pos/v10/payments=reset@0.3" or "/pos/v10/**=latency:200".',
     ),
   ),

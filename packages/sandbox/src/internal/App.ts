@@ -253,6 +253,28 @@ const faulted = <R>(
               { status: response.status, contentType: "application/json" },
             ),
       )
+    case "Locked":
+      // Answered before the handler runs, so nothing is done and no idempotency key is kept.
+      return Effect.succeed(
+        platform
+          ? renderPlatformRefusal(
+              /\/cancel\/?$/.test(incoming.path)
+                ? new Problem({
+                    status: 423,
+                    title: "Cannot cancel a processing payment",
+                    detail: "The payment is being processed; retry shortly with the same key",
+                    code: "6250",
+                  })
+                : new Problem({
+                    status: 423,
+                    title: "Order locked",
+                    detail: "The payment is being processed; retry shortly with the same key",
+                    code: "6160",
+                  }),
+              incoming,
+            )
+          : HttpServerResponse.empty({ status: 423 }),
+      )
     case "ConnectionReset":
       // The work is done, then the answer is lost: the client cannot know the create happened.
       return Effect.flatMap(process, (response) =>

@@ -205,7 +205,7 @@ export const makeApp = (
   })
 
 // The platform's routes answer injected faults in the platform's shapes.
-const platformPrefixes = ["/accesstoken/", "/epayment/", "/webhooks/", "/qr/"]
+const platformPrefixes = ["/accesstoken/", "/epayment/", "/webhooks/", "/qr/", "/order-management/"]
 
 const faulted = <R>(
   fault: Fault | undefined,

@@ -515,6 +515,7 @@ const createStep =
       user,
       paymentDescription: body.paymentDescription,
       metadata,
+      receipt: body.receipt ?? undefined,
       redirectUrl,
       qrId,
       createdAt: now,

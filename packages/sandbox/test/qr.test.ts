@@ -3,6 +3,7 @@ import { Duration, Effect, Queue, TestClock } from "effect"
 import { Sandbox, SeedData } from "../src/index.js"
 import { field, json, send, type Reply } from "./support/Http.js"
 import { expectProblem, platformCaller, type PlatformCaller } from "./support/Platform.js"
+import { decodeQrPng, decodeQrSvg } from "./support/QrDecode.js"
 import { startReceiver } from "./support/Receiver.js"
 
 const { demoShopDk, demoShopFi } = SeedData
@@ -44,12 +45,16 @@ describe("QR API: merchant callback QRs", () => {
         qrContent: expect.any(String),
       })
       const svg = yield* send("GET", String(field(one, "qrImageUrl")))
-      expect(svg.text).toContain(String(field(one, "qrContent")))
+      expect(decodeQrSvg(svg.text)).toBe(field(one, "qrContent"))
       const png = yield* dk.call(
         "GET",
         "/qr/v1/merchant-callback/till-1?QrImageFormat=PNG&QrImageSize=300",
       )
       expect(String(field(png, "qrImageUrl"))).toMatch(/\.png\?size=300$/)
+      const pngBytes = yield* Effect.promise(() =>
+        fetch(String(field(png, "qrImageUrl"))).then((r) => r.arrayBuffer()),
+      )
+      expect(decodeQrPng(Buffer.from(pngBytes))).toBe(field(one, "qrContent"))
       const listed = yield* dk.call("GET", "/qr/v1/merchant-callback?qrImageFormat=SVG")
       expect((json(listed) as ReadonlyArray<unknown>).length).toBe(2)
       expect(json(yield* fi.call("GET", "/qr/v1/merchant-callback"))).toEqual([])

@@ -262,7 +262,7 @@ const remove = (world: World) =>
     return HttpServerResponse.empty({ status: 200 })
   })
 
-/** The sticker's image (placeholder, see `QrImage`): no credentials, as the real links. */
+/** The sticker's image (a real QR code, see `QrImage`): no credentials, as the real links. */
 const stickerImage = (world: World) =>
   Effect.gen(function* () {
     const request = yield* Incoming

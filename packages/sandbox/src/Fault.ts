@@ -17,7 +17,16 @@ import { Data, Duration } from "effect"
  * - `ConnectionReset`: the request IS processed (a create happens), then the socket is
  *   destroyed, so the client never sees the answer.
  * - `Unauthorized`: 401 without body, as for a token MobilePay no longer accepts.
- * - `MalformedJson`: the request is processed, and the 200 answer's body is cut-off JSON.
+ * - `MalformedJson`: the request is processed, and a 2xx answer's body is replaced by
+ *   cut-off JSON (same status, `application/json`). Any other answer (a 4xx refusal, a 5xx)
+ *   goes out unchanged; the rule still counts it towards its `times`.
+ *
+ * - `Locked`: the payment is locked by a concurrent operation (the customer in the middle of
+ *   authorizing, another modification in flight): 423 with ErrorCode `6250` ("cannot cancel a
+ *   processing payment") on a cancel, `6160` ("order locked") on anything else; the request
+ *   is not processed, and its `Idempotency-Key` is not used up, so a retry with the same key
+ *   and body goes through. Meant for ePayment's capture, cancel and refund; on a PoS V10 route
+ *   it is 423 without a body.
  *
  * On the Vipps MobilePay platform's routes (`/accesstoken/`, `/epayment/`, `/webhooks/`,
  * `/qr/`) the answers take that platform's shapes: `ServerError` is an RFC 7807 problem with
@@ -34,6 +43,8 @@ export type Fault = Data.TaggedEnum<{
   ConnectionReset: Record<never, never>
   Unauthorized: Record<never, never>
   MalformedJson: Record<never, never>
+  /** @since 0.2.0 */
+  Locked: Record<never, never>
 }>
 
 /**
@@ -65,7 +76,7 @@ export interface FaultRule {
 
 /**
  * Parses the CLI form of a rule: `ROUTE=KIND[:ARG][@PROBABILITY][xTIMES]`, where KIND is
- * `latency:MS`, `500[:CODE]`, `503`, `reset`, `401` or `malformed`, e.g.
+ * `latency:MS`, `500[:CODE]`, `503`, `reset`, `401`, `malformed` or `423` (`Locked`), e.g.
  * `"POST /pos/v10/payments=reset@0.5"` or `"/pos/v10/**=latency:300"`.
  *
  * @since 0.1.0
@@ -75,7 +86,8 @@ export const parseFaultRule = (text: string): FaultRule | undefined => {
   const at = text.lastIndexOf("=")
   if (at <= 0) return undefined
   const route = text.slice(0, at).trim()
-  const match = /^([a-z0-9]+)(?::(\d+))?(?:@([0-9.]+))?(?:x(\d+))?$/i.exec(
+  // The kind is matched lazily, so that "503x2" reads as 503, twice (not as a kind "503x2").
+  const match = /^([a-z0-9]+?)(?::(\d+))?(?:@([0-9.]+))?(?:x(\d+))?$/i.exec(
     text.slice(at + 1).trim(),
   )
   if (match === null) return undefined
@@ -106,6 +118,9 @@ const faultOf = (kind: string, arg: string | undefined): Fault | undefined => {
       return Fault.Unauthorized()
     case "malformed":
       return Fault.MalformedJson()
+    case "423":
+    case "locked":
+      return Fault.Locked()
     default:
       return undefined
   }

@@ -25,6 +25,7 @@ import {
   type Scope,
 } from "effect"
 import type { ServeError } from "@effect/platform/HttpServerError"
+import { randomUUID } from "node:crypto"
 import { createServer } from "node:http"
 import type { FaultRule } from "./Fault.js"
 import { makeApp, type ReceivedRequest } from "./internal/App.js"
@@ -40,7 +41,7 @@ import {
   allPayments,
   allPointsOfSale,
   allRefunds,
-  emptyState,
+  initialState,
   paymentOf,
   withPayment,
   type Payment,
@@ -183,6 +184,11 @@ export declare namespace Sandbox {
     readonly baseUrl: string
     /** The port the server listens on (the free one picked for `port: 0`). */
     readonly port: number
+    /**
+     * The seed of this run: the one given, or the one drawn; pass it as `seed` to repeat the run.
+     * @since 0.2.0
+     */
+    readonly seed: string
     /** Integrator Authentication base URL; the token endpoint is `${authUrl}/connect/token`. */
     readonly authUrl: string
     /** PoS V10 base URL (`.../pos/v10`). */
@@ -294,7 +300,11 @@ export interface SandboxOptions {
   readonly port?: number
   /** The interface to listen on. @default "127.0.0.1" */
   readonly host?: string
-  /** Drives generated ids, correlation ids and fault draws: same seed, same run. @default "mobilepay-sandbox" */
+  /**
+   * Drives generated ids, correlation ids and fault draws: same seed, same run. Without one
+   * each run draws its own (see `Service.seed`), so a restarted sandbox never hands out the ids
+   * of an earlier run. @default a random UUID
+   */
   readonly seed?: string
   /** Lifetime of access tokens. @default 3700 seconds */
   readonly tokenLifetime?: Duration.DurationInput
@@ -455,15 +465,18 @@ export const make = (
     })
     // Wakes the webhook deliverer; one pending wake-up is enough.
     const wake = yield* Queue.sliding<void>(1)
+    // Without a seed every run is new: a restarted sandbox must not hand out the ids of its
+    // previous run, which a client's journal would take for the old payments.
+    const seed = options.seed ?? (yield* Effect.sync(() => randomUUID()))
     const world: World = {
-      seed: options.seed ?? "mobilepay-sandbox",
+      seed,
       key: generateSigningKey(),
       tokenLifetimeSeconds,
       pollDelayInMs,
       clients: options.clients ?? integratorClients,
       merchants,
       users: testUsers,
-      state: yield* Ref.make(emptyState),
+      state: yield* Ref.make(initialState(seed)),
       salesUnits: options.salesUnits ?? salesUnits,
       platformUsers,
       accessTokenLifetimeSeconds,
@@ -497,6 +510,7 @@ export const make = (
     const service: Sandbox.Service = {
       baseUrl,
       port,
+      seed,
       authUrl: `${baseUrl}${authBasePath}`,
       posUrl: `${baseUrl}${posBasePath}`,
       selfCertificationPosUrl: `${baseUrl}${selfCertificationPosBasePath}`,

@@ -67,7 +67,20 @@ describe("mobilepay-sandbox CLI", () => {
           expect(banner).toContain(Redacted.value(unit.subscriptionKey))
           expect(banner).toContain(unit.msn)
         }
-        expect(banner).toContain("/sandbox/v1/customer")
+        // The user simulation (V10) and the simulated customer (ePayment), one line a call.
+        for (const call of [
+          "/pos/app/usersimulation/checkin {beaconId, phoneNumber}",
+          "/pos/app/usersimulation/acceptpayment {beaconId, phoneNumber}",
+          "/pos/app/usersimulation/cancelpaymentbyuser {beaconId}",
+          "/sandbox/v1/customer/users",
+          "/sandbox/v1/customer/requests?phoneNumber=",
+          "/sandbox/v1/customer/approve {phoneNumber, msn, reference}",
+          "/sandbox/v1/customer/reject {phoneNumber, msn, reference}",
+          "/sandbox/v1/customer/scan {phoneNumber, qr}",
+        ]) {
+          expect(banner).toContain(call)
+        }
+        expect(banner).toMatch(/seed cli /)
         const baseUrl = /listening on (http:\/\/\S+)/.exec(banner)?.[1] ?? ""
         const authUrl = `${baseUrl}/integrator-authentication`
         const reply = yield* requestToken({ authUrl }, SeedData.integratorA)

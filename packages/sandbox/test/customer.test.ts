@@ -3,6 +3,7 @@ import { Duration, Effect, TestClock } from "effect"
 import { Sandbox, SeedData } from "../src/index.js"
 import { field, json, send } from "./support/Http.js"
 import { expectProblem, platformCaller } from "./support/Platform.js"
+import { decodeQrPng, decodeQrSvg } from "./support/QrDecode.js"
 
 const { demoShopDk } = SeedData
 const [anna, bent] = SeedData.platformUsers
@@ -99,8 +100,10 @@ describe("the simulated customer", () => {
       expect(imageUrl).toMatch(/\/sandbox\/v1\/qr\/[0-9a-f-]{36}\.svg$/)
       const image = yield* send("GET", imageUrl)
       expect(image.headers["content-type"]).toMatch(/image\/svg\+xml/)
-      const target = /data-target="([^"]+)"/.exec(image.text)?.[1] ?? ""
+      // A real QR code: a camera reads the landing page's URL from it.
+      const target = decodeQrSvg(image.text) ?? ""
       expect(target).toMatch(/\/sandbox\/v1\/pay\?token=/)
+      expect(/data-target="([^"]+)"/.exec(image.text)?.[1]).toBe(target)
       const scanned = yield* customer("scan", { phoneNumber: anna?.phoneNumber, qr: target })
       expect(json(scanned)).toMatchObject({ kind: "payment", reference: "screen-1-0001" })
       yield* customer("approve", {
@@ -129,7 +132,9 @@ describe("the simulated customer", () => {
       const bytes = Buffer.from(pngImage)
       expect(bytes.subarray(1, 4).toString("latin1")).toBe("PNG")
       expect(bytes.readUInt32BE(16)).toBe(200)
-      expect(bytes.toString("latin1")).toContain("Target\0http")
+      const pngTarget = decodeQrPng(bytes) ?? ""
+      expect(pngTarget).toMatch(/\/sandbox\/v1\/pay\?token=/)
+      expect(bytes.toString("latin1")).toContain(`Target\0${pngTarget}`)
       // The landing page a WEB_REDIRECT would open names the payment.
       const landing = yield* send("GET", String(field(text, "redirectUrl")))
       expect(landing.text).toContain("screen-1-0002")

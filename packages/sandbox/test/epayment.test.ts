@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, TestClock } from "effect"
 import { Sandbox, SeedData } from "../src/index.js"
-import { field, json } from "./support/Http.js"
+import { field, json, send } from "./support/Http.js"
 import { expectProblem, platformCaller, type PlatformCaller } from "./support/Platform.js"
 
 const { demoShopDk, demoShopFi, demoKioskDk } = SeedData
@@ -109,6 +109,36 @@ describe("ePayment: the state machine and aggregates", () => {
         ["REFUNDED", 100],
         ["CANCELLED", 500],
       ])
+    }),
+  )
+
+  it.scoped("the receipt sent with the create is kept: Order Management and the app show it", () =>
+    Effect.gen(function* () {
+      const { sandbox, shop } = yield* setup()
+      const receipt = {
+        orderLines: [
+          {
+            name: "Cappuccino",
+            id: "sku-1",
+            totalAmount: 1250,
+            totalAmountExcludingTax: 1000,
+            totalTaxAmount: 250,
+            taxPercentage: 25,
+          },
+        ],
+        bottomLine: { currency: "DKK", posId: "till-1", receiptNumber: "0042" },
+      }
+      const created = yield* create(shop, pushBody("receipt-0001", { receipt }))
+      expect([created.status, json(created)]).toEqual([201, { reference: "receipt-0001" }])
+      const order = yield* shop.call("GET", "/order-management/v2/ECOM/receipt-0001")
+      expect([order.status, json(order)]).toEqual([200, { receipt }])
+      const pending = yield* send("GET", `${sandbox.customerUrl}/requests?phoneNumber=${dkUser}`)
+      expect(json(pending)).toMatchObject([{ reference: "receipt-0001", receipt }])
+      // Without a receipt (or for another MSN) there is no order to show.
+      yield* create(shop, pushBody("receipt-0002"))
+      expect((yield* shop.call("GET", "/order-management/v2/ECOM/receipt-0002")).status).toBe(404)
+      const fi = yield* platformCaller(sandbox, demoShopFi)
+      expect((yield* fi.call("GET", "/order-management/v2/ECOM/receipt-0001")).status).toBe(404)
     }),
   )
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Duration, Effect, Fiber, TestClock } from "effect"
 import { Fault, Sandbox, SeedData } from "../src/index.js"
 import { createPos, expectError } from "./support/Flows.js"
-import { field, posClient } from "./support/Http.js"
+import { field, json, posClient } from "./support/Http.js"
 
 const { integratorA } = SeedData
 const certVat = "DK90000028"
@@ -95,6 +95,23 @@ describe("fault injection", () => {
       expect(reply.headers["content-type"]).toContain("application/json")
       expect(() => JSON.parse(reply.text)).toThrow()
       expect(yield* sandbox.pointsOfSale).toHaveLength(1)
+    }),
+  )
+
+  it.scoped("malformed JSON cuts only 2xx answers: a refusal keeps its readable body", () =>
+    Effect.gen(function* () {
+      const sandbox = yield* Sandbox.make()
+      const pos = yield* posClient(sandbox, integratorA, certVat)
+      yield* sandbox.addFault({
+        route: "POST /pos/v10/pointofsales",
+        fault: Fault.Fault.MalformedJson(),
+      })
+      const refused = yield* pos.call("POST", "/pointofsales", {
+        json: { merchantPosId: "a", storeId: "not-a-store", name: "x", supportedBeaconTypes: [] },
+      })
+      expect(refused.status).toBe(400)
+      expect(json(refused)).toMatchObject({ code: expect.any(String) })
+      expect(yield* sandbox.pointsOfSale).toHaveLength(0)
     }),
   )
 

@@ -99,4 +99,58 @@ describe("fault injection on the platform's routes", () => {
       expect(field(reply, "state")).toBe("CREATED")
     }),
   )
+  it.scoped(
+    "a lock is 423 with 6160 (capture, refund) or 6250 (cancel); the same key then works",
+    () =>
+      Effect.gen(function* () {
+        const sandbox = yield* Sandbox.make()
+        const shop = yield* platformCaller(sandbox, demoShopDk)
+        yield* shop.call("POST", "/epayment/v1/payments", {
+          json: {
+            ...body("lock-0001"),
+            userFlow: "PUSH_MESSAGE",
+            customer: { phoneNumber: "4512345601" },
+          },
+        })
+        const approved = yield* shop.call("POST", "/epayment/v1/test/payments/lock-0001/approve", {
+          json: {},
+          idempotencyKey: false,
+        })
+        expect(approved.status).toBe(200)
+        yield* sandbox.setFaults([
+          {
+            route: "POST /epayment/v1/payments/{reference}/capture",
+            fault: Fault.Fault.Locked(),
+            times: 1,
+          },
+          {
+            route: "POST /epayment/v1/payments/{reference}/cancel",
+            fault: Fault.Fault.Locked(),
+            times: 1,
+          },
+        ])
+        const capture = (key: string) =>
+          shop.call("POST", "/epayment/v1/payments/lock-0001/capture", {
+            json: { modificationAmount: { currency: "DKK", value: 400 } },
+            idempotencyKey: key,
+          })
+        expectProblem(yield* capture("capture-1"), 423, "6160")
+        const retried = yield* capture("capture-1")
+        expect(retried.status).toBe(200)
+        expect(field(retried, "aggregate")).toMatchObject({ capturedAmount: { value: 400 } })
+        const cancel = () =>
+          shop.call("POST", "/epayment/v1/payments/lock-0001/cancel", {
+            idempotencyKey: "cancel-1",
+          })
+        expectProblem(yield* cancel(), 423, "6250")
+        const cancelled = yield* cancel()
+        expect(cancelled.status).toBe(200)
+        expect(field(cancelled, "aggregate")).toMatchObject({ cancelledAmount: { value: 600 } })
+        expect(Fault.parseFaultRule("POST /epayment/v1/payments/*/refund=423x1")).toEqual({
+          route: "POST /epayment/v1/payments/*/refund",
+          fault: Fault.Fault.Locked(),
+          times: 1,
+        })
+      }),
+  )
 })

@@ -3,6 +3,7 @@ import { Duration, Effect, Queue, TestClock } from "effect"
 import { Sandbox, SeedData } from "../src/index.js"
 import { field, json, send, type Reply } from "./support/Http.js"
 import { expectProblem, platformCaller, type PlatformCaller } from "./support/Platform.js"
+import { decodeQrPng, decodeQrSvg } from "./support/QrDecode.js"
 import { startReceiver } from "./support/Receiver.js"
 
 const { demoShopDk, demoShopFi } = SeedData
@@ -44,12 +45,16 @@ describe("QR API: merchant callback QRs", () => {
         qrContent: expect.any(String),
       })
       const svg = yield* send("GET", String(field(one, "qrImageUrl")))
-      expect(svg.text).toContain(String(field(one, "qrContent")))
+      expect(decodeQrSvg(svg.text)).toBe(field(one, "qrContent"))
       const png = yield* dk.call(
         "GET",
         "/qr/v1/merchant-callback/till-1?QrImageFormat=PNG&QrImageSize=300",
       )
       expect(String(field(png, "qrImageUrl"))).toMatch(/\.png\?size=300$/)
+      const pngBytes = yield* Effect.promise(() =>
+        fetch(String(field(png, "qrImageUrl"))).then((r) => r.arrayBuffer()),
+      )
+      expect(decodeQrPng(Buffer.from(pngBytes))).toBe(field(one, "qrContent"))
       const listed = yield* dk.call("GET", "/qr/v1/merchant-callback?qrImageFormat=SVG")
       expect((json(listed) as ReadonlyArray<unknown>).length).toBe(2)
       expect(json(yield* fi.call("GET", "/qr/v1/merchant-callback"))).toEqual([])
@@ -196,6 +201,59 @@ describe("callback-QR check-in (§11 flow 4)", () => {
       })
       const event = JSON.parse((yield* Queue.take(receiver.received)).body)
       expect(event).toMatchObject({ merchantQrId: beaconId, msn: demoShopDk.msn })
+    }),
+  )
+})
+
+describe("QR API: exchanges", () => {
+  it.scoped("a scanned personal QR, or a check-in's customerToken, for the phone number", () =>
+    Effect.gen(function* () {
+      const sandbox = yield* Sandbox.make()
+      const receiver = yield* startReceiver()
+      const dk = yield* platformCaller(sandbox, demoShopDk)
+      const fi = yield* platformCaller(sandbox, demoShopFi)
+      const exchanged = yield* dk.call("POST", "/qr/v1/exchange", {
+        json: { qrCode: anna?.personalQr, requestedData: ["MSISDN"] },
+      })
+      expect([exchanged.status, json(exchanged)]).toEqual([
+        200,
+        { msisdn: anna?.phoneNumber, version: "1.0" },
+      ])
+      const unknown = yield* dk.call("POST", "/qr/v1/exchange", {
+        json: { qrCode: "https://qr.sandbox.test/p/MPDK-0000000000000000" },
+      })
+      expect(unknown.status).toBe(400)
+      expect(field(unknown, "extraDetails")).toEqual([
+        { name: "qrCode", reason: expect.any(String) },
+      ])
+      expect(
+        (yield* dk.call("POST", "/qr/v1/exchange", {
+          json: { qrCode: anna?.personalQr, requestedData: ["EMAIL"] },
+        })).status,
+      ).toBe(400)
+      yield* put(dk, "till-9", { locationDescription: "Kasse 9" })
+      yield* dk.call("POST", "/webhooks/v1/webhooks", {
+        json: { url: `${receiver.url}/checkin`, events: ["user.checked-in.v1"] },
+      })
+      const qrContent = String(
+        field(yield* dk.call("GET", "/qr/v1/merchant-callback/till-9"), "qrContent"),
+      )
+      yield* send("POST", `${sandbox.customerUrl}/scan`, {
+        json: { phoneNumber: anna?.phoneNumber, qr: qrContent },
+      })
+      const { customerToken, initiatedAt } = JSON.parse((yield* Queue.take(receiver.received)).body)
+      const byToken = (caller: PlatformCaller) =>
+        caller.call("POST", "/qr/v1/exchange/customer", {
+          json: { customer: { customerToken }, requestedData: ["MSISDN"] },
+        })
+      expect(json(yield* byToken(dk))).toEqual({
+        msisdn: anna?.phoneNumber,
+        timestamp: Math.floor(Date.parse(initiatedAt) / 1000),
+      })
+      // Another sales unit's check-in is not this one's to exchange; an expired token neither.
+      expect((yield* byToken(fi)).status).toBe(400)
+      yield* TestClock.adjust(Duration.minutes(15))
+      expect((yield* byToken(dk)).status).toBe(400)
     }),
   )
 })

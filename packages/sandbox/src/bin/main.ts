@@ -37,7 +37,10 @@ const options = {
   seed: Options.text("seed").pipe(
     Options.withPseudoName("TEXT"),
     Options.optional,
-    Options.withDescription("Drives ids and fault draws: same seed, same run."),
+    Options.withDescription(
+      "Drives ids and fault draws: same seed, same run. Without it each run draws its own, " +
+        "printed at start-up, so a restart never reuses ids.",
+    ),
   ),
   tokenLifetime: nonNegative("token-lifetime", "SECONDS").pipe(
     Options.optional,
@@ -71,7 +74,7 @@ const options = {
     ),
     Options.withDescription(
       'A fault rule, repeatable: "METHOD /path=KIND[:ARG][@PROBABILITY][xTIMES]" with KIND ' +
-        "latency:MS | 500[:CODE] | 503 | reset | 401 | malformed, " +
+        "latency:MS | 500[:CODE] | 503 | reset | 401 | malformed | 423, " +
         'e.g. "POST /pos/v10/payments=reset@0.3" or "/pos/v10/**=latency:200".',
     ),
   ),
@@ -80,10 +83,14 @@ const options = {
 const banner = (sandbox: Sandbox.Service): string =>
   [
     `MobilePay sandbox listening on ${sandbox.baseUrl}`,
+    `  seed ${sandbox.seed}   (--seed ${sandbox.seed} repeats this run's ids and fault draws)`,
     ``,
     `  auth               ${sandbox.authUrl}   (token: POST ${sandbox.authUrl}/connect/token)`,
     `  PoS V10            ${sandbox.posUrl}`,
-    `  user simulation    ${sandbox.userSimulationUrl}`,
+    `  user simulation    ${sandbox.userSimulationUrl}   (no credentials; JSON bodies)`,
+    `    check in         POST ${sandbox.userSimulationUrl}/checkin {beaconId, phoneNumber}`,
+    `    accept payment   POST ${sandbox.userSimulationUrl}/acceptpayment {beaconId, phoneNumber}`,
+    `    cancel payment   POST ${sandbox.userSimulationUrl}/cancelpaymentbyuser {beaconId}`,
     ``,
     `Integrator clients (client id / secret):`,
     ...sandbox.clients.map(
@@ -108,7 +115,13 @@ const banner = (sandbox: Sandbox.Service): string =>
     `  ePayment           ${sandbox.baseUrl}/epayment/v1`,
     `  webhooks           ${sandbox.baseUrl}/webhooks/v1   (http:// loopback URLs accepted)`,
     `  QR                 ${sandbox.baseUrl}/qr/v1`,
-    `  simulated customer ${sandbox.customerUrl}   (see the README)`,
+    `  order management   ${sandbox.baseUrl}/order-management/v2   (receipts)`,
+    `  simulated customer ${sandbox.customerUrl}   (no credentials; JSON bodies)`,
+    `    test users       GET  ${sandbox.customerUrl}/users`,
+    `    waiting requests GET  ${sandbox.customerUrl}/requests?phoneNumber=…`,
+    `    approve          POST ${sandbox.customerUrl}/approve {phoneNumber, msn, reference}`,
+    `    reject           POST ${sandbox.customerUrl}/reject {phoneNumber, msn, reference}`,
+    `    scan a QR        POST ${sandbox.customerUrl}/scan {phoneNumber, qr}`,
     ``,
     `Sales units (MSN, market, client id / secret / subscription key):`,
     ...sandbox.salesUnits.map(

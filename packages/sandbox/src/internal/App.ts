@@ -205,7 +205,7 @@ export const makeApp = (
   })
 
 // The platform's routes answer injected faults in the platform's shapes.
-const platformPrefixes = ["/accesstoken/", "/epayment/", "/webhooks/", "/qr/"]
+const platformPrefixes = ["/accesstoken/", "/epayment/", "/webhooks/", "/qr/", "/order-management/"]
 
 const faulted = <R>(
   fault: Fault | undefined,
@@ -243,14 +243,37 @@ const faulted = <R>(
           : HttpServerResponse.empty({ status: 401 }),
       )
     case "MalformedJson":
+      // Only a success is cut: a refusal keeps its body, so a test of a client's handling of
+      // a garbled answer is not confused with its handling of an error.
       return Effect.map(process, (response) =>
-        HttpServerResponse.text(
-          platform ? '{"reference": "acme-shop-1' : '{"paymentId": "3974eae6-e36f-41',
-          {
-            status: response.status,
-            contentType: "application/json",
-          },
-        ),
+        response.status < 200 || response.status > 299
+          ? response
+          : HttpServerResponse.text(
+              platform ? '{"reference": "acme-shop-1' : '{"paymentId": "3974eae6-e36f-41',
+              { status: response.status, contentType: "application/json" },
+            ),
+      )
+    case "Locked":
+      // Answered before the handler runs, so nothing is done and no idempotency key is kept.
+      return Effect.succeed(
+        platform
+          ? renderPlatformRefusal(
+              /\/cancel\/?$/.test(incoming.path)
+                ? new Problem({
+                    status: 423,
+                    title: "Cannot cancel a processing payment",
+                    detail: "The payment is being processed; retry shortly with the same key",
+                    code: "6250",
+                  })
+                : new Problem({
+                    status: 423,
+                    title: "Order locked",
+                    detail: "The payment is being processed; retry shortly with the same key",
+                    code: "6160",
+                  }),
+              incoming,
+            )
+          : HttpServerResponse.empty({ status: 423 }),
       )
     case "ConnectionReset":
       // The work is done, then the answer is lost: the client cannot know the create happened.

@@ -56,6 +56,8 @@ const requestView = (payment: EPayment) => ({
   userFlow: payment.userFlow,
   createdAt: new Date(payment.createdAt).toISOString(),
   expiresAt: new Date(payment.expiresAt).toISOString(),
+  // The app shows the receipt with the request.
+  ...(payment.receipt === undefined ? {} : { receipt: payment.receipt }),
 })
 
 const pendingFor = (platform: PlatformState, phoneNumber: string): ReadonlyArray<EPayment> =>

@@ -154,7 +154,7 @@ export const recordEvent = (
         timestamp: now,
         idempotencyKey,
         success: true,
-        pspReference: pspReferenceOf(state.counter),
+        pspReference: pspReferenceOf(state, state.counter),
       },
     ],
   }
@@ -506,7 +506,7 @@ const createStep =
     const payment: EPayment = {
       msn: caller.msn,
       reference: body.reference,
-      pspReference: pspReferenceOf(next.counter + 1),
+      pspReference: pspReferenceOf(next, next.counter + 1),
       currency: body.amount.currency,
       value: body.amount.value,
       userFlow: flow,
@@ -515,6 +515,7 @@ const createStep =
       user,
       paymentDescription: body.paymentDescription,
       metadata,
+      receipt: body.receipt ?? undefined,
       redirectUrl,
       qrId,
       createdAt: now,

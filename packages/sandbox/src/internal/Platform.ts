@@ -41,6 +41,8 @@ export interface EPayment {
   readonly user: string | undefined
   readonly paymentDescription: string | undefined
   readonly metadata: Readonly<Record<string, string>> | undefined
+  /** The create's Order Management `receipt`, as sent (Order Management and the app show it). */
+  readonly receipt: Readonly<Record<string, unknown>> | undefined
   readonly redirectUrl: string | undefined
   /** The id of its dynamic QR (`userFlow: QR`). */
   readonly qrId: string | undefined

@@ -1,6 +1,6 @@
 /**
- * Every route of the Vipps MobilePay platform the sandbox serves (ePayment, Webhooks, QR and
- * the sandbox-only simulated customer), one file per resource.
+ * Every route of the Vipps MobilePay platform the sandbox serves (ePayment, Webhooks, QR, Order
+ * Management's receipts and the sandbox-only simulated customer), one file per resource.
  */
 import type { HttpRouter } from "@effect/platform"
 import type { Effect } from "effect"
@@ -8,6 +8,7 @@ import type { HttpServerResponse, HttpServerRequest } from "@effect/platform"
 import type { Incoming, Refusal } from "./Http.js"
 import { customerOperations } from "./Customer.js"
 import { ePaymentOperations } from "./EPaymentApi.js"
+import { orderManagementOperations } from "./OrderManagementApi.js"
 import { qrOperations } from "./QrApi.js"
 import { webhookOperations } from "./WebhooksApi.js"
 import type { World } from "./World.js"
@@ -28,5 +29,6 @@ export const platformOperations = (world: World): ReadonlyArray<PlatformOperatio
   ...ePaymentOperations(world),
   ...webhookOperations(world),
   ...qrOperations(world),
+  ...orderManagementOperations(world),
   ...customerOperations(world),
 ]

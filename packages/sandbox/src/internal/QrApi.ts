@@ -2,21 +2,30 @@
  * The QR API's merchant callback QRs (`/qr/v1/merchant-callback`, epayment.md §10.1): create
  * or update, get one, list (with `QrImageFormat`/`QrImageSize`), delete, and the V10 beacon
  * migration; its own error shape (`QrErrorResponse`). A scan of a sticker (by the simulated
- * customer) hands out a 15-minute `customerToken` in a `user.checked-in.v1` event.
+ * customer) hands out a 15-minute `customerToken` in a `user.checked-in.v1` event. The
+ * exchanges (§10.2) turn a personal QR or a `customerToken` into the phone number.
  */
 import { HttpRouter, HttpServerResponse } from "@effect/platform"
 import { Chunk, Effect, Either, HashMap, Option, Schema } from "effect"
 import { createHash } from "node:crypto"
 import { authorizePlatform } from "./AccessToken.js"
 import { baseUrlOf } from "./EPaymentApi.js"
-import { Incoming, NotFound, Problem, QrProblem, respondJson, type Refusal } from "./Http.js"
+import {
+  Incoming,
+  invalidField,
+  NotFound,
+  Problem,
+  QrProblem,
+  respondJson,
+  type Refusal,
+} from "./Http.js"
 import { isBeaconId } from "./Input.js"
 import { customerTokenLifetime, type CallbackQr, type PlatformState } from "./Platform.js"
 import type { PlatformOperation } from "./PlatformApi.js"
-import { decodePlatform, platformJson } from "./PlatformInput.js"
+import { decodePlatform, platformJson, platformJsonBody } from "./PlatformInput.js"
 import { qrPng, qrSvg } from "./QrImage.js"
 import type { State } from "./State.js"
-import { transact, type World } from "./World.js"
+import { platformUserByPersonalQr, transact, type World } from "./World.js"
 import { checkedInEvent } from "./WebhooksApi.js"
 
 export const qrBasePath = "/qr/v1"
@@ -253,7 +262,7 @@ const remove = (world: World) =>
     return HttpServerResponse.empty({ status: 200 })
   })
 
-/** The sticker's image (placeholder, see `QrImage`): no credentials, as the real links. */
+/** The sticker's image (a real QR code, see `QrImage`): no credentials, as the real links. */
 const stickerImage = (world: World) =>
   Effect.gen(function* () {
     const request = yield* Incoming
@@ -351,7 +360,58 @@ export const checkIn = (world: World, sticker: Sticker, phoneNumber: string) =>
     },
   )
 
+const RequestedData = Schema.Array(Schema.Literal("MSISDN"))
+const ExchangeBody = Schema.Struct({
+  qrCode: Schema.String,
+  requestedData: Schema.optional(RequestedData),
+})
+const CustomerExchangeBody = Schema.Struct({
+  customer: Schema.Struct({ customerToken: Schema.String }),
+  requestedData: RequestedData,
+})
+
+/**
+ * `POST /qr/v1/exchange` (§10.2): a scanned personal QR for the customer's phone number.
+ * The sandbox's personal QRs are of the old format: `version` "1.0", no `timestamp`.
+ * Errors are `{title, status, detail, extraDetails}` (the RFC 7807 problem carries those).
+ */
+const exchange = (world: World) =>
+  Effect.gen(function* () {
+    yield* authorizePlatform(world, true)
+    const body = yield* platformJsonBody(ExchangeBody)
+    const user = platformUserByPersonalQr(world, body.qrCode)
+    if (user === undefined) {
+      return yield* invalidField("qrCode", "is not a personal QR code of a customer")
+    }
+    return respondJson({ msisdn: user.phoneNumber, version: "1.0" })
+  })
+
+/**
+ * `POST /qr/v1/exchange/customer`: a check-in's `customerToken` for the phone number, while
+ * the token is valid (15 minutes, not yet used for a payment) and of the caller's MSN;
+ * `timestamp` is the check-in's time in seconds. Exchanging does not use the token up.
+ */
+const exchangeCustomer = (world: World) =>
+  Effect.gen(function* () {
+    const caller = yield* authorizePlatform(world, true)
+    const body = yield* platformJsonBody(CustomerExchangeBody)
+    const checkIn = yield* transact(world, (state, now) => {
+      const found = Option.getOrUndefined(
+        HashMap.get(state.platform.customerTokens, body.customer.customerToken),
+      )
+      return found === undefined || found.expiresAt <= now || found.msn !== caller.msn
+        ? Either.left(invalidField("customer", "customerToken is unknown, used or expired"))
+        : Either.right([found, state] as const)
+    })
+    return respondJson({
+      msisdn: checkIn.phoneNumber,
+      timestamp: Math.floor((checkIn.expiresAt - customerTokenLifetime) / 1000),
+    })
+  })
+
 export const qrOperations = (world: World): ReadonlyArray<PlatformOperation> => [
+  ["POST", `${qrBasePath}/exchange`, exchange(world)],
+  ["POST", `${qrBasePath}/exchange/customer`, exchangeCustomer(world)],
   ["GET", `${qrBasePath}/merchant-callback`, list(world)],
   ["PUT", `${qrBasePath}/merchant-callback/mobilepay/:beaconId`, putBeacon(world)],
   ["GET", `${qrBasePath}/merchant-callback/:merchantQrId`, getOne(world)],

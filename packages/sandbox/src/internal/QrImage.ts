@@ -1,35 +1,44 @@
 /**
- * Placeholder QR images: the sandbox does not draw a scannable QR code (that needs an
- * encoder it would have to carry); it draws a QR-like square that shows the encoded text in
- * plain words, and carries it machine-readably (the SVG's `<desc>` and `data-target`, the
- * PNG's `tEXt` chunk named `Target`). A simulated customer "scans" by sending that text.
+ * QR images: real, scannable QR codes (`qrcode-generator` makes the modules, error correction
+ * M; these files draw them with the four-module quiet zone), as SVG or as a greyscale PNG of
+ * the asked size. Each also carries the encoded text machine-readably (the SVG's `<desc>` and
+ * `data-target`, the PNG's `tEXt` chunk `Target`), so a test can "scan" without a decoder.
  */
+import qrcode from "qrcode-generator"
 import { deflateSync } from "node:zlib"
+
+/** Modules of quiet zone on each side, as ISO/IEC 18004 asks. */
+const quietZone = 4
+
+/** The dark modules of the QR code of `text`: `size` modules a side. */
+const modulesOf = (text: string) => {
+  const code = qrcode(0, "M")
+  code.addData(text, "Byte")
+  code.make()
+  return {
+    size: code.getModuleCount(),
+    isDark: (row: number, col: number) => code.isDark(row, col),
+  }
+}
 
 const escapeXml = (text: string): string => text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`)
 
-const finder = (x: number, y: number) =>
-  `<rect x="${x}" y="${y}" width="70" height="70" fill="#000"/>` +
-  `<rect x="${x + 10}" y="${y + 10}" width="50" height="50" fill="#fff"/>` +
-  `<rect x="${x + 20}" y="${y + 20}" width="30" height="30" fill="#000"/>`
-
-/** An SVG placeholder for a QR code encoding `target`. */
+/** An SVG QR code encoding `target`: one path of unit squares in a viewBox counted in modules. */
 export const qrSvg = (target: string): string => {
+  const modules = modulesOf(target)
+  const side = modules.size + 2 * quietZone
+  const squares: Array<string> = []
+  for (let row = 0; row < modules.size; row++) {
+    for (let col = 0; col < modules.size; col++) {
+      if (modules.isDark(row, col)) squares.push(`M${col + quietZone} ${row + quietZone}h1v1h-1z`)
+    }
+  }
   const text = escapeXml(target)
-  // The text is wrapped at 40 characters so that a long URL stays inside the square.
-  const lines = target.match(/.{1,40}/g) ?? [target]
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="400" height="400" viewBox="0 0 400 400" data-target="${text}">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="400" height="400" viewBox="0 0 ${side} ${side}" shape-rendering="crispEdges" data-target="${text}">`,
     `<desc>${text}</desc>`,
-    `<rect width="400" height="400" fill="#fff"/>`,
-    finder(10, 10),
-    finder(320, 10),
-    finder(10, 320),
-    `<text x="200" y="150" font-family="monospace" font-size="16" text-anchor="middle">sandbox QR</text>`,
-    ...lines.map(
-      (line, i) =>
-        `<text x="200" y="${190 + i * 18}" font-family="monospace" font-size="11" text-anchor="middle">${escapeXml(line)}</text>`,
-    ),
+    `<rect width="${side}" height="${side}" fill="#fff"/>`,
+    `<path fill="#000" d="${squares.join("")}"/>`,
     `</svg>`,
   ].join("")
 }
@@ -55,22 +64,31 @@ const chunk = (type: string, data: Buffer): Buffer => {
   return Buffer.concat([length, body, crc])
 }
 
-/** A `size`×`size` greyscale PNG placeholder whose `tEXt` chunk `Target` holds `target`. */
+/**
+ * A `size`×`size` greyscale PNG QR code encoding `target` (each pixel takes the module under
+ * it, quiet zone included), whose `tEXt` chunk `Target` also holds the text.
+ */
 export const qrPng = (target: string, size: number): Buffer => {
+  const modules = modulesOf(target)
+  const side = modules.size + 2 * quietZone
   const header = Buffer.alloc(13)
   header.writeUInt32BE(size, 0)
   header.writeUInt32BE(size, 4)
   header[8] = 8 // bit depth
   header[9] = 0 // greyscale
-  // A black frame around a white square: each row is a filter byte, then one byte a pixel.
-  const border = Math.max(1, Math.floor(size / 20))
+  // Each row is a filter byte (0: none), then one byte a pixel: 0 dark, 255 light.
   const rows = Buffer.alloc(size * (size + 1), 0xff)
+  const moduleAt = (pixel: number) => Math.floor((pixel * side) / size) - quietZone
   for (let y = 0; y < size; y++) {
     const row = y * (size + 1)
     rows[row] = 0
+    const moduleRow = moduleAt(y)
+    if (moduleRow < 0 || moduleRow >= modules.size) continue
     for (let x = 0; x < size; x++) {
-      const edge = x < border || y < border || x >= size - border || y >= size - border
-      if (edge) rows[row + 1 + x] = 0
+      const moduleCol = moduleAt(x)
+      if (moduleCol >= 0 && moduleCol < modules.size && modules.isDark(moduleRow, moduleCol)) {
+        rows[row + 1 + x] = 0
+      }
     }
   }
   return Buffer.concat([

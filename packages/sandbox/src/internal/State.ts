@@ -110,6 +110,11 @@ export interface IssuedToken {
 export interface State {
   /** Feeds the deterministic ids: one step per id handed out. */
   readonly counter: number
+  /**
+   * The first `pspReference` number of this run, derived from the seed, so that runs with
+   * different seeds (every run without one) do not hand out each other's references.
+   */
+  readonly pspReferenceBase: number
   readonly pointsOfSale: HashMap.HashMap<string, PointOfSale>
   readonly payments: HashMap.HashMap<string, Payment>
   readonly refunds: HashMap.HashMap<string, Refund>
@@ -157,6 +162,7 @@ const deadlineOrder: Order.Order<Deadline> = Order.tuple(Order.number, Order.str
 
 export const emptyState: State = {
   counter: 0,
+  pspReferenceBase: 1_300_000_000,
   pointsOfSale: HashMap.empty(),
   payments: HashMap.empty(),
   refunds: HashMap.empty(),
@@ -263,13 +269,25 @@ const expire = (state: State, [, kind, id]: Deadline, now: number): State => {
       return {
         ...state,
         counter: state.counter + 1,
-        platform: expireEPayment(state.platform, id, now, pspReferenceOf(state.counter)),
+        platform: expireEPayment(state.platform, id, now, pspReferenceOf(state, state.counter)),
       }
   }
 }
 
 /** A platform `pspReference`: numeric, as many of the real ones are, unique per sandbox. */
-export const pspReferenceOf = (n: number): string => String(1_300_000_000 + n)
+export const pspReferenceOf = (state: State, n: number): string =>
+  String(state.pspReferenceBase + n)
+
+/**
+ * The state a sandbox with `seed` starts from: its `pspReference`s start somewhere in
+ * 10^12 .. 9·10^12 (13 digits, far below 2^53), so two seeds' ranges overlap only if a run hands
+ * out billions of them.
+ */
+export const initialState = (seed: string): State => ({
+  ...emptyState,
+  pspReferenceBase:
+    1_000_000_000_000 + Math.floor(deterministicUniform(seed, "psp-reference", 0) * 8e12),
+})
 
 /** Sets when an ePayment payment nobody acts on expires. */
 export const withEPaymentDeadline = (state: State, at: number, key: string): State =>

@@ -180,7 +180,7 @@ const run = (
       !clearedPointOfSale
         ? Effect.gen(function* () {
             const posId = plan.request.posId
-            const cleared = yield* clearPointOfSale(session, posId)
+            const cleared = yield* clearPointOfSale(session, posId, plan.request.orderId)
             yield* Effect.logDebug(
               `point of sale ${posId} was busy: cancelled ${cleared.join(", ")}`,
             )
@@ -203,6 +203,7 @@ const run = (
 const clearPointOfSale = (
   session: Sale.Session,
   posId: string,
+  requestedOrderId: string | undefined,
 ): Effect.Effect<ReadonlyArray<string>, PaymentFlowError> =>
   Effect.gen(function* () {
     const { engine, owner, merchantVat } = session
@@ -228,6 +229,8 @@ const clearPointOfSale = (
             orderId: known.value.orderId,
             key: known.value.key,
             leaseUntil: Option.getOrUndefined(known.value.leaseUntil),
+            posId,
+            requestedOrderId,
           })
         }
         yield* Sale.driveHeld(engine, { _tag: "Recover" }, owner, claimed.value, Sale.drivePayment)
@@ -262,7 +265,7 @@ export const recoverActivePayment = (
 ): Effect.Effect<ReadonlyArray<string>, PaymentFlowError, PosClient | PaymentJournal> =>
   Effect.flatMap(
     Sale.session(options, { field: "customerTimeout", input: "2 minutes" }),
-    (session) => clearPointOfSale(session, posId),
+    (session) => clearPointOfSale(session, posId, undefined),
   )
 
 /**

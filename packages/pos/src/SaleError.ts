@@ -11,29 +11,65 @@ import { Decision, EntryKind } from "./PaymentJournal.js"
 const what = (kind: EntryKind): string => (kind === "Payment" ? "payment" : "refund")
 
 /**
- * Another flow (in this process or another one sharing the journal) is working on this order
- * now. Nothing was sent. Try again once it is done, or after `leaseUntil`.
+ * Another flow (in this process or another one sharing the journal) is working on the order
+ * `orderId` now. Nothing was sent. When a new order found its point of sale busy with another
+ * order's payment, `requestedOrderId` is the new order and `posId` the point of sale: nothing
+ * was started for the new order. Try again once the other flow is done, or after `leaseUntil`.
  *
  * @since 0.2.0
  * @category errors
  */
 export class SaleInProgress extends Schema.TaggedError<SaleInProgress>()("SaleInProgress", {
   kind: EntryKind,
+  /** The order being worked on by the other flow. */
   orderId: Schema.String,
   /** The journal entry (its idempotency key). */
   key: Schema.String,
   /** When the other flow's lease runs out (epoch milliseconds), unless it renews it. */
   leaseUntil: Schema.optional(Schema.Number),
+  /** The point of sale that is busy, when a new order found it busy. */
+  posId: Schema.optional(Schema.String),
+  /** The order that was to be started, when it is not `orderId`. */
+  requestedOrderId: Schema.optional(Schema.String),
 }) {
   override get message(): string {
-    return `The ${what(this.kind)} for order ${this.orderId} is in progress elsewhere`
+    const until =
+      this.leaseUntil === undefined ? "" : ` (its lease runs until ${iso(this.leaseUntil)})`
+    if (this.requestedOrderId !== undefined && this.requestedOrderId !== this.orderId) {
+      const till = this.posId === undefined ? "The point of sale" : `Till ${this.posId}`
+      return `${till} is busy with order ${this.orderId}, which another flow is working on${until}; nothing was started for order ${this.requestedOrderId}`
+    }
+    return `The ${what(this.kind)} for order ${this.orderId} is being worked on by another flow (in this process or another one sharing the journal)${until}; nothing was sent`
   }
 }
+
+const iso = (millis: number): string => {
+  const date = new Date(millis)
+  return Number.isNaN(date.getTime()) ? String(millis) : date.toISOString()
+}
+
+/**
+ * A term of a sale that differs between the journal and a new request for the same order.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const TermDifference = Schema.Struct({
+  /** The term: `amount`, `currencyCode`, `posId`, `captureAmount`, `flow`, ... */
+  term: Schema.String,
+  /** Its value in the journal (JSON), absent when it was not given. */
+  recorded: Schema.optional(Schema.String),
+  /** Its value in the new request (JSON), absent when it is not given. */
+  requested: Schema.optional(Schema.String),
+}).annotations({ identifier: "TermDifference" })
+/** @since 0.2.0 */
+export type TermDifference = typeof TermDifference.Type
 
 /**
  * The order id already belongs to a sale (or refund) with other terms that is unfinished or
  * holds money: ringing it up again with another amount, point of sale or currency would make a
- * second one. Nothing was sent. Use a new order id, or the original terms to resume it.
+ * second one. `differences` names each term that differs, with both values. Nothing was sent.
+ * Use a new order id, or the original terms to resume it.
  *
  * @since 0.2.0
  * @category errors
@@ -45,9 +81,14 @@ export class OrderIdReused extends Schema.TaggedError<OrderIdReused>()("OrderIdR
   key: Schema.String,
   /** Its MobilePay id, when known. */
   resourceId: Schema.optional(Schema.String),
+  /** The terms that differ (none of them secret). */
+  differences: Schema.Array(TermDifference),
 }) {
   override get message(): string {
-    return `Order ${this.orderId} already has a ${what(this.kind)} with other terms`
+    const terms = this.differences
+      .map((d) => `${d.term} ${d.recorded ?? "(none)"} there, ${d.requested ?? "(none)"} here`)
+      .join("; ")
+    return `Order ${this.orderId} already has a ${what(this.kind)} with other terms (${terms === "" ? "unknown" : terms}); nothing was sent`
   }
 }
 

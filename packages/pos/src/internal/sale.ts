@@ -28,6 +28,7 @@ import {
   PartialCaptureUnavailable,
   SaleInProgress,
   SaleUnresolved,
+  type TermDifference,
 } from "../SaleError.js"
 import { optionalPositiveDuration, positiveDuration } from "./duration.js"
 
@@ -139,9 +140,24 @@ export const isRefusal = (error: PosClientError): boolean => {
   }
 }
 
-const samePlan = (a: Plan, b: Plan): boolean => {
-  const encode = Schema.encodeSync(Plan)
-  return JSON.stringify(encode(a)) === JSON.stringify(encode(b))
+// A plan's terms by name, as JSON: the create call's fields, which flow, and what to capture.
+const termsOf = (plan: Plan): ReadonlyMap<string, string> => {
+  const encoded = Schema.encodeSync(Plan)(plan)
+  const terms = new Map<string, string>([["flow", JSON.stringify(encoded._tag)]])
+  for (const [term, value] of Object.entries(encoded.request)) {
+    if (value !== undefined) terms.set(term, JSON.stringify(value))
+  }
+  if ("captureAmount" in encoded) terms.set("captureAmount", JSON.stringify(encoded.captureAmount))
+  return terms
+}
+
+/** The terms in which `requested` differs from `recorded` (none: the same plan). */
+export const differences = (recorded: Plan, requested: Plan): Array<TermDifference> => {
+  const before = termsOf(recorded)
+  const after = termsOf(requested)
+  return [...new Set([...before.keys(), ...after.keys()])]
+    .filter((term) => before.get(term) !== after.get(term))
+    .map((term) => ({ term, recorded: before.get(term), requested: after.get(term) }))
 }
 
 const callOptions = (engine: Engine, entry: Entry): CallOptions => ({
@@ -190,12 +206,14 @@ export const open = (
       const at = yield* now
       const until = at + Duration.toMillis(engine.lease)
       if (last !== undefined && (!last.isFinished || holdsMoney(last))) {
-        if (!samePlan(last.plan, plan)) {
+        const differing = differences(last.plan, plan)
+        if (differing.length > 0) {
           return yield* new OrderIdReused({
             kind,
             orderId,
             key: last.key,
             resourceId: Option.getOrUndefined(last.resourceId),
+            differences: differing,
           })
         }
         if (last.isFinished) return { _tag: "Finished", entry: last } as const

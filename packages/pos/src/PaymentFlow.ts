@@ -34,6 +34,7 @@ import {
   type OrderIdReused,
   type PartialCaptureUnavailable,
   SaleInProgress,
+  type SaleOutcomeUnrecorded,
   type SaleUnresolved,
 } from "./SaleError.js"
 
@@ -66,7 +67,9 @@ export const PaymentOutcome = Data.taggedEnum<PaymentOutcome>()
  * refusing the payment (e.g. `PaymentAlreadyActive`, `StoreNotActivated`), the order being
  * worked on elsewhere (`SaleInProgress`) or belonging to another sale (`OrderIdReused`), a
  * sale that cannot be finished now (`SaleUnresolved`: recovery will), a partial capture the
- * card does not allow (`PartialCaptureUnavailable`: cancelled), or the journal failing.
+ * card does not allow (`PartialCaptureUnavailable`: cancelled), a sale that ended but whose
+ * outcome the journal could not record (`SaleOutcomeUnrecorded`, which says whether money
+ * moved: never charge again when it did), or the journal failing before anything moved.
  *
  * @since 0.2.0
  * @category errors
@@ -77,6 +80,7 @@ export type PaymentFlowError =
   | OrderIdReused
   | SaleUnresolved
   | PartialCaptureUnavailable
+  | SaleOutcomeUnrecorded
   | PaymentJournalError
 
 /**

@@ -6,7 +6,7 @@
  * @since 0.2.0
  */
 import * as Schema from "effect/Schema"
-import { Decision, EntryKind } from "./PaymentJournal.js"
+import { Decision, EntryKind, Outcome, PaymentJournalError } from "./PaymentJournal.js"
 
 const what = (kind: EntryKind): string => (kind === "Payment" ? "payment" : "refund")
 
@@ -126,6 +126,71 @@ export class SaleUnresolved extends Schema.TaggedError<SaleUnresolved>()("SaleUn
         ? `: ${String(this.cause.message)}`
         : ""
     return `The ${what(this.kind)} for order ${this.orderId}${id} is unresolved${cause}; ${next}`
+  }
+}
+
+/**
+ * The sale ended at MobilePay, but the journal could not record how (e.g. its disk is full).
+ * Unlike a bare `PaymentJournalError`, this says what happened to the money: `moneyMoved` is
+ * `true` when the payment was captured (the refund paid out), with the `amount` that moved, so
+ * the customer must not be charged again (by MobilePay or in cash); `false` when it ended
+ * without money (cancelled, expired, or never created). `outcome` is MobilePay's final state.
+ * The entry stays unfinished in the journal with its decision: `Recovery.recover` records the
+ * same outcome once the journal can be written again, and ringing the order up again resumes it.
+ *
+ * @example
+ * ```ts
+ * import { PaymentFlow } from "@effect-mobilepay/pos"
+ * import { Effect } from "effect"
+ *
+ * const sale = PaymentFlow.payAndCapture({
+ *   posId: "pos-1",
+ *   orderId: "order-1",
+ *   amount: 100,
+ *   currencyCode: "DKK",
+ *   plannedCaptureDelay: "None",
+ * }).pipe(
+ *   Effect.catchTag("SaleOutcomeUnrecorded", (error) =>
+ *     error.moneyMoved
+ *       ? Effect.succeed(`paid ${error.amount} (not yet journalled)`)
+ *       : Effect.fail(error),
+ *   ),
+ * )
+ * ```
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class SaleOutcomeUnrecorded extends Schema.TaggedError<SaleOutcomeUnrecorded>()(
+  "SaleOutcomeUnrecorded",
+  {
+    kind: EntryKind,
+    orderId: Schema.String,
+    /** The journal entry (its idempotency key). */
+    key: Schema.String,
+    /** MobilePay's payment (refund) id, when one exists. */
+    resourceId: Schema.optional(Schema.String),
+    /** The decision that was carried out, when one was recorded. */
+    decision: Schema.optional(Decision),
+    /** How the sale ended at MobilePay: what the journal could not record. */
+    outcome: Outcome,
+    /** Whether money moved: the payment was captured, or the refund paid out. */
+    moneyMoved: Schema.Boolean,
+    /** The amount captured (refunded) when money moved. */
+    amount: Schema.optional(Schema.Number),
+    /** The journal's failure. */
+    cause: PaymentJournalError,
+  },
+) {
+  override get message(): string {
+    const id = this.resourceId === undefined ? "" : ` (${this.resourceId})`
+    const ended =
+      this.outcome._tag === "NotCreated"
+        ? "was never created: no money moved"
+        : this.moneyMoved
+          ? `ended ${this.outcome.status}: money moved${this.amount === undefined ? "" : `, ${this.amount.toFixed(2)}`}; do not charge the customer again`
+          : `ended ${this.outcome.status}: no money moved`
+    return `The ${what(this.kind)} for order ${this.orderId}${id} ${ended}. The journal could not record this (${this.cause.message}); Recovery.recover will`
   }
 }
 

@@ -27,6 +27,7 @@ import {
   OrderIdReused,
   PartialCaptureUnavailable,
   SaleInProgress,
+  SaleOutcomeUnrecorded,
   SaleUnresolved,
   type TermDifference,
 } from "../SaleError.js"
@@ -62,7 +63,7 @@ export type Driven =
   /** Nothing can be done yet (recovery): e.g. a refund MobilePay has not reserved. */
   | { readonly _tag: "Pending"; readonly entry: Entry; readonly status: string }
 
-export type Failure = SaleUnresolved | PaymentJournalError
+export type Failure = SaleUnresolved | SaleOutcomeUnrecorded | PaymentJournalError
 
 /**
  * How long MobilePay's idempotency keys are trusted: it keeps them at least 24 hours; past 23,
@@ -85,15 +86,14 @@ const finalRefundStatuses: ReadonlySet<string> = new Set([
   "ExpiredAndCaptured",
 ])
 
+// Whether an outcome of an entry of `kind` moved money: a captured payment, a refund paid out.
+const movesMoney = (kind: EntryKind, outcome: Outcome): boolean =>
+  outcome._tag === "Final" &&
+  (outcome.status === "Captured" || (kind === "Refund" && outcome.status === "ExpiredAndCaptured"))
+
 /** Whether a finished entry ended with money moved: a captured payment, a refund paid out. */
 export const holdsMoney = (entry: Entry): boolean =>
-  Option.exists(
-    entry.outcome,
-    (outcome) =>
-      outcome._tag === "Final" &&
-      (outcome.status === "Captured" ||
-        (entry.kind === "Refund" && outcome.status === "ExpiredAndCaptured")),
-  )
+  Option.exists(entry.outcome, (outcome) => movesMoney(entry.kind, outcome))
 
 /**
  * Whether MobilePay answered and refused the request: it was not carried out, and a resend
@@ -281,8 +281,33 @@ export const holdLease = (
 // ---------------------------------------------------------------------------------------
 // MobilePay's id
 
+// Records how the entry ended. By now MobilePay has done what it did: a journal that fails
+// here must not hide it, so the failure says where the money went (the entry stays unfinished
+// with its decision, and recovery records the same outcome later).
+const complete = (
+  engine: Engine,
+  entry: Entry,
+  outcome: Outcome,
+): Effect.Effect<Entry, SaleOutcomeUnrecorded> =>
+  Effect.mapError(engine.journal.complete(entry.key, outcome), (cause) => {
+    const moneyMoved = movesMoney(entry.kind, outcome)
+    return new SaleOutcomeUnrecorded({
+      kind: entry.kind,
+      orderId: entry.orderId,
+      key: entry.key,
+      resourceId: Option.getOrUndefined(entry.resourceId),
+      decision: Option.getOrUndefined(entry.decision),
+      outcome,
+      moneyMoved,
+      ...(moneyMoved && outcome._tag === "Final" && outcome.amount !== undefined
+        ? { amount: outcome.amount }
+        : {}),
+      cause,
+    })
+  })
+
 const recordOutcome = (engine: Engine, entry: Entry, outcome: Outcome) =>
-  Effect.map(engine.journal.complete(entry.key, outcome), (stored): Driven => ({
+  Effect.map(complete(engine, entry, outcome), (stored): Driven => ({
     _tag: "Finished",
     entry: stored,
   }))
@@ -303,7 +328,7 @@ const ensureResource = (
       const error = found.left
       if (error._tag === "PaymentJournalError") return yield* Effect.fail(error)
       if (!isRefusal(error)) return yield* Effect.fail(unresolved(entry, error))
-      const stored = yield* engine.journal.complete(entry.key, {
+      const stored = yield* complete(engine, entry, {
         _tag: "NotCreated",
         reason: `MobilePay refused it: ${error.message}`,
       })
@@ -715,7 +740,13 @@ export const settle = <D, E, R>(
   onRefused: (error: PosClientError) => Effect.Effect<void, E, R>,
 ): Effect.Effect<
   Entry,
-  D | E | OrderIdReused | SaleInProgress | SaleUnresolved | PaymentJournalError,
+  | D
+  | E
+  | OrderIdReused
+  | SaleInProgress
+  | SaleUnresolved
+  | SaleOutcomeUnrecorded
+  | PaymentJournalError,
   R
 > =>
   Effect.gen(function* () {

@@ -130,6 +130,44 @@ export class SaleUnresolved extends Schema.TaggedError<SaleUnresolved>()("SaleUn
 }
 
 /**
+ * A point of sale blocked by an active payment (409, code 1301) could not be cleared:
+ * MobilePay, the network or the token endpoint failed while its active payments were being
+ * looked up or cancelled. Nothing was started for `requestedOrderId`; `cleared` lists the
+ * payments that were cancelled, `paymentId` the one being cleared when it failed. Try again:
+ * clearing is safe to repeat, and a payment in the journal is finished as it recorded.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class PointOfSaleNotCleared extends Schema.TaggedError<PointOfSaleNotCleared>()(
+  "PointOfSaleNotCleared",
+  {
+    posId: Schema.String,
+    /** The order that was to be started on it, when a flow was clearing it. */
+    requestedOrderId: Schema.optional(Schema.String),
+    /** The payment being cleared when it failed, when it had got that far. */
+    paymentId: Schema.optional(Schema.String),
+    /** The payments it cancelled before it failed. */
+    cleared: Schema.Array(Schema.String),
+    /** What failed: a `PosClient` error, or the journaled payment's `SaleUnresolved`. */
+    cause: Schema.Defect,
+  },
+) {
+  override get message(): string {
+    const at = this.paymentId === undefined ? "" : ` at payment ${this.paymentId}`
+    const cause =
+      typeof this.cause === "object" && this.cause !== null && "message" in this.cause
+        ? `: ${String(this.cause.message)}`
+        : ""
+    const order =
+      this.requestedOrderId === undefined
+        ? ""
+        : `; nothing was started for order ${this.requestedOrderId}`
+    return `Till ${this.posId} is busy with another payment and could not be cleared${at}${cause}${order}`
+  }
+}
+
+/**
  * The sale ended at MobilePay, but the journal could not record how (e.g. its disk is full).
  * Unlike a bare `PaymentJournalError`, this says what happened to the money: `moneyMoved` is
  * `true` when the payment was captured (the refund paid out), with the `amount` that moved, so

@@ -252,9 +252,30 @@ export const open = (
     }
   })
 
+// A lease that is not given up blocks the order (a re-ring fails SaleInProgress) until it runs
+// out, and then recovery may cancel a reservation the customer approved: a failed release is
+// tried again a few times, and each failure logged.
+const releaseRetries = Schedule.exponential(Duration.millis(50)).pipe(
+  Schedule.intersect(Schedule.recurs(4)),
+)
+
+const release = (engine: Engine, key: string, owner: string): Effect.Effect<void> =>
+  engine.journal.release(key, owner).pipe(
+    Effect.tapError((error) =>
+      Effect.logWarning(`could not give up the journal lease on ${key}: ${error.message}`, error),
+    ),
+    Effect.retry(releaseRetries),
+    Effect.catchAll((error) =>
+      Effect.logError(
+        `gave up giving up the journal lease on ${key}: the order is blocked until the lease runs out`,
+        error,
+      ),
+    ),
+  )
+
 /**
  * Keeps `owner`'s lease on `key` alive while the scope is open (renewed at a third of its
- * length), and gives it up when the scope closes.
+ * length), and gives it up when the scope closes (retried, and logged, when that fails).
  */
 export const holdLease = (
   engine: Engine,
@@ -262,7 +283,7 @@ export const holdLease = (
   owner: string,
 ): Effect.Effect<void, never, Scope.Scope> =>
   Effect.gen(function* () {
-    yield* Effect.addFinalizer(() => Effect.ignore(engine.journal.release(key, owner)))
+    yield* Effect.addFinalizer(() => release(engine, key, owner))
     const every = Math.max(1, Math.floor(Duration.toMillis(engine.lease) / 3))
     const renew = Effect.gen(function* () {
       const until = (yield* now) + Duration.toMillis(engine.lease)

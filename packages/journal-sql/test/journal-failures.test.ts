@@ -1,10 +1,10 @@
 /**
- * A journal whose disk fills up just as a sale's outcome is written: the flows say what
- * happened to the money anyway (`SaleOutcomeUnrecorded`), and recovery records it once the
- * journal can be written again. The journal is SQLite on a file, held to its size with
- * `PRAGMA max_page_count`; a trigger makes the outcome's write the one that needs a new page,
- * so the write fails with SQLITE_FULL exactly there. The sandbox and the flows run on TestClock.
- */
+ * A journal that fails under a sale, on SQLite on a file, with the sandbox and the flows on
+ * TestClock. Its disk fills up just as a sale's outcome is written: the flows say what happened
+ * to the money anyway (`SaleOutcomeUnrecorded`), and recovery records it once the journal can be
+ * written again. (The file is held to its size with `PRAGMA max_page_count`; a trigger makes the
+ * outcome's write the one that needs a new page, so it fails with SQLITE_FULL exactly there.)
+ * Giving a lease up fails once: the flow tries again, so the order is not left blocked. */
 import { SqlPaymentJournal } from "@effect-mobilepay/journal-sql"
 import { PaymentFlow, PaymentJournal, PosClient, Recovery, RefundFlow } from "@effect-mobilepay/pos"
 import { Sandbox } from "@effect-mobilepay/sandbox"
@@ -12,7 +12,7 @@ import { Time } from "@effect-mobilepay/test-support"
 import * as SqlClient from "@effect/sql/SqlClient"
 import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import { describe, expect, it } from "@effect/vitest"
-import { Context, Effect, Layer, Option, Schema } from "effect"
+import { Context, Effect, Fiber, Layer, Option, Schema } from "effect"
 import { sqliteFile } from "./support/Stores.js"
 import { clientOn, creditUser, merchant, storeId } from "./support/Tills.js"
 
@@ -58,11 +58,39 @@ const start = Effect.gen(function* () {
   /** Room again on the disk. */
   const freeDisk = sql`DROP TRIGGER other_data_grows`
 
+  /** The next time a lease is given up (not by an outcome), the write fails once. */
+  const failNextRelease = Effect.gen(function* () {
+    yield* sql`CREATE TABLE release_failures (remaining INTEGER)`
+    yield* sql`INSERT INTO release_failures VALUES (1)`
+    yield* sql`CREATE TRIGGER release_fails BEFORE UPDATE OF lease_owner ON mobilepay_journal
+      WHEN NEW.lease_owner IS NULL AND NEW.outcome IS NULL
+        AND (SELECT remaining FROM release_failures) > 0
+      BEGIN
+        UPDATE release_failures SET remaining = remaining - 1;
+        SELECT RAISE(FAIL, 'disk I/O error');
+      END`
+  })
+  const releaseFailures = Effect.map(
+    sql<{ readonly remaining: number }>`SELECT remaining FROM release_failures`,
+    (rows) => rows[0]?.remaining,
+  )
+
   const customerAccepts = Effect.gen(function* () {
     yield* client.simulateCheckIn({ beaconId: pos.beaconId, phoneNumber: creditUser })
     yield* client.simulateAcceptPayment({ beaconId: pos.beaconId, phoneNumber: creditUser })
   })
-  return { sandbox, client, journal, context, pos, fillDiskOnOutcome, freeDisk, customerAccepts }
+  return {
+    sandbox,
+    client,
+    journal,
+    context,
+    pos,
+    fillDiskOnOutcome,
+    freeDisk,
+    failNextRelease,
+    releaseFailures,
+    customerAccepts,
+  }
 })
 
 describe("the disk fills up as a sale's outcome is written", () => {
@@ -154,6 +182,30 @@ describe("the disk fills up as a sale's outcome is written", () => {
       })
       const refundId = error._tag === "SaleOutcomeUnrecorded" ? error.resourceId : undefined
       expect((yield* client.getRefund(refundId ?? "")).status).toBe("Captured")
+    }),
+  )
+})
+
+describe("giving a lease up fails", () => {
+  it.scoped("the flow tries again: ringing the order up again resumes it, not SaleInProgress", () =>
+    Effect.gen(function* () {
+      const { sandbox, context, pos, failNextRelease, releaseFailures, customerAccepts } =
+        yield* start
+      yield* failNextRelease
+      const first = yield* Effect.fork(
+        PaymentFlow.payAndCapture(payment(pos.posId)).pipe(Effect.provide(context)),
+      )
+      yield* Time.waitUntil(Effect.map(sandbox.payments, (all) => all.length === 1))
+      // The till stops waiting (its fiber is interrupted); giving its lease up fails once.
+      yield* Time.driveUntilDone(yield* Effect.fork(Fiber.interrupt(first)))
+      expect(yield* releaseFailures).toBe(0)
+      const again = yield* Effect.fork(
+        PaymentFlow.payAndCapture(payment(pos.posId)).pipe(Effect.either, Effect.provide(context)),
+      )
+      yield* customerAccepts
+      const result = yield* Time.driveUntilDone(again)
+      expect(result).toMatchObject({ _tag: "Right", right: { _tag: "Captured", amount: 100 } })
+      expect((yield* sandbox.payments).map((p) => p.status)).toEqual(["Captured"])
     }),
   )
 })

@@ -33,7 +33,9 @@ import { type CallOptions, type PosClientError } from "./PosClient.js"
 import {
   type OrderIdReused,
   type PartialCaptureUnavailable,
+  PointOfSaleNotCleared,
   SaleInProgress,
+  type SaleOutcomeUnrecorded,
   type SaleUnresolved,
 } from "./SaleError.js"
 
@@ -65,8 +67,11 @@ export const PaymentOutcome = Data.taggedEnum<PaymentOutcome>()
  * Every way a payment flow fails: input refused before anything was written or sent, MobilePay
  * refusing the payment (e.g. `PaymentAlreadyActive`, `StoreNotActivated`), the order being
  * worked on elsewhere (`SaleInProgress`) or belonging to another sale (`OrderIdReused`), a
+ * point of sale that could not be cleared after 1301 (`PointOfSaleNotCleared`), a
  * sale that cannot be finished now (`SaleUnresolved`: recovery will), a partial capture the
- * card does not allow (`PartialCaptureUnavailable`: cancelled), or the journal failing.
+ * card does not allow (`PartialCaptureUnavailable`: cancelled), a sale that ended but whose
+ * outcome the journal could not record (`SaleOutcomeUnrecorded`, which says whether money
+ * moved: never charge again when it did), or the journal failing before anything moved.
  *
  * @since 0.2.0
  * @category errors
@@ -77,6 +82,8 @@ export type PaymentFlowError =
   | OrderIdReused
   | SaleUnresolved
   | PartialCaptureUnavailable
+  | PointOfSaleNotCleared
+  | SaleOutcomeUnrecorded
   | PaymentJournalError
 
 /**
@@ -174,13 +181,13 @@ const run = (
   Effect.gen(function* () {
     const session = yield* Sale.session(options, customerWait(options))
     let clearedPointOfSale = false
-    const onRefused = (error: PosClientError) =>
+    const onRefused = (error: PosClientError): Effect.Effect<void, PaymentFlowError> =>
       error._tag === "PaymentAlreadyActive" &&
       options.recoverActivePayment === true &&
       !clearedPointOfSale
         ? Effect.gen(function* () {
             const posId = plan.request.posId
-            const cleared = yield* clearPointOfSale(session, posId)
+            const cleared = yield* clearPointOfSale(session, posId, plan.request.orderId)
             yield* Effect.logDebug(
               `point of sale ${posId} was busy: cancelled ${cleared.join(", ")}`,
             )
@@ -199,47 +206,96 @@ const run = (
   })
 
 // Cancels the active payments of a point of sale: through the journal when it has them (their
-// flow is gone, or it would hold the lease), directly otherwise.
+// flow is gone, or it would hold the lease), directly otherwise. What fails on the way fails
+// as the point of sale not cleared (with what was), except a live flow holding one of them
+// and the journal itself, which say so on their own.
 const clearPointOfSale = (
   session: Sale.Session,
   posId: string,
-): Effect.Effect<ReadonlyArray<string>, PaymentFlowError> =>
-  Effect.gen(function* () {
-    const { engine, owner, merchantVat } = session
-    const options: CallOptions = {
-      merchantVat: merchantVat === "" ? undefined : merchantVat,
-      timeout: engine.timeout,
-    }
-    const { paymentIds } = yield* engine.client.queryPaymentIds({ posId }, options)
-    const cancelled: Array<string> = []
+  requestedOrderId: string | undefined,
+): Effect.Effect<
+  ReadonlyArray<string>,
+  PointOfSaleNotCleared | SaleInProgress | SaleOutcomeUnrecorded | PaymentJournalError
+> => {
+  const { engine, owner, merchantVat } = session
+  const options: CallOptions = {
+    merchantVat: merchantVat === "" ? undefined : merchantVat,
+    timeout: engine.timeout,
+  }
+  const cleared: Array<string> = []
+  const notCleared =
+    (paymentId: string | undefined) =>
+    <A, R>(
+      effect: Effect.Effect<
+        A,
+        PosClientError | SaleUnresolved | PartialCaptureUnavailable | SaleInProgress | Passed,
+        R
+      >,
+    ): Effect.Effect<A, PointOfSaleNotCleared | SaleInProgress | Passed, R> =>
+      Effect.catchIf(
+        effect,
+        (error): error is Exclude<typeof error, SaleInProgress | Passed> =>
+          error._tag !== "SaleInProgress" &&
+          error._tag !== "PaymentJournalError" &&
+          error._tag !== "SaleOutcomeUnrecorded",
+        (cause) =>
+          Effect.fail(
+            new PointOfSaleNotCleared({
+              posId,
+              requestedOrderId,
+              paymentId,
+              cleared: [...cleared],
+              cause,
+            }),
+          ),
+      )
+  return Effect.gen(function* () {
+    const { paymentIds } = yield* notCleared(undefined)(
+      engine.client.queryPaymentIds({ posId }, options),
+    )
     for (const paymentId of paymentIds) {
-      const payment = yield* engine.client.queryPayment(paymentId, options)
-      if (!isActive(payment.status)) continue
-      const known = yield* engine.journal.byResource("Payment", paymentId)
-      if (Option.isSome(known) && !known.value.isFinished) {
-        const at = yield* Clock.currentTimeMillis
-        const claimed = yield* engine.journal.claim(known.value.key, owner, {
-          now: at,
-          until: at + Duration.toMillis(engine.lease),
-        })
-        if (Option.isNone(claimed)) {
-          return yield* new SaleInProgress({
-            kind: "Payment",
-            orderId: known.value.orderId,
-            key: known.value.key,
-            leaseUntil: Option.getOrUndefined(known.value.leaseUntil),
+      const clear = Effect.gen(function* () {
+        const payment = yield* engine.client.queryPayment(paymentId, options)
+        if (!isActive(payment.status)) return false
+        const known = yield* engine.journal.byResource("Payment", paymentId)
+        if (Option.isSome(known) && !known.value.isFinished) {
+          const at = yield* Clock.currentTimeMillis
+          const claimed = yield* engine.journal.claim(known.value.key, owner, {
+            now: at,
+            until: at + Duration.toMillis(engine.lease),
           })
+          if (Option.isNone(claimed)) {
+            return yield* new SaleInProgress({
+              kind: "Payment",
+              orderId: known.value.orderId,
+              key: known.value.key,
+              leaseUntil: Option.getOrUndefined(known.value.leaseUntil),
+              posId,
+              requestedOrderId,
+            })
+          }
+          yield* Sale.driveHeld(
+            engine,
+            { _tag: "Recover" },
+            owner,
+            claimed.value,
+            Sale.drivePayment,
+          )
+        } else {
+          yield* engine.client
+            .cancelPayment(paymentId, options)
+            .pipe(Effect.catchTag("PaymentCannotBeCancelled", () => Effect.void))
         }
-        yield* Sale.driveHeld(engine, { _tag: "Recover" }, owner, claimed.value, Sale.drivePayment)
-      } else {
-        yield* engine.client
-          .cancelPayment(paymentId, options)
-          .pipe(Effect.catchTag("PaymentCannotBeCancelled", () => Effect.void))
-      }
-      cancelled.push(paymentId)
+        return true
+      })
+      if (yield* notCleared(paymentId)(clear)) cleared.push(paymentId)
     }
-    return cancelled
+    return cleared
   })
+}
+
+// The failures of clearing that are passed on as they are.
+type Passed = PaymentJournalError | SaleOutcomeUnrecorded
 
 const isActive = (status: string): boolean =>
   status === "Initiated" ||
@@ -262,7 +318,7 @@ export const recoverActivePayment = (
 ): Effect.Effect<ReadonlyArray<string>, PaymentFlowError, PosClient | PaymentJournal> =>
   Effect.flatMap(
     Sale.session(options, { field: "customerTimeout", input: "2 minutes" }),
-    (session) => clearPointOfSale(session, posId),
+    (session) => clearPointOfSale(session, posId, undefined),
   )
 
 /**

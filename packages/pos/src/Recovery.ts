@@ -24,7 +24,11 @@ import { optionalPositiveDuration, positiveDuration } from "./internal/duration.
 import * as Sale from "./internal/sale.js"
 import { type Entry, PaymentJournal, type PaymentJournalError } from "./PaymentJournal.js"
 import { PosClient, type PosClientError } from "./PosClient.js"
-import type { PartialCaptureUnavailable, SaleUnresolved } from "./SaleError.js"
+import type {
+  PartialCaptureUnavailable,
+  SaleOutcomeUnrecorded,
+  SaleUnresolved,
+} from "./SaleError.js"
 
 /**
  * @since 0.2.0
@@ -75,7 +79,11 @@ export class RecoveryReport extends Data.Class<{
  * @category models
  */
 export type RecoveryError =
-  SaleUnresolved | PartialCaptureUnavailable | PaymentJournalError | PosClientError
+  | SaleUnresolved
+  | SaleOutcomeUnrecorded
+  | PartialCaptureUnavailable
+  | PaymentJournalError
+  | PosClientError
 
 type Result =
   | { readonly _tag: "finished"; readonly entry: Entry }

@@ -16,7 +16,12 @@ import type { Entry, PaymentJournal, PaymentJournalError } from "./PaymentJourna
 import type { PollOptions } from "./Polling.js"
 import type { PosClient, PosClientError } from "./PosClient.js"
 import * as Refund from "./Refund.js"
-import type { OrderIdReused, SaleInProgress, SaleUnresolved } from "./SaleError.js"
+import type {
+  OrderIdReused,
+  SaleInProgress,
+  SaleOutcomeUnrecorded,
+  SaleUnresolved,
+} from "./SaleError.js"
 
 /**
  * How a refund ended: `Refunded` (captured, by the client or automatically after 24 h), or
@@ -45,13 +50,20 @@ export const RefundOutcome = Data.taggedEnum<RefundOutcome>()
  * Every way a refund flow fails: input refused before anything was written or sent, MobilePay
  * refusing the refund (e.g. `RefundExceedsCapturedAmount`), the refund order being worked on
  * elsewhere or belonging to another refund, a refund that cannot be finished now
- * (`SaleUnresolved`: recovery will), or the journal failing.
+ * (`SaleUnresolved`: recovery will), a refund that ended but whose outcome the journal could
+ * not record (`SaleOutcomeUnrecorded`, which says whether it was paid out), or the journal
+ * failing before anything moved.
  *
  * @since 0.2.0
  * @category errors
  */
 export type RefundFlowError =
-  PosClientError | SaleInProgress | OrderIdReused | SaleUnresolved | PaymentJournalError
+  | PosClientError
+  | SaleInProgress
+  | OrderIdReused
+  | SaleUnresolved
+  | SaleOutcomeUnrecorded
+  | PaymentJournalError
 
 /**
  * @since 0.2.0

@@ -3,6 +3,7 @@
  * through the user simulation and time (polling, timeouts, reservation expiry) on TestClock.
  */
 import { PaymentFlow, PointOfSaleFlow, RefundFlow } from "@effect-mobilepay/pos"
+import { Fault } from "@effect-mobilepay/sandbox"
 import { Time } from "@effect-mobilepay/test-support"
 import { describe, expect, it } from "@effect/vitest"
 import { type Duration, Effect, Option } from "effect"
@@ -113,6 +114,41 @@ describe("PaymentFlow.payAndCapture", () => {
       expect(outcome._tag).toBe("Captured")
       const statuses = new Map((yield* sandbox.payments).map((p) => [p.paymentId, p.status]))
       expect(statuses.get(stale.paymentId)).toBe("CancelledByClient")
+    }),
+  )
+
+  it.scoped("a point of sale that cannot be cleared fails PointOfSaleNotCleared, typed", () =>
+    Effect.gen(function* () {
+      const { context, client, sandbox } = yield* start(patient)
+      const pos = yield* pointOfSale(client)
+      const stale = yield* client.initiatePayment(payment(pos.posId, "crashed-order"))
+      // Clearing looks the active payments up, is told its token is no longer good, and finds
+      // the token endpoint gone.
+      yield* sandbox.addFault({ route: "GET /pos/v10/payments", fault: Fault.Fault.Unauthorized() })
+      yield* sandbox.addFault({
+        route: "POST /integrator-authentication/connect/token",
+        fault: Fault.Fault.ConnectionReset(),
+      })
+      const fiber = yield* Effect.fork(
+        PaymentFlow.payAndCapture(payment(pos.posId, "order-2"), {
+          recoverActivePayment: true,
+        }).pipe(Effect.flip, Effect.provide(context)),
+      )
+      const error = yield* Time.driveUntilDone(fiber)
+      expect(error).toMatchObject({
+        _tag: "PointOfSaleNotCleared",
+        posId: pos.posId,
+        requestedOrderId: "order-2",
+        cleared: [],
+        cause: { _tag: "TokenEndpointUnreachable" },
+      })
+      expect(error.message).toContain(
+        `Till ${pos.posId} is busy with another payment and could not be cleared`,
+      )
+      expect(error.message).toContain("nothing was started for order order-2")
+      expect((yield* sandbox.payments).map((p) => [p.paymentId, p.status])).toEqual([
+        [stale.paymentId, "Initiated"],
+      ])
     }),
   )
 

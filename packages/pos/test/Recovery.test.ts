@@ -279,7 +279,15 @@ describe("ringing an order up again", () => {
       const error = yield* Effect.flip(
         PaymentFlow.payAndCapture(payment(pos.posId, "order-1", 120)).pipe(Effect.provide(context)),
       )
-      expect(error).toMatchObject({ _tag: "OrderIdReused", orderId: "order-1" })
+      expect(error).toMatchObject({
+        _tag: "OrderIdReused",
+        orderId: "order-1",
+        differences: [
+          { term: "amount", recorded: "100", requested: "120" },
+          { term: "captureAmount", recorded: "100", requested: "120" },
+        ],
+      })
+      expect(error.message).toContain("amount 100 there, 120 here")
       expect((yield* sandbox.requests).length).toBe(before)
     }),
   )
@@ -294,6 +302,31 @@ describe("ringing an order up again", () => {
         PaymentFlow.payAndCapture(payment(pos.posId)).pipe(Effect.provide(context)),
       )
       expect(error).toMatchObject({ _tag: "SaleInProgress", orderId: "order-1" })
+      yield* customerAccepts(started, pos)
+      expect(yield* Time.driveUntilDone(first)).toMatchObject({ _tag: "Captured" })
+      expect(yield* statuses(started)).toEqual(["Captured"])
+    }),
+  )
+
+  it.scoped("a new order on a till busy with another fails SaleInProgress naming both", () =>
+    Effect.gen(function* () {
+      const started = yield* start(patient)
+      const { context, client } = started
+      const pos = yield* pointOfSale(client)
+      const first = yield* paying(started, pos.posId)
+      const error = yield* Effect.flip(
+        PaymentFlow.payAndCapture(payment(pos.posId, "kvittering #42 æøå"), {
+          recoverActivePayment: true,
+        }).pipe(Effect.provide(context)),
+      )
+      expect(error).toMatchObject({
+        _tag: "SaleInProgress",
+        orderId: "order-1",
+        requestedOrderId: "kvittering #42 æøå",
+        posId: pos.posId,
+      })
+      expect(error.message).toContain(`Till ${pos.posId} is busy with order order-1`)
+      expect(error.message).toContain("nothing was started for order kvittering #42 æøå")
       yield* customerAccepts(started, pos)
       expect(yield* Time.driveUntilDone(first)).toMatchObject({ _tag: "Captured" })
       expect(yield* statuses(started)).toEqual(["Captured"])

@@ -27,7 +27,9 @@ import {
   OrderIdReused,
   PartialCaptureUnavailable,
   SaleInProgress,
+  SaleOutcomeUnrecorded,
   SaleUnresolved,
+  type TermDifference,
 } from "../SaleError.js"
 import { optionalPositiveDuration, positiveDuration } from "./duration.js"
 
@@ -61,7 +63,7 @@ export type Driven =
   /** Nothing can be done yet (recovery): e.g. a refund MobilePay has not reserved. */
   | { readonly _tag: "Pending"; readonly entry: Entry; readonly status: string }
 
-export type Failure = SaleUnresolved | PaymentJournalError
+export type Failure = SaleUnresolved | SaleOutcomeUnrecorded | PaymentJournalError
 
 /**
  * How long MobilePay's idempotency keys are trusted: it keeps them at least 24 hours; past 23,
@@ -84,15 +86,14 @@ const finalRefundStatuses: ReadonlySet<string> = new Set([
   "ExpiredAndCaptured",
 ])
 
+// Whether an outcome of an entry of `kind` moved money: a captured payment, a refund paid out.
+const movesMoney = (kind: EntryKind, outcome: Outcome): boolean =>
+  outcome._tag === "Final" &&
+  (outcome.status === "Captured" || (kind === "Refund" && outcome.status === "ExpiredAndCaptured"))
+
 /** Whether a finished entry ended with money moved: a captured payment, a refund paid out. */
 export const holdsMoney = (entry: Entry): boolean =>
-  Option.exists(
-    entry.outcome,
-    (outcome) =>
-      outcome._tag === "Final" &&
-      (outcome.status === "Captured" ||
-        (entry.kind === "Refund" && outcome.status === "ExpiredAndCaptured")),
-  )
+  Option.exists(entry.outcome, (outcome) => movesMoney(entry.kind, outcome))
 
 /**
  * Whether MobilePay answered and refused the request: it was not carried out, and a resend
@@ -139,9 +140,24 @@ export const isRefusal = (error: PosClientError): boolean => {
   }
 }
 
-const samePlan = (a: Plan, b: Plan): boolean => {
-  const encode = Schema.encodeSync(Plan)
-  return JSON.stringify(encode(a)) === JSON.stringify(encode(b))
+// A plan's terms by name, as JSON: the create call's fields, which flow, and what to capture.
+const termsOf = (plan: Plan): ReadonlyMap<string, string> => {
+  const encoded = Schema.encodeSync(Plan)(plan)
+  const terms = new Map<string, string>([["flow", JSON.stringify(encoded._tag)]])
+  for (const [term, value] of Object.entries(encoded.request)) {
+    if (value !== undefined) terms.set(term, JSON.stringify(value))
+  }
+  if ("captureAmount" in encoded) terms.set("captureAmount", JSON.stringify(encoded.captureAmount))
+  return terms
+}
+
+/** The terms in which `requested` differs from `recorded` (none: the same plan). */
+export const differences = (recorded: Plan, requested: Plan): Array<TermDifference> => {
+  const before = termsOf(recorded)
+  const after = termsOf(requested)
+  return [...new Set([...before.keys(), ...after.keys()])]
+    .filter((term) => before.get(term) !== after.get(term))
+    .map((term) => ({ term, recorded: before.get(term), requested: after.get(term) }))
 }
 
 const callOptions = (engine: Engine, entry: Entry): CallOptions => ({
@@ -190,12 +206,14 @@ export const open = (
       const at = yield* now
       const until = at + Duration.toMillis(engine.lease)
       if (last !== undefined && (!last.isFinished || holdsMoney(last))) {
-        if (!samePlan(last.plan, plan)) {
+        const differing = differences(last.plan, plan)
+        if (differing.length > 0) {
           return yield* new OrderIdReused({
             kind,
             orderId,
             key: last.key,
             resourceId: Option.getOrUndefined(last.resourceId),
+            differences: differing,
           })
         }
         if (last.isFinished) return { _tag: "Finished", entry: last } as const
@@ -234,9 +252,30 @@ export const open = (
     }
   })
 
+// A lease that is not given up blocks the order (a re-ring fails SaleInProgress) until it runs
+// out, and then recovery may cancel a reservation the customer approved: a failed release is
+// tried again a few times, and each failure logged.
+const releaseRetries = Schedule.exponential(Duration.millis(50)).pipe(
+  Schedule.intersect(Schedule.recurs(4)),
+)
+
+const release = (engine: Engine, key: string, owner: string): Effect.Effect<void> =>
+  engine.journal.release(key, owner).pipe(
+    Effect.tapError((error) =>
+      Effect.logWarning(`could not give up the journal lease on ${key}: ${error.message}`, error),
+    ),
+    Effect.retry(releaseRetries),
+    Effect.catchAll((error) =>
+      Effect.logError(
+        `gave up giving up the journal lease on ${key}: the order is blocked until the lease runs out`,
+        error,
+      ),
+    ),
+  )
+
 /**
  * Keeps `owner`'s lease on `key` alive while the scope is open (renewed at a third of its
- * length), and gives it up when the scope closes.
+ * length), and gives it up when the scope closes (retried, and logged, when that fails).
  */
 export const holdLease = (
   engine: Engine,
@@ -244,7 +283,7 @@ export const holdLease = (
   owner: string,
 ): Effect.Effect<void, never, Scope.Scope> =>
   Effect.gen(function* () {
-    yield* Effect.addFinalizer(() => Effect.ignore(engine.journal.release(key, owner)))
+    yield* Effect.addFinalizer(() => release(engine, key, owner))
     const every = Math.max(1, Math.floor(Duration.toMillis(engine.lease) / 3))
     const renew = Effect.gen(function* () {
       const until = (yield* now) + Duration.toMillis(engine.lease)
@@ -263,8 +302,33 @@ export const holdLease = (
 // ---------------------------------------------------------------------------------------
 // MobilePay's id
 
+// Records how the entry ended. By now MobilePay has done what it did: a journal that fails
+// here must not hide it, so the failure says where the money went (the entry stays unfinished
+// with its decision, and recovery records the same outcome later).
+const complete = (
+  engine: Engine,
+  entry: Entry,
+  outcome: Outcome,
+): Effect.Effect<Entry, SaleOutcomeUnrecorded> =>
+  Effect.mapError(engine.journal.complete(entry.key, outcome), (cause) => {
+    const moneyMoved = movesMoney(entry.kind, outcome)
+    return new SaleOutcomeUnrecorded({
+      kind: entry.kind,
+      orderId: entry.orderId,
+      key: entry.key,
+      resourceId: Option.getOrUndefined(entry.resourceId),
+      decision: Option.getOrUndefined(entry.decision),
+      outcome,
+      moneyMoved,
+      ...(moneyMoved && outcome._tag === "Final" && outcome.amount !== undefined
+        ? { amount: outcome.amount }
+        : {}),
+      cause,
+    })
+  })
+
 const recordOutcome = (engine: Engine, entry: Entry, outcome: Outcome) =>
-  Effect.map(engine.journal.complete(entry.key, outcome), (stored): Driven => ({
+  Effect.map(complete(engine, entry, outcome), (stored): Driven => ({
     _tag: "Finished",
     entry: stored,
   }))
@@ -285,7 +349,7 @@ const ensureResource = (
       const error = found.left
       if (error._tag === "PaymentJournalError") return yield* Effect.fail(error)
       if (!isRefusal(error)) return yield* Effect.fail(unresolved(entry, error))
-      const stored = yield* engine.journal.complete(entry.key, {
+      const stored = yield* complete(engine, entry, {
         _tag: "NotCreated",
         reason: `MobilePay refused it: ${error.message}`,
       })
@@ -697,7 +761,13 @@ export const settle = <D, E, R>(
   onRefused: (error: PosClientError) => Effect.Effect<void, E, R>,
 ): Effect.Effect<
   Entry,
-  D | E | OrderIdReused | SaleInProgress | SaleUnresolved | PaymentJournalError,
+  | D
+  | E
+  | OrderIdReused
+  | SaleInProgress
+  | SaleUnresolved
+  | SaleOutcomeUnrecorded
+  | PaymentJournalError,
   R
 > =>
   Effect.gen(function* () {

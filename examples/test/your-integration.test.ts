@@ -49,4 +49,6 @@ it.scoped("a reservation nobody captures expires after 7 days", () =>
     yield* TestClock.adjust("7 days")
     expect((yield* client.queryPayment(paymentId)).status).toBe("ExpiredAndCancelled")
   }).pipe(Effect.provide(MobilePayOnSandbox)),
+  // Starting the sandbox and the client takes most of it: a few seconds on a busy machine.
+  30_000,
 )

@@ -16,7 +16,7 @@ const run = (args: ReadonlyArray<string>) =>
       const child = execFile(
         process.execPath,
         [bin, ...args],
-        { timeout: 15_000 },
+        { timeout: 45_000 },
         (_, stdout, stderr) =>
           resume(Effect.succeed({ code: child.exitCode ?? -1, stdout, stderr })),
       )
@@ -89,7 +89,7 @@ describe("mobilepay-sandbox CLI", () => {
         const [code] = yield* Effect.promise(() => once(child, "exit"))
         expect(code).toBe(0)
       }).pipe(Effect.scoped),
-    20_000,
+    60_000,
   )
 
   it.live(
@@ -110,7 +110,7 @@ describe("mobilepay-sandbox CLI", () => {
         }
         expect(code).toBe(0)
       }),
-    20_000,
+    60_000,
   )
 
   it.live(
@@ -124,24 +124,29 @@ describe("mobilepay-sandbox CLI", () => {
         expect(stdout).toBe("")
         expect(code).toBe(2)
       }),
-    20_000,
+    60_000,
   )
 
   it.live(
     "a malformed value is refused the same way",
     () =>
       Effect.gen(function* () {
-        const fault = yield* run(["--fault", "POST /pos/v10/payments=explode"])
+        const [fault, port, tooHigh] = yield* Effect.all(
+          [
+            run(["--fault", "POST /pos/v10/payments=explode"]),
+            run(["--port", "-1"]),
+            run(["--port", "70000"]),
+          ],
+          { concurrency: "unbounded" },
+        )
         expect(fault.stderr).toContain("cannot read --fault POST /pos/v10/payments=explode")
-        const port = yield* run(["--port", "-1"])
         expect(port.stderr).toContain("--port must be 0 or more")
-        const tooHigh = yield* run(["--port", "70000"])
         expect(tooHigh.stderr.trim().split("\n")).toEqual([
           "mobilepay-sandbox: Sandbox option port must be a whole number from 0 to 65535",
         ])
         expect([fault.code, port.code, tooHigh.code]).toEqual([2, 2, 2])
       }),
-    20_000,
+    60_000,
   )
 
   it.live(
@@ -156,6 +161,6 @@ describe("mobilepay-sandbox CLI", () => {
         expect(stdout).toBe("")
         expect(code).toBe(1)
       }).pipe(Effect.scoped),
-    20_000,
+    60_000,
   )
 })

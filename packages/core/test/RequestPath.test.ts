@@ -311,7 +311,9 @@ describe("RequestPath", () => {
 
   // Cut off after the platform committed: the answer is lost, the operation is not.
   const cutOff = JSON.stringify(payment).slice(0, 20)
-  const repeatable: ReadonlyArray<readonly [string, Partial<RequestPath.Call>]> = [
+  const repeatable: ReadonlyArray<
+    readonly [string, Partial<RequestPath.Call<"GetPayment" | "CreatePayment">>]
+  > = [
     ["a GET", { operation: "GetPayment", method: "GET" }],
     [
       "a POST with its idempotency key",

@@ -20,6 +20,7 @@ import * as Schema from "effect/Schema"
 import { ClientCredentials } from "./ClientCredentials.js"
 import { ClientId, ClientSystemVersion, MerchantVat } from "./Domain.js"
 import * as Environment from "./Environment.js"
+import { secret } from "./internal/secret.js"
 
 /**
  * @since 0.1.0
@@ -67,7 +68,7 @@ const environment: Config.Config<Environment.Environment> = Config.all({
 export const config: Config.Config<MobilePayConfig> = Config.all({
   credentials: Config.all({
     clientId: Schema.Config("MOBILEPAY_CLIENT_ID", ClientId),
-    clientSecret: Config.redacted("MOBILEPAY_CLIENT_SECRET"),
+    clientSecret: secret("MOBILEPAY_CLIENT_SECRET"),
   }).pipe(Config.map((fields) => new ClientCredentials(fields))),
   environment,
   clientSystemVersion: Config.option(

@@ -1,4 +1,4 @@
-import { Environment, MobilePayConfig } from "@effect-mobilepay/core"
+import { Environment, MobilePayConfig, VippsConfig } from "@effect-mobilepay/core"
 import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Option, Redacted } from "effect"
 
@@ -73,6 +73,36 @@ describe("MobilePayConfig.config", () => {
       expect(config.environment.userSimulationUrl).toBeUndefined()
       const sandbox = yield* read(minimal)
       expect(sandbox.environment.userSimulationUrl).toBe(Environment.sandbox.userSimulationUrl)
+    }),
+  )
+
+  it.effect("a missing or empty secret is a ConfigError that says so and names the variable", () =>
+    Effect.gen(function* () {
+      for (const env of [
+        { MOBILEPAY_CLIENT_ID: minimal.MOBILEPAY_CLIENT_ID },
+        { ...minimal, MOBILEPAY_CLIENT_SECRET: "" },
+      ]) {
+        const message = String(yield* Effect.flip(read(env)))
+        expect(message).toContain("MOBILEPAY_CLIENT_SECRET")
+        expect(message).not.toContain("<redacted>")
+      }
+    }),
+  )
+
+  it.effect("the ePayment side's missing secrets are named too", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(
+        Effect.withConfigProvider(
+          VippsConfig.credentials,
+          ConfigProvider.fromMap(
+            new Map([["VIPPS_MOBILEPAY_CLIENT_ID", minimal.MOBILEPAY_CLIENT_ID]]),
+          ),
+        ),
+      )
+      const message = String(error)
+      expect(message).toContain("VIPPS_MOBILEPAY_CLIENT_SECRET")
+      expect(message).toContain("VIPPS_MOBILEPAY_SUBSCRIPTION_KEY")
+      expect(message).not.toContain("<redacted>")
     }),
   )
 

@@ -607,10 +607,12 @@ export const layerConfig = (
         url: Config.string("MOBILEPAY_TOKEN_STORE_REDIS_URL").pipe(
           Config.withDefault("redis://127.0.0.1:6379"),
         ),
-        key: Config.redacted("MOBILEPAY_TOKEN_STORE_KEY"),
-        previousKeys: Config.redacted("MOBILEPAY_TOKEN_STORE_PREVIOUS_KEYS").pipe(
+        // Read as strings and wrapped at once, not with `Config.redacted`: that redacts its
+        // errors too, and "missing" would read as "<redacted>" (a string's errors never quote it).
+        key: Config.nonEmptyString("MOBILEPAY_TOKEN_STORE_KEY").pipe(Config.map(Redacted.make)),
+        previousKeys: Config.string("MOBILEPAY_TOKEN_STORE_PREVIOUS_KEYS").pipe(
           Config.map((keys) =>
-            Redacted.value(keys)
+            keys
               .split(",")
               .filter((key) => key.trim() !== "")
               .map((key) => Redacted.make(key)),

@@ -19,6 +19,8 @@ describe("TokenService from configuration, observed", () => {
           ["MOBILEPAY_CLIENT_ID", "5f2a8e7c-1b3d-4c6e-9f0a-2b4d6e8f0a1c"],
           ["MOBILEPAY_CLIENT_SECRET", "from-the-environment"],
           ["MOBILEPAY_AUTH_URL", endpoint.authUrl],
+          // Both base URLs or neither: a custom host never mixes with MobilePay's.
+          ["MOBILEPAY_POS_URL", endpoint.authUrl.replace("/integrator-authentication", "/pos/v10")],
         ]),
       )
       const context = yield* Layer.build(

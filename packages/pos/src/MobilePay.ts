@@ -11,7 +11,7 @@ import { type ClientCredentials, type InvalidInput, TokenClient } from "@effect-
 import { TokenService } from "@effect-mobilepay/token-service"
 import type { HttpClient } from "@effect/platform"
 import type * as Config from "effect/Config"
-import type * as ConfigError from "effect/ConfigError"
+import * as ConfigError from "effect/ConfigError"
 import * as Layer from "effect/Layer"
 import * as PosClient from "./PosClient.js"
 
@@ -97,7 +97,14 @@ export const layerConfig = (
   options: ConfigOptions = {},
 ): Layer.Layer<Services, ConfigError.ConfigError, HttpClient.HttpClient> =>
   PosClient.layerConfig(options).pipe(
-    Layer.provideMerge(TokenService.layer(options.tokens)),
+    Layer.provideMerge(
+      TokenService.layer(options.tokens).pipe(
+        // Beside the configuration, a bad option is reported like a bad variable.
+        Layer.mapError((invalid) =>
+          ConfigError.InvalidData(["tokens", invalid.field], invalid.reason),
+        ),
+      ),
+    ),
     Layer.provide(
       TokenClient.layerConfig({
         ...options.tokenRequest,

@@ -98,12 +98,15 @@ describe("AccessTokenService from configuration, observed apart from TokenServic
       yield* service.get("7654321")
       expect((yield* Metric.value(AccessTokenService.metrics.keys)).value).toBe(1)
 
-      const refused = yield* accessTokens({
-        VIPPS_MOBILEPAY_TOKEN_REFRESH_JITTER: "2",
-        MOBILEPAY_TOKEN_REFRESH_JITTER: "0.5",
-      })
-      const error = yield* Effect.flip(refused.get("123456"))
-      expect(error).toMatchObject({ _tag: "InvalidInput", field: "refreshJitter" })
+      // A bad value fails the layer, naming the service's own variable.
+      const error = yield* Effect.flip(
+        accessTokens({
+          VIPPS_MOBILEPAY_TOKEN_REFRESH_JITTER: "2",
+          MOBILEPAY_TOKEN_REFRESH_JITTER: "0.5",
+        }),
+      )
+      expect(error).toMatchObject({ _tag: "ConfigError", _op: "InvalidData" })
+      expect(String(error)).toContain("VIPPS_MOBILEPAY_TOKEN_REFRESH_JITTER")
       const ignored = yield* accessTokens({ MOBILEPAY_TOKEN_REFRESH_JITTER: "2" })
       expect(Redacted.value((yield* ignored.get("123456")).value)).toBe("access-token-0")
     }),

@@ -52,9 +52,9 @@ const rawProblem = (input: unknown): string | undefined => {
 }
 
 /**
- * Reads `input` as a duration within `bounds`, or fails with {@link InvalidInput} for `field`:
- * NaN, negative values, unparsable strings (e.g. `"soon"`, `"5 secs"`), 0 unless
- * `allowZero`, and an infinite duration unless `allowInfinite`. The result is an `Either`, so it
+ * Reads `input` as a duration within `bounds`, rounded up to whole milliseconds, or fails with
+ * {@link InvalidInput} for `field`: NaN, negative values, unparsable strings (e.g. `"soon"`,
+ * `"5 secs"`), 0 unless `allowZero`, and an infinite duration unless `allowInfinite`. The result is an `Either`, so it
  * works in plain code and can be `yield*`ed in `Effect.gen`.
  *
  * @since 0.2.0
@@ -81,8 +81,13 @@ export const decode = (
   if (Duration.isZero(duration) && bounds.allowZero !== true) {
     return invalid("must be longer than 0")
   }
-  return Either.right(duration)
+  return Either.right(wholeMillis(duration))
 }
+
+// Deadlines and delays are whole milliseconds (rounded up): a deadline a fraction of a
+// millisecond away can spin a TestClock loop, and timers have no finer grain anyway.
+const wholeMillis = (duration: Duration.Duration): Duration.Duration =>
+  Duration.isFinite(duration) ? Duration.millis(Math.ceil(Duration.toMillis(duration))) : duration
 
 /**
  * A timeout: finite and longer than 0. `input` undefined gives `fallback` (which is trusted).

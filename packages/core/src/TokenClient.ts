@@ -7,6 +7,7 @@
 import * as HttpBody from "@effect/platform/HttpBody"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as UrlParams from "@effect/platform/UrlParams"
+import type * as Config from "effect/Config"
 import * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as DateTime from "effect/DateTime"
@@ -246,25 +247,44 @@ export const layer = (
   Layer.effect(TokenClient, make(options))
 
 /**
- * A {@link TokenClient} configured from the environment (`MOBILEPAY_CLIENT_ID`,
- * `MOBILEPAY_CLIENT_SECRET`, `MOBILEPAY_ENVIRONMENT`, `MOBILEPAY_AUTH_URL`, ...; see
- * {@link MobilePayConfig.config}).
+ * The options of {@link layerConfig}: the credentials and the environment as `Config`s (by
+ * default `MobilePayConfig.credentials` and `MobilePayConfig.environment`, the `MOBILEPAY_*`
+ * variables), so either can come from anywhere; the rest as in {@link Options}.
+ *
+ * @since 0.2.0
+ * @category options
+ */
+export interface ConfigOptions extends Omit<Options, "credentials" | "environment"> {
+  readonly credentials?: Config.Config<ClientCredentials.ClientCredentials> | undefined
+  readonly environment?: Config.Config<Environment> | undefined
+}
+
+/**
+ * A {@link TokenClient} configured from `Config`: by default `MOBILEPAY_CLIENT_ID`,
+ * `MOBILEPAY_CLIENT_SECRET`, and `MOBILEPAY_ENVIRONMENT` or `MOBILEPAY_AUTH_URL` with
+ * `MOBILEPAY_POS_URL` (see {@link MobilePayConfig.config}).
+ *
+ * @example
+ * import { Environment, TokenClient } from "@effect-mobilepay/core"
+ * import { Config } from "effect"
+ *
+ * // Self-certification, set in code; the credentials from MOBILEPAY_CLIENT_ID and _SECRET.
+ * const TokenClientLive = TokenClient.layerConfig({
+ *   environment: Config.succeed(Environment.selfCertification),
+ * })
  *
  * @since 0.1.0
  * @category layers
  */
 export const layerConfig = (
-  options: Omit<Options, "credentials" | "environment"> = {},
+  options: ConfigOptions = {},
 ): Layer.Layer<TokenClient, ConfigError.ConfigError, HttpClient.HttpClient> =>
   Layer.effect(
     TokenClient,
     Effect.gen(function* () {
-      const config = yield* MobilePayConfig.config
-      return yield* make({
-        ...options,
-        credentials: config.credentials,
-        environment: config.environment,
-      }).pipe(
+      const credentials = yield* options.credentials ?? MobilePayConfig.credentials
+      const environment = yield* options.environment ?? MobilePayConfig.environment
+      return yield* make({ ...options, credentials, environment }).pipe(
         // Configured from Config, so a bad option is reported like a bad variable.
         Effect.mapError((invalid) => ConfigError.InvalidData([invalid.field], invalid.reason)),
       )

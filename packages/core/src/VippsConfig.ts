@@ -2,7 +2,8 @@
  * Reading the Vipps MobilePay platform's configuration from Effect's `Config` (by default:
  * environment variables). The prefix is `VIPPS_MOBILEPAY_`, kept apart from PoS V10's
  * `MOBILEPAY_`: the two platforms have different keys, hosts and merchants, and a till that
- * migrates runs both side by side. Secrets are read with `Config.redacted`.
+ * migrates runs both side by side. Secrets are `Redacted` from the moment they are read, and a
+ * missing one is reported by name.
  *
  * | variable | meaning |
  * | --- | --- |
@@ -24,6 +25,7 @@ import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { ClientId, MerchantSerialNumber } from "./Domain.js"
+import { secret } from "./internal/secret.js"
 import { SalesUnitCredentials } from "./SalesUnitCredentials.js"
 import * as VippsEnvironment from "./VippsEnvironment.js"
 import { SystemValue, VippsSystem } from "./VippsSystem.js"
@@ -45,7 +47,7 @@ export const clientId: Config.Config<ClientId> = Schema.Config(
  * @since 0.2.0
  * @category config
  */
-export const clientSecret: Config.Config<Redacted.Redacted<string>> = Config.redacted(
+export const clientSecret: Config.Config<Redacted.Redacted<string>> = secret(
   "VIPPS_MOBILEPAY_CLIENT_SECRET",
 )
 
@@ -55,7 +57,7 @@ export const clientSecret: Config.Config<Redacted.Redacted<string>> = Config.red
  * @since 0.2.0
  * @category config
  */
-export const subscriptionKey: Config.Config<Redacted.Redacted<string>> = Config.redacted(
+export const subscriptionKey: Config.Config<Redacted.Redacted<string>> = secret(
   "VIPPS_MOBILEPAY_SUBSCRIPTION_KEY",
 )
 

@@ -1,4 +1,4 @@
-import { Environment, MobilePayConfig } from "@effect-mobilepay/core"
+import { Environment, MobilePayConfig, VippsConfig } from "@effect-mobilepay/core"
 import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Option, Redacted } from "effect"
 
@@ -67,12 +67,65 @@ describe("MobilePayConfig.config", () => {
     }),
   )
 
-  it.effect("a PoS URL override without it has no user simulation, not the public sandbox's", () =>
+  it.effect(
+    "custom base URLs without a user simulation URL have none, not the public sandbox's",
+    () =>
+      Effect.gen(function* () {
+        const config = yield* read({
+          ...minimal,
+          MOBILEPAY_AUTH_URL: "http://127.0.0.1:4010/integrator-authentication",
+          MOBILEPAY_POS_URL: "http://127.0.0.1:4010/pos/v10",
+        })
+        expect(config.environment.userSimulationUrl).toBeUndefined()
+        const sandbox = yield* read(minimal)
+        expect(sandbox.environment.userSimulationUrl).toBe(Environment.sandbox.userSimulationUrl)
+      }),
+  )
+
+  const local = "http://127.0.0.1:4010"
+  const halfCustom: ReadonlyArray<readonly [Record<string, string>, string]> = [
+    // e.g. MOBILEPAY_POS_URL misspelt: the token from a local sandbox, payments to MobilePay.
+    [{ MOBILEPAY_AUTH_URL: `${local}/integrator-authentication` }, "MOBILEPAY_POS_URL"],
+    [{ MOBILEPAY_POS_URL: `${local}/pos/v10` }, "MOBILEPAY_AUTH_URL"],
+    [{ MOBILEPAY_USER_SIMULATION_URL: `${local}/pos/app/usersimulation` }, "MOBILEPAY_AUTH_URL"],
+  ]
+  for (const [urls, missing] of halfCustom) {
+    it.effect(`${Object.keys(urls).join(", ")} alone is a ConfigError naming ${missing}`, () =>
+      Effect.gen(function* () {
+        const error = yield* Effect.flip(read({ ...minimal, ...urls }))
+        expect(error).toMatchObject({ _op: "MissingData", path: [missing] })
+        expect(String(error)).toContain(Object.keys(urls)[0])
+      }),
+    )
+  }
+
+  it.effect("a missing or empty secret is a ConfigError that says so and names the variable", () =>
     Effect.gen(function* () {
-      const config = yield* read({ ...minimal, MOBILEPAY_POS_URL: "http://127.0.0.1:4010/pos/v10" })
-      expect(config.environment.userSimulationUrl).toBeUndefined()
-      const sandbox = yield* read(minimal)
-      expect(sandbox.environment.userSimulationUrl).toBe(Environment.sandbox.userSimulationUrl)
+      for (const env of [
+        { MOBILEPAY_CLIENT_ID: minimal.MOBILEPAY_CLIENT_ID },
+        { ...minimal, MOBILEPAY_CLIENT_SECRET: "" },
+      ]) {
+        const message = String(yield* Effect.flip(read(env)))
+        expect(message).toContain("MOBILEPAY_CLIENT_SECRET")
+        expect(message).not.toContain("<redacted>")
+      }
+    }),
+  )
+
+  it.effect("the ePayment side's missing secrets are named too", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(
+        Effect.withConfigProvider(
+          VippsConfig.credentials,
+          ConfigProvider.fromMap(
+            new Map([["VIPPS_MOBILEPAY_CLIENT_ID", minimal.MOBILEPAY_CLIENT_ID]]),
+          ),
+        ),
+      )
+      const message = String(error)
+      expect(message).toContain("VIPPS_MOBILEPAY_CLIENT_SECRET")
+      expect(message).toContain("VIPPS_MOBILEPAY_SUBSCRIPTION_KEY")
+      expect(message).not.toContain("<redacted>")
     }),
   )
 

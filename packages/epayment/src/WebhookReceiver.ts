@@ -30,7 +30,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as PubSub from "effect/PubSub"
 import * as Queue from "effect/Queue"
-import type * as Redacted from "effect/Redacted"
+import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as WebhookEvent from "./WebhookEvent.js"
@@ -351,9 +351,15 @@ export const layerConfig = (
     WebhookReceiver,
     Effect.gen(function* () {
       const url = yield* Config.string("VIPPS_MOBILEPAY_WEBHOOK_URL")
-      const secret = yield* Config.redacted("VIPPS_MOBILEPAY_WEBHOOK_SECRET")
+      // Read as strings and wrapped at once, not with `Config.redacted`: that redacts its errors
+      // too, and "missing" would read as "<redacted>" (a string's errors never quote it).
+      const secret = yield* Config.nonEmptyString("VIPPS_MOBILEPAY_WEBHOOK_SECRET").pipe(
+        Config.map(Redacted.make),
+      )
       const previous = yield* Config.option(
-        Config.redacted("VIPPS_MOBILEPAY_WEBHOOK_PREVIOUS_SECRET"),
+        Config.nonEmptyString("VIPPS_MOBILEPAY_WEBHOOK_PREVIOUS_SECRET").pipe(
+          Config.map(Redacted.make),
+        ),
       )
       const secrets: ReadonlyArray<Redacted.Redacted<string>> = Option.match(previous, {
         onNone: () => [secret],

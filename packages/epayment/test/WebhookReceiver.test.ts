@@ -402,6 +402,20 @@ describe("WebhookReceiver", () => {
         ),
       )
       expect(missing._tag).not.toBe("InvalidInput")
+      // A missing secret is named, and the explanation is not redacted away.
+      const noSecret = yield* Effect.flip(
+        Layer.build(
+          WebhookReceiver.layerConfig().pipe(
+            Layer.provide(
+              Layer.setConfigProvider(
+                ConfigProvider.fromMap(new Map([["VIPPS_MOBILEPAY_WEBHOOK_URL", registeredUrl]])),
+              ),
+            ),
+          ),
+        ),
+      )
+      expect(String(noSecret)).toContain("VIPPS_MOBILEPAY_WEBHOOK_SECRET")
+      expect(String(noSecret)).not.toContain("<redacted>")
     }),
   )
 })

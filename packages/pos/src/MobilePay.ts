@@ -10,7 +10,8 @@
 import { type ClientCredentials, type InvalidInput, TokenClient } from "@effect-mobilepay/core"
 import { TokenService } from "@effect-mobilepay/token-service"
 import type { HttpClient } from "@effect/platform"
-import type * as ConfigError from "effect/ConfigError"
+import type * as Config from "effect/Config"
+import * as ConfigError from "effect/ConfigError"
 import * as Layer from "effect/Layer"
 import * as PosClient from "./PosClient.js"
 
@@ -27,15 +28,20 @@ export interface Options extends PosClient.Options {
 }
 
 /**
- * The options of {@link layerConfig}: everything but what the `MOBILEPAY_*` variables say.
+ * The options of {@link layerConfig}: the credentials, the environment, the client system
+ * version and the default merchant as `Config`s (by default the `MOBILEPAY_*` variables, as
+ * `MobilePayConfig` reads them), so any can come from anywhere; the rest as in {@link Options}.
  *
  * @since 0.2.0
  * @category options
  */
-export type ConfigOptions = Omit<
-  Options,
-  "credentials" | "environment" | "clientSystemVersion" | "merchantVat"
->
+export interface ConfigOptions extends PosClient.ConfigOptions {
+  readonly credentials?: Config.Config<ClientCredentials.ClientCredentials> | undefined
+  /** Options of the token cache (renewal lead, margins, bounds). */
+  readonly tokens?: TokenService.Options | undefined
+  /** Options of the token request (retries, timeout). */
+  readonly tokenRequest?: Omit<TokenClient.Options, "credentials" | "environment"> | undefined
+}
 
 /**
  * What the one-layer setup provides.
@@ -66,10 +72,11 @@ export const layer = (
   )
 
 /**
- * Everything, configured from the environment, over the `HttpClient` in context:
+ * Everything, configured from `Config` over the `HttpClient` in context: by default
  * `MOBILEPAY_CLIENT_ID`, `MOBILEPAY_CLIENT_SECRET`, `MOBILEPAY_ENVIRONMENT` (or
- * `MOBILEPAY_AUTH_URL`, `MOBILEPAY_POS_URL` and `MOBILEPAY_USER_SIMULATION_URL`),
- * `MOBILEPAY_CLIENT_SYSTEM_VERSION`, `MOBILEPAY_MERCHANT_VAT`.
+ * `MOBILEPAY_AUTH_URL` with `MOBILEPAY_POS_URL`, and `MOBILEPAY_USER_SIMULATION_URL`),
+ * `MOBILEPAY_CLIENT_SYSTEM_VERSION`, `MOBILEPAY_MERCHANT_VAT`; any of them can be given as a
+ * `Config` of your own instead (see {@link ConfigOptions}).
  *
  * @example
  * import { MobilePay, PosClient } from "@effect-mobilepay/pos"
@@ -90,6 +97,19 @@ export const layerConfig = (
   options: ConfigOptions = {},
 ): Layer.Layer<Services, ConfigError.ConfigError, HttpClient.HttpClient> =>
   PosClient.layerConfig(options).pipe(
-    Layer.provideMerge(TokenService.layer(options.tokens)),
-    Layer.provide(TokenClient.layerConfig(options.tokenRequest)),
+    Layer.provideMerge(
+      TokenService.layer(options.tokens).pipe(
+        // Beside the configuration, a bad option is reported like a bad variable.
+        Layer.mapError((invalid) =>
+          ConfigError.InvalidData(["tokens", invalid.field], invalid.reason),
+        ),
+      ),
+    ),
+    Layer.provide(
+      TokenClient.layerConfig({
+        ...options.tokenRequest,
+        credentials: options.credentials,
+        environment: options.environment,
+      }),
+    ),
   )

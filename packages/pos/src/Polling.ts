@@ -8,13 +8,13 @@
  *
  * @since 0.1.0
  */
+import { DurationOption } from "@effect-mobilepay/core"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Random from "effect/Random"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import { positiveDuration } from "./internal/duration.js"
 import type * as Payment from "./Payment.js"
 import type * as PointOfSale from "./PointOfSale.js"
 import { type CallOptions, PosClient, type PosClientError } from "./PosClient.js"
@@ -83,7 +83,7 @@ export const poll = <A extends { readonly pollDelayInMs: number }, R>(
 ): Stream.Stream<A, PosClientError, R> =>
   Stream.unwrap(
     Effect.map(
-      positiveDuration("maxFailureDelay", options.maxFailureDelay ?? "10 seconds"),
+      DurationOption.decode("maxFailureDelay", options.maxFailureDelay ?? "10 seconds"),
       (maxFailureDelay) => pollEvery(fetch, Duration.toMillis(maxFailureDelay)),
     ),
   )
@@ -177,7 +177,7 @@ const awaitFirst = <A>(
   timeout: AwaitTimeout,
   within: Duration.DurationInput,
 ): Effect.Effect<A, PosClientError | AwaitTimeout, PosClient> =>
-  Effect.flatMap(positiveDuration("within", within, { infinite: true }), (duration) =>
+  Effect.flatMap(DurationOption.decode("within", within, { allowInfinite: true }), (duration) =>
     Effect.suspend(() => {
       let last: string | undefined
       return stream.pipe(

@@ -19,6 +19,7 @@ import {
 } from "@effect-mobilepay/core"
 import { TokenService } from "@effect-mobilepay/token-service"
 import type * as HttpClient from "@effect/platform/HttpClient"
+import type * as Config from "effect/Config"
 import * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
@@ -52,7 +53,10 @@ export type PosClientError = PosError.PosError | TokenError.TokenError | Invalid
  * @category options
  */
 export interface CallOptions {
-  /** The merchant this call is for, when not the layer's default. */
+  /**
+   * The merchant this call is for, when not the layer's default. Every PoS V10 call needs one
+   * of the two: without, it fails with `InvalidInput` before anything is sent.
+   */
   readonly merchantVat?: string | undefined
   /**
    * This call's timeout per attempt, instead of the default for reads or writes: a positive,
@@ -215,7 +219,10 @@ export interface Options {
   readonly environment: Environment.Environment
   /** The integrator's certified version, `Major.Minor.Build` (sent on every call). */
   readonly clientSystemVersion: string
-  /** The merchant calls are for unless a call names another (`DK`/`FI` + 8 digits). */
+  /**
+   * The merchant calls are for unless a call names another (`DK`/`FI` + 8 digits). Without it,
+   * every call must name its own (`CallOptions.merchantVat`).
+   */
   readonly merchantVat?: string | undefined
   /**
    * `merchant`: a merchant-bound token per merchant (no VAT header); `unbound`: one token for
@@ -245,6 +252,12 @@ const optionalInput = <A, I>(schema: Schema.Schema<A, I>, field: string) => {
 }
 
 const decodeVat = optionalInput(CoreDomain.MerchantVat, "merchantVat")
+const noMerchant = new InvalidInput.InvalidInput({
+  field: "merchantVat",
+  reason:
+    "no merchant for this call: name one with the call's merchantVat option, or give the layer " +
+    "a default (its merchantVat option, or MOBILEPAY_MERCHANT_VAT for layerConfig)",
+})
 const decodePosId = decodeRequest(PosId, "posId")
 const decodePaymentId = decodeRequest(PaymentId, "paymentId")
 const decodeRefundId = decodeRequest(RefundId, "refundId")
@@ -325,7 +338,7 @@ export const make = (
     // What every call resolves before sending: its merchant and its timeout (without options,
     // the layer's, resolved once).
     const defaults = Effect.succeed({ merchantVat: defaultMerchant, timeout: undefined })
-    const context = (callOptions: CallOptions | undefined) =>
+    const resolve = (callOptions: CallOptions | undefined) =>
       callOptions === undefined
         ? defaults
         : Effect.gen(function* () {
@@ -336,6 +349,15 @@ export const make = (
                 : yield* DurationOption.decode("timeout", callOptions.timeout)
             return { merchantVat: merchantVat ?? defaultMerchant, timeout }
           })
+    // Every V10 operation is for a merchant, named in a merchant-bound token or in the VAT
+    // header; without one MobilePay answers 400 (code 1151) once the call is sent. The user
+    // simulation's calls name none in the published API, so they go without.
+    const context = (operation: PosError.PosOperation, callOptions: CallOptions | undefined) =>
+      Effect.flatMap(resolve(callOptions), (ctx) =>
+        ctx.merchantVat === undefined && !operation.startsWith("UserSimulation")
+          ? Effect.fail(noMerchant)
+          : Effect.succeed(ctx),
+      )
 
     const idempotencyKey = (createOptions: CreateOptions | undefined) =>
       Effect.flatMap(
@@ -369,7 +391,7 @@ export const make = (
       extra: Extra,
       answer: Pipeline.Answer<A>,
     ) =>
-      Effect.flatMap(context(callOptions), (ctx) =>
+      Effect.flatMap(context(operation, callOptions), (ctx) =>
         pipeline.execute({ operation, method, url, ...extra, ...ctx }, answer),
       )
 
@@ -381,7 +403,7 @@ export const make = (
       callOptions: CallOptions | undefined,
       extra: Extra = {},
     ) =>
-      Effect.flatMap(context(callOptions), (ctx) =>
+      Effect.flatMap(context(operation, callOptions), (ctx) =>
         pipeline.execute({ operation, method, url, ...extra, ...ctx }),
       )
 
@@ -593,15 +615,35 @@ export const layer = (
 > => Layer.effect(PosClient, make(options))
 
 /**
- * A {@link PosClient} configured from the environment: `MOBILEPAY_ENVIRONMENT` /
- * `MOBILEPAY_POS_URL`, `MOBILEPAY_CLIENT_SYSTEM_VERSION` (required), `MOBILEPAY_MERCHANT_VAT`
- * (the default merchant).
+ * The options of {@link layerConfig}: the environment, the client system version and the
+ * default merchant as `Config`s (by default `MobilePayConfig.environment`,
+ * `.clientSystemVersion` and `.merchantVat`, the `MOBILEPAY_*` variables), so any can come
+ * from anywhere; the rest as in {@link Options}.
+ *
+ * @since 0.2.0
+ * @category options
+ */
+export interface ConfigOptions extends Omit<
+  Options,
+  "environment" | "clientSystemVersion" | "merchantVat"
+> {
+  readonly environment?: Config.Config<Environment.Environment> | undefined
+  /** Required in the end: MobilePay wants it on every call. */
+  readonly clientSystemVersion?: Config.Config<Option.Option<string>> | undefined
+  readonly merchantVat?: Config.Config<Option.Option<string>> | undefined
+}
+
+/**
+ * A {@link PosClient} configured from `Config`, by default the environment:
+ * `MOBILEPAY_ENVIRONMENT` (or `MOBILEPAY_AUTH_URL` with `MOBILEPAY_POS_URL`),
+ * `MOBILEPAY_CLIENT_SYSTEM_VERSION` (required), `MOBILEPAY_MERCHANT_VAT` (the default merchant;
+ * without it every call names its own, or fails with `InvalidInput` before sending).
  *
  * @since 0.1.0
  * @category layers
  */
 export const layerConfig = (
-  options: Omit<Options, "environment" | "clientSystemVersion" | "merchantVat"> = {},
+  options: ConfigOptions = {},
 ): Layer.Layer<
   PosClient,
   ConfigError.ConfigError,
@@ -610,8 +652,10 @@ export const layerConfig = (
   Layer.effect(
     PosClient,
     Effect.gen(function* () {
-      const config = yield* MobilePayConfig.config
-      const clientSystemVersion = yield* Option.match(config.clientSystemVersion, {
+      const environment = yield* options.environment ?? MobilePayConfig.environment
+      const version = yield* options.clientSystemVersion ?? MobilePayConfig.clientSystemVersion
+      const merchantVat = yield* options.merchantVat ?? MobilePayConfig.merchantVat
+      const clientSystemVersion = yield* Option.match(version, {
         onNone: () =>
           Effect.fail(
             ConfigError.MissingData(
@@ -623,9 +667,9 @@ export const layerConfig = (
       })
       return yield* make({
         ...options,
-        environment: config.environment,
+        environment,
         clientSystemVersion,
-        merchantVat: Option.getOrUndefined(config.merchantVat),
+        merchantVat: Option.getOrUndefined(merchantVat),
       }).pipe(
         // Configured from Config, so a bad option is reported like a bad variable.
         Effect.mapError((invalid) => ConfigError.InvalidData([invalid.field], invalid.reason)),

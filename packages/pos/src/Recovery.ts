@@ -12,7 +12,7 @@
  *
  * @since 0.2.0
  */
-import type { InvalidInput } from "@effect-mobilepay/core"
+import { DurationOption, type InvalidInput } from "@effect-mobilepay/core"
 import * as Clock from "effect/Clock"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
@@ -20,7 +20,6 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
-import { optionalPositiveDuration, positiveDuration } from "./internal/duration.js"
 import * as Sale from "./internal/sale.js"
 import { type Entry, PaymentJournal, type PaymentJournalError } from "./PaymentJournal.js"
 import { PosClient, type PosClientError } from "./PosClient.js"
@@ -114,8 +113,11 @@ export const recover = (
     const engine: Sale.Engine = {
       client: yield* PosClient,
       journal,
-      timeout: yield* optionalPositiveDuration("timeout", options.timeout),
-      lease: yield* positiveDuration("lease", options.lease ?? "15 seconds"),
+      timeout:
+        options.timeout === undefined
+          ? undefined
+          : yield* DurationOption.decode("timeout", options.timeout),
+      lease: yield* DurationOption.decode("lease", options.lease ?? "15 seconds"),
     }
     const owner = `${journal.instanceId}/${crypto.randomUUID()}`
     const one = (entry: Entry): Effect.Effect<Result> =>
@@ -190,7 +192,7 @@ export const layer = (
 ): Layer.Layer<never, InvalidInput.InvalidInput, PosClient | PaymentJournal> =>
   Layer.scopedDiscard(
     Effect.gen(function* () {
-      const interval = yield* positiveDuration("interval", options.interval ?? "1 minute")
+      const interval = yield* DurationOption.decode("interval", options.interval ?? "1 minute")
       const run = recover(options).pipe(
         Effect.flatMap(logReport),
         Effect.catchAll((error) => Effect.logWarning("payment journal recovery failed", error)),

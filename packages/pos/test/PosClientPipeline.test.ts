@@ -59,6 +59,23 @@ describe("PosClient request pipeline", () => {
     }),
   )
 
+  for (const tokenBinding of ["merchant", "unbound"] as const) {
+    it.scoped(`with ${tokenBinding} tokens, a call for no merchant fails before sending`, () =>
+      Effect.gen(function* () {
+        const { client, received, tokenRequests } = yield* setup(() => created, {
+          tokenBinding,
+          merchantVat: undefined,
+        })
+        const error = yield* Effect.flip(client.initiatePayment(initiate))
+        expect(error).toMatchObject({ _tag: "InvalidInput", field: "merchantVat" })
+        expect(yield* received).toHaveLength(0)
+        expect(yield* tokenRequests).toHaveLength(0)
+        yield* client.initiatePayment(initiate, { merchantVat: "FI90000040" })
+        expect(yield* received).toHaveLength(1)
+      }),
+    )
+  }
+
   it.scoped("a create retried after a lost answer carries the same idempotency key", () =>
     Effect.gen(function* () {
       const { client, received } = yield* setup((_, nth) =>

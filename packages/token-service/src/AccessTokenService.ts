@@ -22,7 +22,7 @@ import {
 } from "@effect-mobilepay/core"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as Config from "effect/Config"
-import type * as ConfigError from "effect/ConfigError"
+import * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -126,7 +126,7 @@ const build = (options: Options, store: Option.Option<SharedTokenStore.Service>)
  * Builds the service on the `AccessTokenClient` in context. Its renewal fibers live in the
  * `Scope`. With a {@link SharedTokenStore} in context, tokens are shared with every process
  * using the same store (under keys of their own kind); without one, this process keeps its
- * own. A bad option makes `get` and `refresh` fail with `InvalidInput` naming it.
+ * own. A bad option fails here with `InvalidInput` naming it, before anything is sent.
  *
  * @since 0.2.0
  * @category constructors
@@ -135,7 +135,7 @@ export const make = (
   options: Options = {},
 ): Effect.Effect<
   AccessTokenService.Service,
-  never,
+  InvalidInput.InvalidInput,
   AccessTokenClient.AccessTokenClient | Scope.Scope
 > => Effect.flatMap(Effect.serviceOption(SharedTokenStore), (store) => build(options, store))
 
@@ -151,7 +151,7 @@ export const makeShared = (
   options: Options = {},
 ): Effect.Effect<
   AccessTokenService.Service,
-  never,
+  InvalidInput.InvalidInput,
   AccessTokenClient.AccessTokenClient | SharedTokenStore | Scope.Scope
 > => Effect.flatMap(SharedTokenStore, (store) => build(options, Option.some(store)))
 
@@ -172,8 +172,11 @@ export const get = (merchantSerialNumber?: string) =>
  */
 export const layer = (
   options: Options = {},
-): Layer.Layer<AccessTokenService, never, AccessTokenClient.AccessTokenClient> =>
-  Layer.scoped(AccessTokenService, make(options))
+): Layer.Layer<
+  AccessTokenService,
+  InvalidInput.InvalidInput,
+  AccessTokenClient.AccessTokenClient
+> => Layer.scoped(AccessTokenService, make(options))
 
 /**
  * The {@link AccessTokenService} for a fleet, on the `AccessTokenClient` and the
@@ -185,8 +188,11 @@ export const layer = (
  */
 export const layerShared = (
   options: Options = {},
-): Layer.Layer<AccessTokenService, never, AccessTokenClient.AccessTokenClient | SharedTokenStore> =>
-  Layer.scoped(AccessTokenService, makeShared(options))
+): Layer.Layer<
+  AccessTokenService,
+  InvalidInput.InvalidInput,
+  AccessTokenClient.AccessTokenClient | SharedTokenStore
+> => Layer.scoped(AccessTokenService, makeShared(options))
 
 /**
  * The options of {@link layerConfig}: the cache's options, and the `AccessTokenClient`'s as
@@ -214,6 +220,15 @@ export const optionsConfig: Config.Config<Options> = Serve.optionsConfig("VIPPS_
 // Options given in code win over the environment's.
 const withConfig = (given: Options) => Serve.withConfig(optionsConfig, given)
 
+// Configured from Config, so a bad option is reported like a bad variable, by its name.
+const asConfig = <ROut, RIn>(built: Layer.Layer<ROut, InvalidInput.InvalidInput, RIn>) =>
+  Layer.mapError(built, (invalid) =>
+    ConfigError.InvalidData(
+      [Serve.variableOf("VIPPS_MOBILEPAY_TOKEN_", invalid.field)],
+      invalid.reason,
+    ),
+  )
+
 /**
  * The {@link AccessTokenService} with its `AccessTokenClient`, both configured from the
  * environment: the keys and host from `VIPPS_MOBILEPAY_*` (see `VippsConfig` in
@@ -226,7 +241,7 @@ const withConfig = (given: Options) => Serve.withConfig(optionsConfig, given)
 export const layerConfig = (
   options: ConfigOptions = {},
 ): Layer.Layer<AccessTokenService, ConfigError.ConfigError, HttpClient.HttpClient> =>
-  Layer.unwrapEffect(Effect.map(withConfig(options), layer)).pipe(
+  Layer.unwrapEffect(Effect.map(withConfig(options), (given) => asConfig(layer(given)))).pipe(
     Layer.provide(AccessTokenClient.layerConfig(options)),
   )
 
@@ -244,6 +259,6 @@ export const layerSharedConfig = (
   ConfigError.ConfigError,
   HttpClient.HttpClient | SharedTokenStore
 > =>
-  Layer.unwrapEffect(Effect.map(withConfig(options), layerShared)).pipe(
+  Layer.unwrapEffect(Effect.map(withConfig(options), (given) => asConfig(layerShared(given)))).pipe(
     Layer.provide(AccessTokenClient.layerConfig(options)),
   )

@@ -14,7 +14,7 @@ import {
 } from "@effect-mobilepay/core"
 import type { HttpClient } from "@effect/platform"
 import type * as Config from "effect/Config"
-import type * as ConfigError from "effect/ConfigError"
+import * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -151,16 +151,19 @@ export const metrics = Cache.makeMetrics("mobilepay_token", "TokenService")
  * `Scope`: closing it stops them, with no timer left behind. With a {@link SharedTokenStore}
  * in context (e.g. from `@effect-mobilepay/token-store-redis`), tokens are shared with every
  * process using the same store; without one, this process keeps its own. An option that is not a valid
- * duration or number (NaN, negative, garbage) makes `get` and `refresh` fail with
- * `InvalidInput` naming it, and nothing is sent.
+ * duration or number (NaN, negative, garbage) fails here with `InvalidInput` naming it,
+ * before anything is sent.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const make = (
   options: Options = {},
-): Effect.Effect<TokenService.Service, never, TokenClient.TokenClient | Scope.Scope> =>
-  Effect.flatMap(Effect.serviceOption(SharedTokenStore), (store) => build(options, store))
+): Effect.Effect<
+  TokenService.Service,
+  InvalidInput.InvalidInput,
+  TokenClient.TokenClient | Scope.Scope
+> => Effect.flatMap(Effect.serviceOption(SharedTokenStore), (store) => build(options, store))
 
 /**
  * Builds the service for a fleet, on the {@link TokenClient} and the {@link SharedTokenStore}
@@ -175,7 +178,7 @@ export const makeShared = (
   options: Options = {},
 ): Effect.Effect<
   TokenService.Service,
-  never,
+  InvalidInput.InvalidInput,
   TokenClient.TokenClient | SharedTokenStore | Scope.Scope
 > => Effect.flatMap(SharedTokenStore, (store) => build(options, Option.some(store)))
 
@@ -220,7 +223,7 @@ export const get = (merchantVat?: string) =>
  */
 export const layer = (
   options: Options = {},
-): Layer.Layer<TokenService, never, TokenClient.TokenClient> =>
+): Layer.Layer<TokenService, InvalidInput.InvalidInput, TokenClient.TokenClient> =>
   Layer.scoped(TokenService, make(options))
 
 /**
@@ -234,8 +237,11 @@ export const layer = (
  */
 export const layerShared = (
   options: Options = {},
-): Layer.Layer<TokenService, never, TokenClient.TokenClient | SharedTokenStore> =>
-  Layer.scoped(TokenService, makeShared(options))
+): Layer.Layer<
+  TokenService,
+  InvalidInput.InvalidInput,
+  TokenClient.TokenClient | SharedTokenStore
+> => Layer.scoped(TokenService, makeShared(options))
 
 /**
  * The service's options from the environment, each optional: `MOBILEPAY_TOKEN_REFRESH_AHEAD`,
@@ -252,6 +258,12 @@ export const optionsConfig: Config.Config<Options> = Serve.optionsConfig("MOBILE
 
 const withConfig = (given: Options) => Serve.withConfig(optionsConfig, given)
 
+// Configured from Config, so a bad option is reported like a bad variable, by its name.
+const asConfig = <ROut, RIn>(built: Layer.Layer<ROut, InvalidInput.InvalidInput, RIn>) =>
+  Layer.mapError(built, (invalid) =>
+    ConfigError.InvalidData([Serve.variableOf("MOBILEPAY_TOKEN_", invalid.field)], invalid.reason),
+  )
+
 /**
  * The {@link TokenService} with its {@link TokenClient}, both configured from the
  * environment (see `MobilePayConfig` in `@effect-mobilepay/core`, and {@link optionsConfig});
@@ -263,7 +275,7 @@ const withConfig = (given: Options) => Serve.withConfig(optionsConfig, given)
 export const layerConfig = (
   options: Options & Omit<TokenClient.Options, "credentials" | "environment"> = {},
 ): Layer.Layer<TokenService, ConfigError.ConfigError, HttpClient.HttpClient> =>
-  Layer.unwrapEffect(Effect.map(withConfig(options), layer)).pipe(
+  Layer.unwrapEffect(Effect.map(withConfig(options), (given) => asConfig(layer(given)))).pipe(
     Layer.provide(TokenClient.layerConfig(options)),
   )
 
@@ -277,6 +289,6 @@ export const layerConfig = (
 export const layerSharedConfig = (
   options: Options & Omit<TokenClient.Options, "credentials" | "environment"> = {},
 ): Layer.Layer<TokenService, ConfigError.ConfigError, HttpClient.HttpClient | SharedTokenStore> =>
-  Layer.unwrapEffect(Effect.map(withConfig(options), layerShared)).pipe(
+  Layer.unwrapEffect(Effect.map(withConfig(options), (given) => asConfig(layerShared(given)))).pipe(
     Layer.provide(TokenClient.layerConfig(options)),
   )

@@ -19,6 +19,8 @@ describe("TokenService from configuration, observed", () => {
           ["MOBILEPAY_CLIENT_ID", "5f2a8e7c-1b3d-4c6e-9f0a-2b4d6e8f0a1c"],
           ["MOBILEPAY_CLIENT_SECRET", "from-the-environment"],
           ["MOBILEPAY_AUTH_URL", endpoint.authUrl],
+          // Both base URLs or neither: a custom host never mixes with MobilePay's.
+          ["MOBILEPAY_POS_URL", endpoint.authUrl.replace("/integrator-authentication", "/pos/v10")],
         ]),
       )
       const context = yield* Layer.build(
@@ -96,12 +98,15 @@ describe("AccessTokenService from configuration, observed apart from TokenServic
       yield* service.get("7654321")
       expect((yield* Metric.value(AccessTokenService.metrics.keys)).value).toBe(1)
 
-      const refused = yield* accessTokens({
-        VIPPS_MOBILEPAY_TOKEN_REFRESH_JITTER: "2",
-        MOBILEPAY_TOKEN_REFRESH_JITTER: "0.5",
-      })
-      const error = yield* Effect.flip(refused.get("123456"))
-      expect(error).toMatchObject({ _tag: "InvalidInput", field: "refreshJitter" })
+      // A bad value fails the layer, naming the service's own variable.
+      const error = yield* Effect.flip(
+        accessTokens({
+          VIPPS_MOBILEPAY_TOKEN_REFRESH_JITTER: "2",
+          MOBILEPAY_TOKEN_REFRESH_JITTER: "0.5",
+        }),
+      )
+      expect(error).toMatchObject({ _tag: "ConfigError", _op: "InvalidData" })
+      expect(String(error)).toContain("VIPPS_MOBILEPAY_TOKEN_REFRESH_JITTER")
       const ignored = yield* accessTokens({ MOBILEPAY_TOKEN_REFRESH_JITTER: "2" })
       expect(Redacted.value((yield* ignored.get("123456")).value)).toBe("access-token-0")
     }),

@@ -3,7 +3,7 @@ import { TokenEndpoint } from "@effect-mobilepay/test-support"
 import { TokenService } from "@effect-mobilepay/token-service"
 import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Redacted } from "effect"
+import { ConfigProvider, Effect, Layer, Redacted } from "effect"
 
 const serviceWith = (options: TokenService.Options) =>
   Effect.gen(function* () {
@@ -41,20 +41,40 @@ const invalid: ReadonlyArray<readonly [keyof TokenService.Options, unknown]> = [
 
 describe("TokenService options", () => {
   for (const [field, value] of invalid) {
-    it.scoped(`${field} = ${String(value)} fails get and refresh with InvalidInput`, () =>
+    it.scoped(`${field} = ${String(value)} fails at construction with InvalidInput`, () =>
       Effect.gen(function* () {
         // The options come from outside the type system (a config file, JSON): decode none.
         const options: Record<string, unknown> = { [field]: value }
-        const { service, requests } = yield* serviceWith(options)
-        expect(yield* Effect.flip(service.get())).toMatchObject({ _tag: "InvalidInput", field })
-        expect(yield* Effect.flip(service.refresh("DK90000028"))).toMatchObject({
-          _tag: "InvalidInput",
-          field,
-        })
-        expect(yield* requests).toBe(0)
+        const error = yield* Effect.flip(serviceWith(options))
+        expect(error).toMatchObject({ _tag: "InvalidInput", field })
       }),
     )
   }
+
+  it.scoped("from the environment, a bad option is a ConfigError naming its variable", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(
+        Layer.build(
+          TokenService.layerConfig().pipe(
+            Layer.provide(NodeHttpClient.layerUndici),
+            Layer.provide(
+              Layer.setConfigProvider(
+                ConfigProvider.fromMap(
+                  new Map([
+                    ["MOBILEPAY_CLIENT_ID", "7c9e6679-7425-40de-944b-e07fc1f90ae7"],
+                    ["MOBILEPAY_CLIENT_SECRET", "secret"],
+                    ["MOBILEPAY_TOKEN_REFRESH_JITTER", "2"],
+                  ]),
+                ),
+              ),
+            ),
+          ),
+        ),
+      )
+      expect(error).toMatchObject({ _tag: "ConfigError", _op: "InvalidData" })
+      expect(String(error)).toContain("MOBILEPAY_TOKEN_REFRESH_JITTER")
+    }),
+  )
 
   it.scoped("valid durations in every accepted form are taken", () =>
     Effect.gen(function* () {

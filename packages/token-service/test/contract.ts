@@ -57,7 +57,11 @@ export interface Api {
     endpoint: TokenEndpoint.TokenEndpoint,
     options: TokenService.Options,
     // The HTTP client lives in the outer scope: as long as the test, or the scope it extends.
-  ) => Effect.Effect<Effect.Effect<Service, never, Scope.Scope>, never, Scope.Scope>
+  ) => Effect.Effect<
+    Effect.Effect<Service, InvalidInput.InvalidInput, Scope.Scope>,
+    never,
+    Scope.Scope
+  >
 }
 
 // One request per attempt, and timeouts far from any renewal, so that each test sees exactly

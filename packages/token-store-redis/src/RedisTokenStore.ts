@@ -10,7 +10,13 @@
  *
  * @since 0.2.0
  */
-import { AccessToken, Domain, InvalidInput, TokenError } from "@effect-mobilepay/core"
+import {
+  AccessToken,
+  Domain,
+  DurationOption,
+  InvalidInput,
+  TokenError,
+} from "@effect-mobilepay/core"
 import { SharedTokenStore } from "@effect-mobilepay/token-service"
 import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
@@ -18,7 +24,6 @@ import * as ConfigError from "effect/ConfigError"
 import * as DateTime from "effect/DateTime"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
@@ -187,22 +192,9 @@ end
 redis.call('publish', ARGV[3], ARGV[4])
 return deleted`
 
+// Positive and finite, whole milliseconds: core's rule for every duration option.
 const decodeDuration = (field: string, input: Duration.DurationInput) =>
-  Either.try({
-    try: () => Duration.decode(input),
-    catch: () => undefined,
-  }).pipe(
-    Either.filterOrLeft(
-      (duration) =>
-        Duration.greaterThan(duration, Duration.zero) &&
-        Duration.isFinite(duration) &&
-        !(typeof input === "number" && Number.isNaN(input)),
-      () => undefined,
-    ),
-    Either.mapLeft(
-      () => new InvalidInput.InvalidInput({ field, reason: "must be a positive, finite duration" }),
-    ),
-  )
+  DurationOption.decode(field, input)
 
 /**
  * Connects to Redis (two connections: commands, and the change subscription) and builds the
@@ -607,10 +599,12 @@ export const layerConfig = (
         url: Config.string("MOBILEPAY_TOKEN_STORE_REDIS_URL").pipe(
           Config.withDefault("redis://127.0.0.1:6379"),
         ),
-        key: Config.redacted("MOBILEPAY_TOKEN_STORE_KEY"),
-        previousKeys: Config.redacted("MOBILEPAY_TOKEN_STORE_PREVIOUS_KEYS").pipe(
+        // Read as strings and wrapped at once, not with `Config.redacted`: that redacts its
+        // errors too, and "missing" would read as "<redacted>" (a string's errors never quote it).
+        key: Config.nonEmptyString("MOBILEPAY_TOKEN_STORE_KEY").pipe(Config.map(Redacted.make)),
+        previousKeys: Config.string("MOBILEPAY_TOKEN_STORE_PREVIOUS_KEYS").pipe(
           Config.map((keys) =>
-            Redacted.value(keys)
+            keys
               .split(",")
               .filter((key) => key.trim() !== "")
               .map((key) => Redacted.make(key)),

@@ -446,6 +446,16 @@ describe.skipIf(redisUrl === undefined)("RedisTokenStore", () => {
         expect(error).toMatchObject({ _tag: "ConfigError", _op: "InvalidData" })
         expect(String(error)).toContain("MOBILEPAY_TOKEN_STORE_KEY")
         expect(String(error)).not.toContain(Buffer.from("too short").toString("base64"))
+        // Missing, it is named, and the explanation is not redacted away.
+        const missing = yield* Effect.flip(
+          Layer.build(
+            RedisTokenStore.layerConfig().pipe(
+              Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map()))),
+            ),
+          ),
+        )
+        expect(String(missing)).toContain("MOBILEPAY_TOKEN_STORE_KEY")
+        expect(String(missing)).not.toContain("<redacted>")
       }),
   )
 })

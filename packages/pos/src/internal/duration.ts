@@ -1,12 +1,9 @@
-// Duration options checked into typed errors before anything is sent (core's DurationOption),
-// and made whole milliseconds: a deadline a fraction of a millisecond away can spin a TestClock
-// loop.
+// Kept only for internal/sale.ts, which another change is rewriting: the rule is core's
+// DurationOption.decode (positive, whole milliseconds); once sale.ts calls it directly, this
+// file goes.
 import { DurationOption, type InvalidInput } from "@effect-mobilepay/core"
-import * as Duration from "effect/Duration"
+import type * as Duration from "effect/Duration"
 import * as Either from "effect/Either"
-
-const wholeMillis = (duration: Duration.Duration): Duration.Duration =>
-  Duration.isFinite(duration) ? Duration.millis(Math.ceil(Duration.toMillis(duration))) : duration
 
 /** A positive duration; `infinite` allows `Duration.infinity` (a wait without end). */
 export const positiveDuration = (
@@ -14,7 +11,7 @@ export const positiveDuration = (
   input: Duration.DurationInput,
   options: { readonly infinite?: boolean } = {},
 ): Either.Either<Duration.Duration, InvalidInput.InvalidInput> =>
-  Either.map(DurationOption.decode(field, input, { allowInfinite: options.infinite }), wholeMillis)
+  DurationOption.decode(field, input, { allowInfinite: options.infinite })
 
 /** Like {@link positiveDuration}, for an option that may be absent (`undefined` stays so). */
 export const optionalPositiveDuration = (

@@ -1,23 +1,7 @@
-// Checks TokenService's options into typed errors (core's DurationOption): Duration.decode
-// throws on garbage and quietly turns NaN or a negative number into zero, which would make a
-// renewal loop spin.
-import { DurationOption, InvalidInput } from "@effect-mobilepay/core"
-import type * as Duration from "effect/Duration"
+// Checks TokenService's number options into typed errors (its durations go through core's
+// DurationOption): NaN or an out-of-range number would make a renewal loop spin.
+import { InvalidInput } from "@effect-mobilepay/core"
 import * as Either from "effect/Either"
-
-type Rule = "non-negative" | "positive"
-
-/** `input` (or `fallback` when absent) as a Duration, or InvalidInput naming `field`. */
-export const duration = (
-  field: string,
-  input: Duration.DurationInput | undefined,
-  fallback: Duration.DurationInput,
-  rule: Rule = "non-negative",
-): Either.Either<Duration.Duration, InvalidInput.InvalidInput> =>
-  DurationOption.decode(field, input ?? fallback, {
-    allowZero: rule === "non-negative",
-    allowInfinite: true,
-  })
 
 /** `input` (or `fallback`) when it is a number in `[min, max]`, else InvalidInput. */
 export const number = (

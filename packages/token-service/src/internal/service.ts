@@ -1,6 +1,11 @@
 // The one service both TokenService and AccessTokenService are: options checked, then the
 // token cache over the API's token source.
-import type { AccessToken, InvalidInput, TokenError } from "@effect-mobilepay/core"
+import {
+  type AccessToken,
+  DurationOption,
+  type InvalidInput,
+  type TokenError,
+} from "@effect-mobilepay/core"
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -20,63 +25,71 @@ export interface Service {
   readonly refresh: (merchant?: string) => Effect.Effect<AccessToken.AccessToken, Failure>
 }
 
+// Core's one rule for duration options; the token times may be 0 (no lead, no margin) or
+// infinite (never idle), the renewal waits only infinite.
+const nonNegative = { allowZero: true, allowInfinite: true }
+const positive = { allowInfinite: true }
+
 export const build = (
   source: Cache.TokenSource,
   options: Options,
   store: Option.Option<SharedTokenStore.Service>,
-): Effect.Effect<Service, never, Scope.Scope> =>
+): Effect.Effect<Service, InvalidInput.InvalidInput, Scope.Scope> =>
   Effect.gen(function* () {
     const settings = Either.all({
-      refreshAhead: Check.duration("refreshAhead", options.refreshAhead, "5 minutes"),
+      refreshAhead: DurationOption.decode(
+        "refreshAhead",
+        options.refreshAhead ?? "5 minutes",
+        nonNegative,
+      ),
       refreshJitter: Check.number("refreshJitter", options.refreshJitter, 0.1, 0, 1),
-      safetyMargin: Check.duration("safetyMargin", options.safetyMargin, "30 seconds"),
-      idleTimeout: Check.duration("idleTimeout", options.idleTimeout, "15 minutes"),
+      safetyMargin: DurationOption.decode(
+        "safetyMargin",
+        options.safetyMargin ?? "30 seconds",
+        nonNegative,
+      ),
+      idleTimeout: DurationOption.decode(
+        "idleTimeout",
+        options.idleTimeout ?? "15 minutes",
+        nonNegative,
+      ),
       maxKeys: Either.map(
         Check.number("maxKeys", options.maxKeys, 10_000, 1, Infinity),
         Math.floor,
       ),
-      invalidCredentialsHold: Check.duration(
+      invalidCredentialsHold: DurationOption.decode(
         "invalidCredentialsHold",
-        options.invalidCredentialsHold,
-        "10 seconds",
+        options.invalidCredentialsHold ?? "10 seconds",
+        nonNegative,
       ),
-      renewalRetryDelay: Check.duration(
+      renewalRetryDelay: DurationOption.decode(
         "renewalRetryDelay",
-        options.renewalRetryDelay,
-        "1 second",
-        "positive",
+        options.renewalRetryDelay ?? "1 second",
+        positive,
       ),
-      renewalRetryMaxDelay: Check.duration(
+      renewalRetryMaxDelay: DurationOption.decode(
         "renewalRetryMaxDelay",
-        options.renewalRetryMaxDelay,
-        "30 seconds",
-        "positive",
+        options.renewalRetryMaxDelay ?? "30 seconds",
+        positive,
       ),
-      failureBackoff: Check.duration("failureBackoff", options.failureBackoff, "1 second"),
-      failureBackoffMaxDelay: Check.duration(
+      failureBackoff: DurationOption.decode(
+        "failureBackoff",
+        options.failureBackoff ?? "1 second",
+        nonNegative,
+      ),
+      failureBackoffMaxDelay: DurationOption.decode(
         "failureBackoffMaxDelay",
-        options.failureBackoffMaxDelay,
-        "30 seconds",
+        options.failureBackoffMaxDelay ?? "30 seconds",
+        nonNegative,
       ),
-      leasePollInterval: Check.duration(
+      leasePollInterval: DurationOption.decode(
         "leasePollInterval",
-        options.leasePollInterval,
-        "1 second",
-        "positive",
+        options.leasePollInterval ?? "1 second",
+        positive,
       ),
     })
-    // The layer's type stays as it is (callers compose it with `never` errors): bad options
-    // make every get and refresh fail with the typed error, before any request is sent.
-    if (Either.isLeft(settings)) {
-      const rejected = Effect.fail(settings.left)
-      return {
-        clientId: source.clientId,
-        get: () => rejected,
-        invalidate: () => Effect.void,
-        refresh: () => rejected,
-      }
-    }
-    const cache = yield* Cache.make(source, settings.right, store)
+    // A bad option fails here, at construction, as everywhere else.
+    const cache = yield* Cache.make(source, yield* settings, store)
     return {
       clientId: source.clientId,
       get: cache.get,
@@ -117,6 +130,10 @@ export const optionsConfig = (prefix: string): Config.Config<Options> => {
     })),
   )
 }
+
+// The variable an option is read from, for a bad value reported as a ConfigError.
+export const variableOf = (prefix: string, field: string): string =>
+  `${prefix}${field.replace(/[A-Z]/g, (letter) => `_${letter}`).toUpperCase()}`
 
 // Options given in code win over the environment's.
 export const withConfig = (optionsConfig: Config.Config<Options>, given: Options) =>

@@ -24,31 +24,33 @@ const MobilePayOnSandbox = Layer.unwrapEffect(
   }),
 ).pipe(Layer.provideMerge(Sandbox.layer()))
 
-it.scoped("a reservation nobody captures expires after 7 days", () =>
-  Effect.gen(function* () {
-    const client = yield* PosClient.PosClient
-    const { posId } = yield* client.createPos({
-      merchantPosId: "till-1",
-      storeId: merchant.stores[0]?.storeId ?? "",
-      name: "Till 1",
-      supportedBeaconTypes: ["QR"],
-    })
-    const { beaconId } = yield* client.getPos(posId)
-    const { paymentId } = yield* client.initiatePayment({
-      posId,
-      orderId: "order-1",
-      amount: 125.5,
-      currencyCode: "DKK",
-      plannedCaptureDelay: "None",
-    })
-    // The customer, played through the sandbox's user simulation.
-    yield* client.simulateCheckIn({ beaconId, phoneNumber: "+4520031801" })
-    yield* client.simulateAcceptPayment({ beaconId, phoneNumber: "+4520031801" })
-    expect((yield* client.queryPayment(paymentId)).status).toBe("Reserved")
+it.scoped(
+  "a reservation nobody captures expires after 7 days",
+  () =>
+    Effect.gen(function* () {
+      const client = yield* PosClient.PosClient
+      const { posId } = yield* client.createPos({
+        merchantPosId: "till-1",
+        storeId: merchant.stores[0]?.storeId ?? "",
+        name: "Till 1",
+        supportedBeaconTypes: ["QR"],
+      })
+      const { beaconId } = yield* client.getPos(posId)
+      const { paymentId } = yield* client.initiatePayment({
+        posId,
+        orderId: "order-1",
+        amount: 125.5,
+        currencyCode: "DKK",
+        plannedCaptureDelay: "None",
+      })
+      // The customer, played through the sandbox's user simulation.
+      yield* client.simulateCheckIn({ beaconId, phoneNumber: "+4520031801" })
+      yield* client.simulateAcceptPayment({ beaconId, phoneNumber: "+4520031801" })
+      expect((yield* client.queryPayment(paymentId)).status).toBe("Reserved")
 
-    yield* TestClock.adjust("7 days")
-    expect((yield* client.queryPayment(paymentId)).status).toBe("ExpiredAndCancelled")
-  }).pipe(Effect.provide(MobilePayOnSandbox)),
+      yield* TestClock.adjust("7 days")
+      expect((yield* client.queryPayment(paymentId)).status).toBe("ExpiredAndCancelled")
+    }).pipe(Effect.provide(MobilePayOnSandbox)),
   // Starting the sandbox and the client takes most of it: a few seconds on a busy machine.
   30_000,
 )

@@ -1,0 +1,635 @@
+/**
+ * The sale engine: opens (or resumes) a journal entry, holds its lease while working on it, and
+ * drives it from wherever it stands to its outcome, over any {@link SaleBackend}. Every step
+ * reads where the platform stands before acting, records a decision before carrying it out,
+ * and carries out only the recorded decision. The flows of `@effect-mobilepay/pos` and
+ * `@effect-mobilepay/epayment` and {@link Recovery} are built on it; a program uses those.
+ *
+ * A sale moves through stages derived from its entry: planned (no id yet) → created (the
+ * platform's id recorded) → decided (capture which amount, or cancel) → finished (the outcome
+ * recorded). {@link drive} takes an entry from any stage to the end.
+ *
+ * @since 0.2.0
+ */
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
+import {
+  type Decision,
+  Entry,
+  type EntryKind,
+  type Outcome,
+  type PaymentJournal,
+  PaymentJournalError,
+} from "./PaymentJournal.js"
+import type { SaleBackend, View, Wait } from "./SaleBackend.js"
+import {
+  OrderIdReused,
+  PartialCaptureUnavailable,
+  SaleInProgress,
+  SaleOutcomeUnrecorded,
+  SaleUnresolved,
+  type TermDifference,
+} from "./SaleError.js"
+
+/**
+ * A backend's failures: what every platform error has.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface BackendError {
+  readonly _tag: string
+  readonly message: string
+}
+
+/**
+ * What every step needs: the platform, the journal, and how long a lease lasts unrenewed.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Engine<P, I, E extends BackendError> {
+  readonly backend: SaleBackend<P, I, E>
+  readonly journal: PaymentJournal.Service
+  readonly lease: Duration.Duration
+}
+
+/**
+ * How an entry is driven: by a flow, which waits for the customer (or the platform) as `wait`
+ * says; or by recovery, which waits for nobody: what was not decided is cancelled.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type Mode =
+  | { readonly _tag: "Flow"; readonly wait: Wait }
+  | { readonly _tag: "Recover" }
+
+/**
+ * Where driving an entry ended.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type Driven<E> =
+  /** The entry has its outcome. */
+  | { readonly _tag: "Finished"; readonly entry: Entry }
+  /** The platform refused the create call: the entry is finished as `NotCreated`. */
+  | { readonly _tag: "Refused"; readonly entry: Entry; readonly error: E }
+  /** Nothing can be done yet (recovery): e.g. a refund the platform has not reserved. */
+  | { readonly _tag: "Pending"; readonly entry: Entry; readonly status: string }
+
+/**
+ * How driving an entry fails: it could not be finished now (recovery will), its outcome could
+ * not be recorded (what happened to the money is in the error), or the journal failed.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type Failure = SaleUnresolved | SaleOutcomeUnrecorded | PaymentJournalError
+
+// ---------------------------------------------------------------------------------------
+// Plans and terms
+
+/**
+ * The plan of `entry`, decoded by its backend. A plan that does not decode is a journal that
+ * was changed by hand or by another program: a journal failure, not a defect.
+ *
+ * @since 0.2.0
+ * @category plans
+ */
+export const planOf = <P, I, E extends BackendError>(
+  engine: Engine<P, I, E>,
+  entry: Entry,
+): Effect.Effect<P, PaymentJournalError> =>
+  Effect.mapError(
+    Schema.decodeUnknown(engine.backend.Plan)(entry.plan),
+    (cause) => new PaymentJournalError({ operation: `read the plan of entry ${entry.key}`, cause }),
+  )
+
+/**
+ * The terms in which `requested` differs from `recorded` (none: the same plan).
+ *
+ * @since 0.2.0
+ * @category plans
+ */
+export const differences = <P, I, E extends BackendError>(
+  backend: SaleBackend<P, I, E>,
+  recorded: P,
+  requested: P,
+): Array<TermDifference> => {
+  const before = backend.terms(recorded)
+  const after = backend.terms(requested)
+  return [...new Set([...before.keys(), ...after.keys()])]
+    .filter((term) => before.get(term) !== after.get(term))
+    .map((term) => ({ term, recorded: before.get(term), requested: after.get(term) }))
+}
+
+const unresolved = (entry: Entry, cause: unknown) =>
+  new SaleUnresolved({
+    kind: entry.kind,
+    orderId: entry.orderId,
+    key: entry.key,
+    resourceId: Option.getOrUndefined(entry.resourceId),
+    decision: Option.getOrUndefined(entry.decision),
+    cause: typeof cause === "string" ? new Error(cause) : cause,
+  })
+
+const now = Clock.currentTimeMillis
+
+/**
+ * Whether a finished entry ended with money moved: a captured payment, a refund paid out.
+ *
+ * @since 0.2.0
+ * @category outcomes
+ */
+export const holdsMoney = <P, I, E extends BackendError>(
+  backend: SaleBackend<P, I, E>,
+  entry: Entry,
+): boolean => Option.exists(entry.outcome, (outcome) => backend.movedMoney(entry.kind, outcome))
+
+// ---------------------------------------------------------------------------------------
+// Opening and leases
+
+/**
+ * An entry to work on (its lease taken), or the finished entry that already holds the money.
+ *
+ * @since 0.2.0
+ * @category opening
+ */
+export type Opened =
+  | { readonly _tag: "Working"; readonly entry: Entry }
+  | { readonly _tag: "Finished"; readonly entry: Entry }
+
+/**
+ * Opens the journal entry for an order, or resumes the one that is there: an unfinished entry
+ * with the same plan is resumed (its lease taken), a finished one that holds money is returned
+ * as it is, and after one that ended without money (cancelled, refused) a new attempt is
+ * opened with a new idempotency key. Written before any request is sent.
+ *
+ * @since 0.2.0
+ * @category opening
+ */
+export const open = <P, I, E extends BackendError>(
+  engine: Engine<P, I, E>,
+  owner: string,
+  merchant: string,
+  orderId: string,
+  plan: P,
+): Effect.Effect<Opened, OrderIdReused | SaleInProgress | PaymentJournalError> =>
+  Effect.gen(function* () {
+    const { backend, journal } = engine
+    const kind = backend.kindOf(plan)
+    const encoded = yield* Effect.mapError(
+      Schema.encode(backend.Plan)(plan),
+      (cause) => new PaymentJournalError({ operation: "write the plan", cause }),
+    )
+    for (;;) {
+      const attempts = yield* journal.attempts(backend.name, kind, merchant, orderId)
+      const last = attempts.at(-1)
+      const at = yield* now
+      const until = at + Duration.toMillis(engine.lease)
+      if (last !== undefined && (!last.isFinished || holdsMoney(backend, last))) {
+        const differing = differences(backend, yield* planOf(engine, last), plan)
+        if (differing.length > 0) {
+          return yield* new OrderIdReused({
+            kind,
+            orderId,
+            key: last.key,
+            resourceId: Option.getOrUndefined(last.resourceId),
+            differences: differing,
+          })
+        }
+        if (last.isFinished) return { _tag: "Finished", entry: last } as const
+        const claimed = yield* journal.claim(last.key, owner, { now: at, until })
+        if (Option.isNone(claimed)) {
+          return yield* new SaleInProgress({
+            kind,
+            orderId,
+            key: last.key,
+            leaseUntil: Option.getOrUndefined(last.leaseUntil),
+          })
+        }
+        return { _tag: "Working", entry: claimed.value } as const
+      }
+      const entry = new Entry({
+        key: crypto.randomUUID(),
+        backend: backend.name,
+        kind,
+        merchant,
+        orderId,
+        attempt: (last?.attempt ?? 0) + 1,
+        plan: encoded,
+        resourceId: Option.none(),
+        // A refund is opened to be paid out: that is decided before it is created.
+        decision:
+          kind === "Refund"
+            ? Option.some({ _tag: "Capture", amount: backend.captureAmount(plan) } as const)
+            : Option.none(),
+        outcome: Option.none(),
+        leaseOwner: Option.some(owner),
+        leaseUntil: Option.some(until),
+        createdAt: at,
+        updatedAt: at,
+      })
+      if (yield* journal.open(entry)) return { _tag: "Working", entry } as const
+      // Another flow opened this attempt between our read and our write: look again.
+    }
+  })
+
+// A lease that is not given up blocks the order (a re-ring fails SaleInProgress) until it runs
+// out, and then recovery may cancel a reservation the customer approved: a failed release is
+// tried again a few times, and each failure logged.
+const releaseRetries = Schedule.exponential(Duration.millis(50)).pipe(
+  Schedule.intersect(Schedule.recurs(4)),
+)
+
+const release = (journal: PaymentJournal.Service, key: string, owner: string): Effect.Effect<void> =>
+  journal.release(key, owner).pipe(
+    Effect.tapError((error) =>
+      Effect.logWarning(`could not give up the journal lease on ${key}: ${error.message}`, error),
+    ),
+    Effect.retry(releaseRetries),
+    Effect.catchAll((error) =>
+      Effect.logError(
+        `gave up giving up the journal lease on ${key}: the order is blocked until the lease runs out`,
+        error,
+      ),
+    ),
+  )
+
+/**
+ * Keeps `owner`'s lease on `key` alive while the scope is open (renewed at a third of its
+ * length), and gives it up when the scope closes (retried, and logged, when that fails).
+ *
+ * @since 0.2.0
+ * @category leases
+ */
+export const holdLease = (
+  journal: PaymentJournal.Service,
+  lease: Duration.Duration,
+  key: string,
+  owner: string,
+): Effect.Effect<void, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    yield* Effect.addFinalizer(() => release(journal, key, owner))
+    const every = Math.max(1, Math.floor(Duration.toMillis(lease) / 3))
+    const renew = Effect.gen(function* () {
+      const until = (yield* now) + Duration.toMillis(lease)
+      const held = yield* Effect.orElseSucceed(journal.renew(key, owner, until), () => true)
+      if (!held) yield* Effect.logWarning(`lost the journal lease on ${key}`)
+      return held
+    })
+    yield* Effect.forkScoped(
+      Effect.repeat(renew, {
+        schedule: Schedule.spaced(Duration.millis(every)),
+        while: (held) => held,
+      }).pipe(Effect.delay(Duration.millis(every))),
+    )
+  })
+
+// ---------------------------------------------------------------------------------------
+// Outcomes
+
+// Records how the entry ended. By now the platform has done what it did: a journal that fails
+// here must not hide it, so the failure says where the money went (the entry stays unfinished
+// with its decision, and recovery records the same outcome later).
+const complete = <P, I, E extends BackendError>(
+  engine: Engine<P, I, E>,
+  entry: Entry,
+  outcome: Outcome,
+): Effect.Effect<Entry, SaleOutcomeUnrecorded> =>
+  Effect.mapError(engine.journal.complete(entry.key, outcome), (cause) => {
+    const moneyMoved = engine.backend.movedMoney(entry.kind, outcome)
+    return new SaleOutcomeUnrecorded({
+      kind: entry.kind,
+      orderId: entry.orderId,
+      key: entry.key,
+      resourceId: Option.getOrUndefined(entry.resourceId),
+      decision: Option.getOrUndefined(entry.decision),
+      outcome,
+      moneyMoved,
+      ...(moneyMoved && outcome._tag === "Final" && outcome.amount !== undefined
+        ? { amount: outcome.amount }
+        : {}),
+      cause,
+    })
+  })
+
+// An ended payment's (refund's) outcome: the amount that moved is the decided one (a V10
+// payment's answer shows the reserved one), else as the platform reports it.
+const finish = <P, I, E extends BackendError>(
+  engine: Engine<P, I, E>,
+  entry: Entry,
+  view: View,
+): Effect.Effect<Driven<E>, SaleOutcomeUnrecorded> => {
+  const decided = Option.flatMap(entry.decision, (decision) =>
+    decision._tag === "Capture" ? Option.some(decision.amount) : Option.none(),
+  )
+  const amount =
+    view.moneyMoved === true ? Option.getOrElse(decided, () => view.amount) : undefined
+  const outcome: Outcome =
+    amount === undefined
+      ? { _tag: "Final", status: view.status }
+      : { _tag: "Final", status: view.status, amount }
+  return Effect.map(complete(engine, entry, outcome), (stored) => ({
+    _tag: "Finished",
+    entry: stored,
+  }))
+}
+
+// ---------------------------------------------------------------------------------------
+// Stage 1, planned → created: the platform's id
+
+type Step<E> =
+  | { readonly _tag: "Next"; readonly entry: Entry; readonly id: string }
+  | { readonly _tag: "Done"; readonly driven: Driven<E> }
+
+const next = <E>(entry: Entry, id: string): Step<E> => ({ _tag: "Next", entry, id })
+const done = <E>(driven: Driven<E>): Step<E> => ({ _tag: "Done", driven })
+
+// The id of the payment (refund) of `entry`, recorded; or where the entry ended when there is
+// none: the platform refused the create, or past its idempotency window has no trace of it.
+const created = <P, I, E extends BackendError>(
+  engine: Engine<P, I, E>,
+  entry: Entry,
+  plan: P,
+): Effect.Effect<Step<E>, Failure> =>
+  Effect.gen(function* () {
+    if (Option.isSome(entry.resourceId)) return next<E>(entry, entry.resourceId.value)
+    const { backend, journal } = engine
+    const age = (yield* now) - entry.createdAt
+    const withinWindow = age < Duration.toMillis(backend.idempotencyWindow)
+    const known = withinWindow
+      ? new Set<string>()
+      : new Set(
+          (yield* journal.attempts(entry.backend, entry.kind, entry.merchant, entry.orderId)).flatMap(
+            (attempt) => Option.toArray(attempt.resourceId),
+          ),
+        )
+    const found = withinWindow
+      ? Effect.map(backend.create(entry, plan), Option.some)
+      : backend.find(entry, plan, known)
+    const result = yield* Effect.either(found)
+    if (result._tag === "Left") {
+      const refusal = result.left
+      if (!backend.isRefusal(refusal)) return yield* Effect.fail(unresolved(entry, refusal))
+      const stored = yield* complete(engine, entry, {
+        _tag: "NotCreated",
+        reason: `the platform refused it: ${refusal.message}`,
+      })
+      return done<E>({ _tag: "Refused", entry: stored, error: refusal })
+    }
+    if (Option.isNone(result.right)) {
+      const stored = yield* complete(engine, entry, {
+        _tag: "NotCreated",
+        reason: "past the idempotency window, the platform has no such payment or refund open",
+      })
+      return done<E>({ _tag: "Finished", entry: stored })
+    }
+    const id = result.right.value
+    const stored = yield* journal.recordResource(entry.key, id)
+    yield* Effect.logDebug(backend.describe(stored, plan, id))
+    return next<E>(stored, id)
+  })
+
+// ---------------------------------------------------------------------------------------
+// Stage 2, created → decided
+
+const decide = (journal: PaymentJournal.Service, entry: Entry, decision: Decision) =>
+  Effect.tap(journal.decide(entry.key, decision), (stored) =>
+    Effect.logDebug(
+      `${entry.kind.toLowerCase()} ${Option.getOrElse(stored.resourceId, () => entry.key)}: decided ${Option.match(
+        stored.decision,
+        {
+          onNone: () => "nothing",
+          onSome: (d) => (d._tag === "Capture" ? `capture ${d.amount}` : "cancel"),
+        },
+      )}`,
+    ),
+  )
+
+const read = <P, I, E extends BackendError>(
+  engine: Engine<P, I, E>,
+  entry: Entry,
+  plan: P,
+  id: string,
+) => Effect.mapError(engine.backend.read(entry, plan, id), (error) => unresolved(entry, error))
+
+// Finds out what is to become of a payment that has no decision yet: waits for the customer
+// (a flow) or, when nobody waits any more (recovery), cancels. A refund is decided when it is
+// opened; one without a decision (never written so) is cancelled.
+const decided = <P, I, E extends BackendError>(
+  engine: Engine<P, I, E>,
+  mode: Mode,
+  entry: Entry,
+  plan: P,
+  id: string,
+): Effect.Effect<Step<E>, Failure | PartialCaptureUnavailable> =>
+  Effect.gen(function* () {
+    if (Option.isSome(entry.decision)) return next<E>(entry, id)
+    const { backend, journal } = engine
+    const cancel = Effect.map(decide(journal, entry, { _tag: "Cancel" }), (stored) =>
+      next<E>(stored, id),
+    )
+    if (mode._tag === "Recover" || entry.kind === "Refund") {
+      const view = yield* read(engine, entry, plan, id)
+      if (view.stage === "Ended") return done(yield* finish(engine, entry, view))
+      return yield* cancel
+    }
+    const reached = yield* Effect.mapError(backend.await(entry, plan, id, mode.wait), (error) =>
+      unresolved(entry, error),
+    )
+    if (Option.isNone(reached)) return yield* cancel
+    const view = reached.value
+    if (view.stage === "Ended") return done(yield* finish(engine, entry, view))
+    if (view.stage === "Open") return yield* cancel
+    // Less than reserved can only be captured where the platform allows it; otherwise nothing
+    // is captured and the reservation released, so no money is held.
+    const captureAmount = backend.captureAmount(plan)
+    const reserved = view.amount ?? captureAmount
+    if (captureAmount < reserved && view.partialCapturePossible !== true) {
+      const cancelling = yield* decide(journal, entry, { _tag: "Cancel" })
+      const cancelled = yield* carriedOut(engine, mode, cancelling, plan, id)
+      if (cancelled._tag !== "Finished") return done(cancelled)
+      return yield* new PartialCaptureUnavailable({
+        orderId: entry.orderId,
+        paymentId: id,
+        reserved,
+        captureAmount,
+      })
+    }
+    return next<E>(yield* decide(journal, entry, { _tag: "Capture", amount: captureAmount }), id)
+  })
+
+// ---------------------------------------------------------------------------------------
+// Stage 3, decided → finished
+
+// Carries out the recorded decision, then records where the payment (refund) ended.
+const carriedOut = <P, I, E extends BackendError>(
+  engine: Engine<P, I, E>,
+  mode: Mode,
+  entry: Entry,
+  plan: P,
+  id: string,
+): Effect.Effect<Driven<E>, Failure> =>
+  Effect.gen(function* () {
+    const { backend } = engine
+    const decision = Option.getOrElse(entry.decision, (): Decision => ({ _tag: "Cancel" }))
+    // A flow that is to capture waits until the payment (a refund) is reserved; recovery and a
+    // cancel look once.
+    const looked =
+      mode._tag === "Flow" && decision._tag === "Capture"
+        ? yield* Effect.mapError(backend.await(entry, plan, id, mode.wait), (error) =>
+            unresolved(entry, error),
+          )
+        : Option.some(yield* read(engine, entry, plan, id))
+    if (Option.isNone(looked)) {
+      return yield* Effect.fail(unresolved(entry, `the ${entry.kind.toLowerCase()} is not reserved`))
+    }
+    const view = looked.value
+    if (view.stage === "Ended") return yield* finish(engine, entry, view)
+    if (view.stage === "Open" && decision._tag === "Capture") {
+      // A refund the platform has not reserved yet (a payment is decided only once reserved).
+      if (mode._tag === "Recover") return { _tag: "Pending", entry, status: view.status } as const
+      return yield* Effect.fail(
+        unresolved(entry, `the ${entry.kind.toLowerCase()} is still ${view.status}`),
+      )
+    }
+    const action =
+      decision._tag === "Capture"
+        ? backend.capture(entry, plan, id, decision.amount)
+        : backend.cancel(entry, plan, id)
+    const result = yield* Effect.either(action)
+    // The answer was lost or refused: where the payment stands tells what happened.
+    const after = result._tag === "Right" ? result.right : yield* read(engine, entry, plan, id)
+    if (after.stage === "Ended") return yield* finish(engine, entry, after)
+    return yield* Effect.fail(
+      unresolved(
+        entry,
+        result._tag === "Left"
+          ? result.left
+          : `the ${entry.kind.toLowerCase()} is still ${after.status} after it was ${
+              decision._tag === "Capture" ? "captured" : "cancelled"
+            }`,
+      ),
+    )
+  })
+
+/**
+ * Drives an entry from wherever it stands to its outcome (or as far as it can go now).
+ *
+ * @since 0.2.0
+ * @category driving
+ */
+export const drive = <P, I, E extends BackendError>(
+  engine: Engine<P, I, E>,
+  mode: Mode,
+  start: Entry,
+): Effect.Effect<Driven<E>, Failure | PartialCaptureUnavailable> =>
+  Effect.gen(function* () {
+    const plan = yield* planOf(engine, start)
+    const creating = yield* created(engine, start, plan)
+    if (creating._tag === "Done") return creating.driven
+    const deciding = yield* decided(engine, mode, creating.entry, plan, creating.id)
+    if (deciding._tag === "Done") return deciding.driven
+    return yield* carriedOut(engine, mode, deciding.entry, plan, deciding.id)
+  })
+
+/**
+ * Drives an entry under `owner`'s lease, held (and renewed) while driving.
+ *
+ * @since 0.2.0
+ * @category driving
+ */
+export const driveHeld = <P, I, E extends BackendError>(
+  engine: Engine<P, I, E>,
+  mode: Mode,
+  owner: string,
+  entry: Entry,
+): Effect.Effect<Driven<E>, Failure | PartialCaptureUnavailable> =>
+  Effect.scoped(
+    Effect.zipRight(
+      holdLease(engine.journal, engine.lease, entry.key, owner),
+      drive(engine, mode, entry),
+    ),
+  )
+
+// ---------------------------------------------------------------------------------------
+// Flows
+
+/**
+ * A flow's engine, mode, merchant and lease owner.
+ *
+ * @since 0.2.0
+ * @category flows
+ */
+export interface Session<P, I, E extends BackendError> {
+  readonly engine: Engine<P, I, E>
+  readonly mode: Mode
+  readonly merchant: string
+  readonly owner: string
+}
+
+/**
+ * A lease owner of `journal`: its instance, then a name of its own.
+ *
+ * @since 0.2.0
+ * @category leases
+ */
+export const owner = (journal: PaymentJournal.Service): string =>
+  `${journal.instanceId}/${crypto.randomUUID()}`
+
+/**
+ * Runs an order to its finished entry: opens or resumes it, drives it, and after an entry that
+ * was never created (past the idempotency window) opens the next attempt. A refused create
+ * goes to `onRefused`, which fails, or succeeds to try once more as a new attempt.
+ *
+ * @since 0.2.0
+ * @category flows
+ */
+export const run = <P, I, E extends BackendError, E2, R>(
+  session: Session<P, I, E>,
+  orderId: string,
+  plan: P,
+  onRefused: (error: E) => Effect.Effect<void, E2, R>,
+): Effect.Effect<
+  Entry,
+  | E2
+  | OrderIdReused
+  | SaleInProgress
+  | PartialCaptureUnavailable
+  | SaleUnresolved
+  | SaleOutcomeUnrecorded
+  | PaymentJournalError,
+  R
+> =>
+  Effect.gen(function* () {
+    const { engine, mode, owner } = session
+    const kind: EntryKind = engine.backend.kindOf(plan)
+    for (;;) {
+      const opened = yield* open(engine, owner, session.merchant, orderId, plan)
+      if (opened._tag === "Finished") return opened.entry
+      yield* Effect.logDebug(
+        `${kind.toLowerCase()} for order ${orderId}: journal entry ${opened.entry.key} (attempt ${opened.entry.attempt})`,
+      )
+      const driven = yield* driveHeld(engine, mode, owner, opened.entry)
+      switch (driven._tag) {
+        case "Finished":
+          if (Option.exists(driven.entry.outcome, (o) => o._tag === "NotCreated")) continue
+          return driven.entry
+        case "Refused":
+          yield* onRefused(driven.error)
+          continue
+        case "Pending":
+          return yield* Effect.fail(
+            unresolved(driven.entry, `the ${kind.toLowerCase()} is ${driven.status}`),
+          )
+      }
+    }
+  })

@@ -1,0 +1,228 @@
+/**
+ * Recovery: drives every unfinished journal entry to its decided end, after a crash, a lost
+ * answer or a flow that gave up (`SaleUnresolved`), for every platform it is given (PoS V10,
+ * ePayment, or both: one run covers a journal both write to). The platforms' recovery duties,
+ * done from the journal: a lost payment (refund) id is found by resending the create with its
+ * idempotency key (or, past the platform's idempotency window, by looking it up); what was
+ * decided is carried out, and only that (a reservation is captured only when the journal says
+ * so, with the amount it says); what was never decided is cancelled (its flow is gone); the
+ * outcome is recorded.
+ *
+ * Run it at start-up and periodically ({@link layer} does both). Entries a live flow holds
+ * (its lease) are left to it; with several processes on one journal each entry is worked on by
+ * one of them at a time. `@effect-mobilepay/pos` and `@effect-mobilepay/epayment` each offer
+ * their platform's {@link Recoverable}, and a `Recovery` of their own over it.
+ *
+ * @since 0.2.0
+ */
+import { DurationOption, type InvalidInput } from "@effect-mobilepay/core"
+import * as Clock from "effect/Clock"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
+import * as Engine from "./Engine.js"
+import { type Entry, PaymentJournal, type PaymentJournalError } from "./PaymentJournal.js"
+import type { SaleBackend } from "./SaleBackend.js"
+import type {
+  PartialCaptureUnavailable,
+  SaleOutcomeUnrecorded,
+  SaleUnresolved,
+} from "./SaleError.js"
+
+/**
+ * @since 0.2.0
+ * @category options
+ */
+export interface RecoverOptions {
+  /**
+   * This process is the only one using the journal (a till's own SQLite file, at start-up):
+   * entries held by another journal instance are taken over at once instead of when their lease
+   * runs out, since that instance can only be a process that died.
+   * @default false
+   */
+  readonly exclusive?: boolean | undefined
+  /** How many entries are worked on at once. @default 4 */
+  readonly concurrency?: number | undefined
+  /** How long recovery's hold on an entry lasts without renewal. @default "15 seconds" */
+  readonly lease?: Duration.DurationInput | undefined
+}
+
+/**
+ * What one run of {@link recover} did.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export class RecoveryReport extends Data.Class<{
+  /** Finished now: their outcome is recorded (`Final`, or `NotCreated` when the platform refused). */
+  readonly finished: ReadonlyArray<Entry>
+  /** Nothing to do yet, e.g. a refund the platform has not reserved: a later run finishes them. */
+  readonly pending: ReadonlyArray<Entry>
+  /** Held by a live flow (or another process's recovery): left to it. */
+  readonly busy: ReadonlyArray<Entry>
+  /** Could not be finished now (the platform or the network failing): a later run tries again. */
+  readonly failed: ReadonlyArray<readonly [entry: Entry, error: RecoveryError]>
+  /** Of a platform this run was not given (e.g. ePayment entries in a V10-only run): left. */
+  readonly skipped: ReadonlyArray<Entry>
+}> {
+  /** Whether every unfinished entry found was finished. */
+  get isComplete(): boolean {
+    return this.pending.length === 0 && this.busy.length === 0 && this.failed.length === 0
+  }
+}
+
+/**
+ * Why recovery could not finish an entry now.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type RecoveryError =
+  | SaleUnresolved
+  | SaleOutcomeUnrecorded
+  | PartialCaptureUnavailable
+  | PaymentJournalError
+
+/**
+ * A platform recovery can drive entries of: made from its backend by {@link recoverable}.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Recoverable {
+  /** The backend's name, as its entries carry it. */
+  readonly name: string
+  /** Drives `entry` (its lease held by `owner`) as recovery does: `true` finished, `false` pending. */
+  readonly drive: (
+    journal: PaymentJournal.Service,
+    lease: Duration.Duration,
+    owner: string,
+    entry: Entry,
+  ) => Effect.Effect<{ readonly finished: boolean; readonly entry: Entry }, RecoveryError>
+}
+
+/**
+ * The platform of `backend`, for {@link recover}.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const recoverable = <P, I, E extends Engine.BackendError>(
+  backend: SaleBackend<P, I, E>,
+): Recoverable => ({
+  name: backend.name,
+  drive: (journal, lease, owner, entry) =>
+    Effect.map(
+      Engine.driveHeld({ backend, journal, lease }, { _tag: "Recover" }, owner, entry),
+      (driven) => ({ finished: driven._tag !== "Pending", entry: driven.entry }),
+    ),
+})
+
+type Result =
+  | { readonly _tag: "finished"; readonly entry: Entry }
+  | { readonly _tag: "pending"; readonly entry: Entry }
+  | { readonly _tag: "busy"; readonly entry: Entry }
+  | { readonly _tag: "skipped"; readonly entry: Entry }
+  | {
+      readonly _tag: "failed"
+      readonly entry: Entry
+      readonly error: RecoveryError
+    }
+
+/**
+ * One run of recovery over every unfinished journal entry of the given platforms. Fails only
+ * when the journal cannot be read; each entry's own failure is in the report.
+ *
+ * @since 0.2.0
+ * @category recovery
+ */
+export const recover = (
+  platforms: ReadonlyArray<Recoverable>,
+  options: RecoverOptions = {},
+): Effect.Effect<RecoveryReport, PaymentJournalError | InvalidInput.InvalidInput, PaymentJournal> =>
+  Effect.gen(function* () {
+    const journal = yield* PaymentJournal
+    const lease = yield* DurationOption.decode("lease", options.lease ?? "15 seconds")
+    const byName = new Map(platforms.map((platform) => [platform.name, platform]))
+    const owner = Engine.owner(journal)
+    const one = (entry: Entry): Effect.Effect<Result> =>
+      Effect.gen(function* () {
+        const platform = byName.get(entry.backend)
+        if (platform === undefined) return { _tag: "skipped", entry } as const
+        const at = yield* Clock.currentTimeMillis
+        const claimed = yield* journal.claim(entry.key, owner, {
+          now: at,
+          until: at + Duration.toMillis(lease),
+          takeOverForeign: options.exclusive,
+        })
+        if (Option.isNone(claimed)) return { _tag: "busy", entry } as const
+        const driven = yield* platform.drive(journal, lease, owner, claimed.value)
+        return driven.finished
+          ? ({ _tag: "finished", entry: driven.entry } as const)
+          : ({ _tag: "pending", entry: driven.entry } as const)
+      }).pipe(Effect.catchAll((error) => Effect.succeed<Result>({ _tag: "failed", entry, error })))
+    const results = yield* Effect.forEach(yield* journal.unfinished, one, {
+      concurrency: Math.max(1, options.concurrency ?? 4),
+    })
+    const of = <T extends Result["_tag"]>(tag: T) =>
+      results.filter((r): r is Extract<Result, { readonly _tag: T }> => r._tag === tag)
+    return new RecoveryReport({
+      finished: of("finished").map((r) => r.entry),
+      pending: of("pending").map((r) => r.entry),
+      busy: of("busy").map((r) => r.entry),
+      failed: of("failed").map((r) => [r.entry, r.error] as const),
+      skipped: of("skipped").map((r) => r.entry),
+    })
+  }).pipe(Effect.withSpan("Recovery.recover", { captureStackTrace: false }))
+
+const logReport = (report: RecoveryReport) =>
+  Effect.gen(function* () {
+    for (const entry of report.finished) {
+      const outcome = Option.getOrUndefined(entry.outcome)
+      yield* Effect.logInfo(
+        `recovered ${entry.kind.toLowerCase()} for order ${entry.orderId}: ${
+          outcome?._tag === "Final" ? outcome.status : "never created"
+        }`,
+      )
+    }
+    for (const [entry, error] of report.failed) {
+      yield* Effect.logWarning(
+        `could not recover ${entry.kind.toLowerCase()} for order ${entry.orderId} yet`,
+        error,
+      )
+    }
+  })
+
+/**
+ * @since 0.2.0
+ * @category options
+ */
+export interface LayerOptions extends RecoverOptions {
+  /** The time between runs (the first runs at once). @default "1 minute" */
+  readonly interval?: Duration.DurationInput | undefined
+}
+
+/**
+ * Recovery in the background for as long as the layer lives: one run at once (start-up), then
+ * one every `interval`, each logged (recovered entries at Info, failures at Warning).
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layer = (
+  platforms: ReadonlyArray<Recoverable>,
+  options: LayerOptions = {},
+): Layer.Layer<never, InvalidInput.InvalidInput, PaymentJournal> =>
+  Layer.scopedDiscard(
+    Effect.gen(function* () {
+      const interval = yield* DurationOption.decode("interval", options.interval ?? "1 minute")
+      const run = recover(platforms, options).pipe(
+        Effect.flatMap(logReport),
+        Effect.catchAll((error) => Effect.logWarning("payment journal recovery failed", error)),
+      )
+      yield* Effect.forkScoped(Effect.repeat(run, Schedule.spaced(interval)))
+    }),
+  )

@@ -37,11 +37,12 @@ const Millis = Schema.Union(Schema.Number, Schema.NumberFromString)
 
 const Row = Schema.Struct({
   key: Schema.String,
+  backend: Schema.String,
   kind: PaymentJournal.EntryKind,
   merchant_vat: Schema.String,
   order_id: Schema.String,
   attempt: Millis,
-  plan: Schema.parseJson(PaymentJournal.Plan),
+  plan: Schema.parseJson(Schema.Unknown),
   resource_id: Schema.NullOr(Schema.String),
   decision: Schema.NullOr(Schema.parseJson(PaymentJournal.Decision)),
   outcome: Schema.NullOr(Schema.parseJson(PaymentJournal.Outcome)),
@@ -52,15 +53,16 @@ const Row = Schema.Struct({
 })
 
 const decodeRows = Schema.decodeUnknown(Schema.Array(Row))
-const encodePlan = Schema.encode(Schema.parseJson(PaymentJournal.Plan))
+const encodePlan = Schema.encode(Schema.parseJson(Schema.Unknown))
 const encodeDecision = Schema.encode(Schema.parseJson(PaymentJournal.Decision))
 const encodeOutcome = Schema.encode(Schema.parseJson(PaymentJournal.Outcome))
 
 const toEntry = (row: typeof Row.Type): PaymentJournal.Entry =>
   new PaymentJournal.Entry({
     key: row.key,
+    backend: row.backend,
     kind: row.kind,
-    merchantVat: row.merchant_vat,
+    merchant: row.merchant_vat,
     orderId: row.order_id,
     attempt: row.attempt,
     plan: row.plan,
@@ -106,6 +108,11 @@ export const migrations = (
       yield* sql`CREATE INDEX ${sql(`${table}_unfinished`)} ON ${sql(table)} (created_at)
         WHERE outcome IS NULL`
       yield* sql`CREATE INDEX ${sql(`${table}_resource`)} ON ${sql(table)} (kind, resource_id)`
+    }),
+    // Entries name their platform; every entry written before is a PoS V10 one.
+    "2_entries_name_their_backend": Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      yield* sql`ALTER TABLE ${sql(table)} ADD COLUMN backend TEXT NOT NULL DEFAULT 'PosV10'`
     }),
   }
 }
@@ -184,10 +191,11 @@ export const make = (
 
     return PaymentJournal.PaymentJournal.of({
       instanceId,
-      attempts: (kind, merchantVat, orderId) =>
+      attempts: (backend, kind, merchant, orderId) =>
         failed("read the attempts of an order")(
           select(sql`SELECT * FROM ${table}
-            WHERE kind = ${kind} AND merchant_vat = ${merchantVat} AND order_id = ${orderId}
+            WHERE backend = ${backend} AND kind = ${kind} AND merchant_vat = ${merchant}
+              AND order_id = ${orderId}
             ORDER BY attempt`),
         ),
       open: (entry) =>
@@ -195,8 +203,9 @@ export const make = (
           Effect.gen(function* () {
             const row = {
               key: entry.key,
+              backend: entry.backend,
               kind: entry.kind,
-              merchant_vat: entry.merchantVat,
+              merchant_vat: entry.merchant,
               order_id: entry.orderId,
               attempt: entry.attempt,
               plan: yield* encodePlan(entry.plan),
@@ -286,12 +295,37 @@ export const make = (
       unfinished: failed("read the unfinished entries")(
         select(sql`SELECT * FROM ${table} WHERE outcome IS NULL ORDER BY created_at, attempt`),
       ),
-      byResource: (kind, resourceId) =>
+      byResource: (backend, kind, resourceId) =>
         failed("find an entry by its resource id")(
           Effect.map(
             select(sql`SELECT * FROM ${table}
-              WHERE kind = ${kind} AND resource_id = ${resourceId}`),
+              WHERE backend = ${backend} AND kind = ${kind} AND resource_id = ${resourceId}`),
             (entries) => Option.fromNullable(entries[0]),
+          ),
+        ),
+      query: (filter) =>
+        failed("query the entries")(
+          Effect.map(
+            select(
+              sql`SELECT * FROM ${table} WHERE ${sql.and([
+                filter.backend === undefined ? sql`1 = 1` : sql`backend = ${filter.backend}`,
+                filter.kind === undefined ? sql`1 = 1` : sql`kind = ${filter.kind}`,
+                filter.merchant === undefined ? sql`1 = 1` : sql`merchant_vat = ${filter.merchant}`,
+                filter.orderId === undefined ? sql`1 = 1` : sql`order_id = ${filter.orderId}`,
+                filter.finished === undefined
+                  ? sql`1 = 1`
+                  : filter.finished
+                    ? sql`outcome IS NOT NULL`
+                    : sql`outcome IS NULL`,
+                filter.createdFrom === undefined
+                  ? sql`1 = 1`
+                  : sql`created_at >= ${filter.createdFrom}`,
+                filter.createdBefore === undefined
+                  ? sql`1 = 1`
+                  : sql`created_at < ${filter.createdBefore}`,
+              ])} ORDER BY created_at, attempt`,
+            ),
+            (entries) => (filter.limit === undefined ? entries : entries.slice(0, filter.limit)),
           ),
         ),
     })

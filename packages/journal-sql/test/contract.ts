@@ -21,7 +21,9 @@ const posId = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
 const paymentId = "6f1f2d1e-8a7b-4c3d-9e0f-112233445566"
 const merchantVat = "DK90000028"
 
-const plan = Schema.decodeSync(PaymentJournal.Plan)
+// A V10 plan as the journal keeps it: encoded by its backend (checked by decoding it first).
+const plan = (input: typeof PaymentJournal.Plan.Encoded) =>
+  Schema.encodeSync(PaymentJournal.Plan)(Schema.decodeSync(PaymentJournal.Plan)(input))
 const decision = Schema.decodeSync(PaymentJournal.Decision)
 const outcome = Schema.decodeSync(PaymentJournal.Outcome)
 
@@ -63,7 +65,8 @@ const entry = (fields: Partial<ConstructorParameters<typeof PaymentJournal.Entry
   new PaymentJournal.Entry({
     key: crypto.randomUUID(),
     kind: "Payment",
-    merchantVat,
+    backend: "PosV10",
+    merchant: merchantVat,
     orderId: "order-0",
     attempt: 1,
     plan: initiate("order-0"),
@@ -95,14 +98,14 @@ export const contract = (name: string, store: Store) =>
             orderId: `order-${index}`,
             plan: p,
           })
-          expect(yield* journal.attempts(e.kind, merchantVat, e.orderId)).toEqual([e])
+          expect(yield* journal.attempts("PosV10", e.kind, merchantVat, e.orderId)).toEqual([e])
         }
         const second = yield* opened(journal, { attempt: 2, createdAt: 2_000 })
-        const attempts = yield* journal.attempts("Payment", merchantVat, "order-0")
+        const attempts = yield* journal.attempts("PosV10", "Payment", merchantVat, "order-0")
         expect(attempts.map((a) => a.attempt)).toEqual([1, 2])
         expect(attempts[1]).toEqual(second)
-        expect(yield* journal.attempts("Refund", merchantVat, "order-0")).toEqual([])
-        expect(yield* journal.attempts("Payment", "FI90000040", "order-0")).toEqual([])
+        expect(yield* journal.attempts("PosV10", "Refund", merchantVat, "order-0")).toEqual([])
+        expect(yield* journal.attempts("PosV10", "Payment", "FI90000040", "order-0")).toEqual([])
       }),
     )
 
@@ -137,9 +140,9 @@ export const contract = (name: string, store: Store) =>
         const later = yield* journal.complete(key, outcome({ _tag: "NotCreated", reason: "x" }))
         expect(Option.getOrUndefined(later.outcome)).toEqual(captured)
         expect(later.isFinished).toBe(true)
-        const found = yield* journal.byResource("Payment", paymentId)
+        const found = yield* journal.byResource("PosV10", "Payment", paymentId)
         expect(Option.map(found, (e) => e.key)).toEqual(Option.some(key))
-        expect(yield* journal.byResource("Refund", paymentId)).toEqual(Option.none())
+        expect(yield* journal.byResource("PosV10", "Refund", paymentId)).toEqual(Option.none())
       }),
     )
 
@@ -255,7 +258,7 @@ export const contract = (name: string, store: Store) =>
             { concurrency: "unbounded" },
           )
           expect(opens.map(([a, b]) => Number(a) + Number(b))).toEqual(Array(10).fill(1))
-          const attempts = yield* one.attempts("Payment", merchantVat, "order-0")
+          const attempts = yield* one.attempts("PosV10", "Payment", merchantVat, "order-0")
           const claims = yield* Effect.forEach(
             attempts,
             (e) =>

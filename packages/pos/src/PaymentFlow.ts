@@ -18,7 +18,8 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { Amount, decodeRequest } from "./Domain.js"
-import * as Sale from "./internal/sale.js"
+import * as Engine from "@effect-mobilepay/sale/Engine"
+import * as V10 from "./internal/v10.js"
 import * as Payment from "./Payment.js"
 import type { PaymentJournal } from "./PaymentJournal.js"
 import {
@@ -152,17 +153,14 @@ const captureAmountOf = (amount: Amount, requested: number | undefined) =>
       : Effect.succeed(capture),
   )
 
-const toOutcome = (entry: Entry): Effect.Effect<PaymentOutcome> => {
+const toOutcome = (entry: Entry, planned: number): Effect.Effect<PaymentOutcome> => {
   const paymentId = Option.getOrElse(entry.resourceId, () => "")
   return Option.match(entry.outcome, {
     onNone: () => Effect.dieMessage(`journal entry ${entry.key} has no outcome`),
     onSome: (outcome) => {
       if (outcome._tag === "Final" && outcome.status === "Captured") {
-        const planned = entry.plan._tag === "CreateRefund" ? undefined : entry.plan.captureAmount
         const amount = outcome.amount ?? planned
-        return amount === undefined
-          ? Effect.dieMessage(`journal entry ${entry.key} was captured without an amount`)
-          : Effect.succeed(PaymentOutcome.Captured({ paymentId, amount }))
+        return Effect.succeed(PaymentOutcome.Captured({ paymentId, amount }))
       }
       if (outcome._tag === "Final" && isNotCompleted(outcome.status)) {
         return Effect.succeed(PaymentOutcome.NotCompleted({ paymentId, status: outcome.status }))
@@ -179,7 +177,7 @@ const run = (
   options: FlowOptions,
 ): Effect.Effect<PaymentOutcome, PaymentFlowError, PosClient | PaymentJournal> =>
   Effect.gen(function* () {
-    const session = yield* Sale.session(options, customerWait(options))
+    const session = yield* V10.session(options, customerWait(options))
     let clearedPointOfSale = false
     const onRefused = (error: PosClientError): Effect.Effect<void, PaymentFlowError> =>
       error._tag === "PaymentAlreadyActive" &&
@@ -194,15 +192,8 @@ const run = (
             clearedPointOfSale = true
           })
         : Effect.fail(error)
-    const entry = yield* Sale.settle(
-      session,
-      "Payment",
-      plan.request.orderId,
-      plan,
-      Sale.drivePayment,
-      onRefused,
-    )
-    return yield* toOutcome(entry)
+    const entry = yield* Engine.run(session, plan.request.orderId, plan, onRefused)
+    return yield* toOutcome(entry, plan.captureAmount)
   })
 
 // Cancels the active payments of a point of sale: through the journal when it has them (their
@@ -210,17 +201,17 @@ const run = (
 // as the point of sale not cleared (with what was), except a live flow holding one of them
 // and the journal itself, which say so on their own.
 const clearPointOfSale = (
-  session: Sale.Session,
+  session: V10.Session,
   posId: string,
   requestedOrderId: string | undefined,
 ): Effect.Effect<
   ReadonlyArray<string>,
   PointOfSaleNotCleared | SaleInProgress | SaleOutcomeUnrecorded | PaymentJournalError
 > => {
-  const { engine, owner, merchantVat } = session
+  const { engine, owner, merchant, client } = session
   const options: CallOptions = {
-    merchantVat: merchantVat === "" ? undefined : merchantVat,
-    timeout: engine.timeout,
+    merchantVat: merchant === "" ? undefined : merchant,
+    timeout: session.timeout,
   }
   const cleared: Array<string> = []
   const notCleared =
@@ -250,14 +241,12 @@ const clearPointOfSale = (
           ),
       )
   return Effect.gen(function* () {
-    const { paymentIds } = yield* notCleared(undefined)(
-      engine.client.queryPaymentIds({ posId }, options),
-    )
+    const { paymentIds } = yield* notCleared(undefined)(client.queryPaymentIds({ posId }, options))
     for (const paymentId of paymentIds) {
       const clear = Effect.gen(function* () {
-        const payment = yield* engine.client.queryPayment(paymentId, options)
-        if (!isActive(payment.status)) return false
-        const known = yield* engine.journal.byResource("Payment", paymentId)
+        const payment = yield* client.queryPayment(paymentId, options)
+        if (!V10.isActivePayment(payment.status)) return false
+        const known = yield* engine.journal.byResource(engine.backend.name, "Payment", paymentId)
         if (Option.isSome(known) && !known.value.isFinished) {
           const at = yield* Clock.currentTimeMillis
           const claimed = yield* engine.journal.claim(known.value.key, owner, {
@@ -274,15 +263,9 @@ const clearPointOfSale = (
               requestedOrderId,
             })
           }
-          yield* Sale.driveHeld(
-            engine,
-            { _tag: "Recover" },
-            owner,
-            claimed.value,
-            Sale.drivePayment,
-          )
+          yield* Engine.driveHeld(engine, { _tag: "Recover" }, owner, claimed.value)
         } else {
-          yield* engine.client
+          yield* client
             .cancelPayment(paymentId, options)
             .pipe(Effect.catchTag("PaymentCannotBeCancelled", () => Effect.void))
         }
@@ -296,12 +279,6 @@ const clearPointOfSale = (
 
 // The failures of clearing that are passed on as they are.
 type Passed = PaymentJournalError | SaleOutcomeUnrecorded
-
-const isActive = (status: string): boolean =>
-  status === "Initiated" ||
-  status === "Prepared" ||
-  status === "Paired" ||
-  status === "IssuedToUser"
 
 /**
  * Cancels the active (not yet reserved) payments of a point of sale, as MobilePay prescribes
@@ -317,7 +294,7 @@ export const recoverActivePayment = (
   options: Pick<FlowOptions, "merchantVat" | "timeout" | "lease"> = {},
 ): Effect.Effect<ReadonlyArray<string>, PaymentFlowError, PosClient | PaymentJournal> =>
   Effect.flatMap(
-    Sale.session(options, { field: "customerTimeout", input: "2 minutes" }),
+    V10.session(options, { field: "customerTimeout", input: "2 minutes" }),
     (session) => clearPointOfSale(session, posId, undefined),
   )
 

@@ -13,90 +13,54 @@
  * @since 0.2.0
  */
 import { DurationOption, type InvalidInput } from "@effect-mobilepay/core"
-import * as Clock from "effect/Clock"
-import * as Data from "effect/Data"
-import * as Duration from "effect/Duration"
+import * as Recovery from "@effect-mobilepay/sale/Recovery"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
-import * as Schedule from "effect/Schedule"
-import * as Sale from "./internal/sale.js"
-import { type Entry, PaymentJournal, type PaymentJournalError } from "./PaymentJournal.js"
-import { PosClient, type PosClientError } from "./PosClient.js"
-import type {
-  PartialCaptureUnavailable,
-  SaleOutcomeUnrecorded,
-  SaleUnresolved,
-} from "./SaleError.js"
+import * as V10 from "./internal/v10.js"
+import type { PaymentJournal, PaymentJournalError } from "./PaymentJournal.js"
+import { PosClient } from "./PosClient.js"
+
+export {
+  /** @since 0.2.0 */
+  type RecoveryError,
+  /** @since 0.2.0 */
+  RecoveryReport,
+} from "@effect-mobilepay/sale/Recovery"
 
 /**
  * @since 0.2.0
  * @category options
  */
-export interface RecoverOptions {
+export interface RecoverOptions extends Recovery.RecoverOptions {
   /** The timeout of each call, instead of the client's defaults. */
   readonly timeout?: Duration.DurationInput | undefined
-  /**
-   * This process is the only one using the journal (a till's own SQLite file, at start-up):
-   * entries held by another journal instance are taken over at once instead of when their lease
-   * runs out, since that instance can only be a process that died.
-   * @default false
-   */
-  readonly exclusive?: boolean | undefined
-  /** How many entries are worked on at once. @default 4 */
-  readonly concurrency?: number | undefined
-  /** How long recovery's hold on an entry lasts without renewal. @default "15 seconds" */
-  readonly lease?: Duration.DurationInput | undefined
 }
 
 /**
- * What one run of {@link recover} did.
+ * PoS V10 as a platform recovery drives, over `PosClient` (each call with `timeout`): give it,
+ * with ePayment's, to `@effect-mobilepay/sale`'s `Recovery.recover` for one run over a journal
+ * both platforms write to.
  *
  * @since 0.2.0
- * @category models
+ * @category constructors
  */
-export class RecoveryReport extends Data.Class<{
-  /** Finished now: their outcome is recorded (`Final`, or `NotCreated` when MobilePay refused). */
-  readonly finished: ReadonlyArray<Entry>
-  /** Nothing to do yet, e.g. a refund MobilePay has not reserved: a later run finishes them. */
-  readonly pending: ReadonlyArray<Entry>
-  /** Held by a live flow (or another process's recovery): left to it. */
-  readonly busy: ReadonlyArray<Entry>
-  /** Could not be finished now (MobilePay or the network failing): a later run tries again. */
-  readonly failed: ReadonlyArray<readonly [entry: Entry, error: RecoveryError]>
-}> {
-  /** Whether every unfinished entry found was finished. */
-  get isComplete(): boolean {
-    return this.pending.length === 0 && this.busy.length === 0 && this.failed.length === 0
-  }
-}
+export const recoverable = (
+  options: Pick<RecoverOptions, "timeout"> = {},
+): Effect.Effect<Recovery.Recoverable, InvalidInput.InvalidInput, PosClient> =>
+  Effect.gen(function* () {
+    const client = yield* PosClient
+    const timeout =
+      options.timeout === undefined
+        ? undefined
+        : yield* DurationOption.decode("timeout", options.timeout)
+    return Recovery.recoverable(V10.backend(client, timeout))
+  })
 
 /**
- * Why recovery could not finish an entry now.
- *
- * @since 0.2.0
- * @category models
- */
-export type RecoveryError =
-  | SaleUnresolved
-  | SaleOutcomeUnrecorded
-  | PartialCaptureUnavailable
-  | PaymentJournalError
-  | PosClientError
-
-type Result =
-  | { readonly _tag: "finished"; readonly entry: Entry }
-  | { readonly _tag: "pending"; readonly entry: Entry }
-  | { readonly _tag: "busy"; readonly entry: Entry }
-  | {
-      readonly _tag: "failed"
-      readonly entry: Entry
-      readonly error: RecoveryError
-    }
-
-/**
- * One run of recovery over every unfinished entry of the journal. Fails only when the journal
- * cannot be read; each entry's own failure is in the report.
+ * One run of recovery over every unfinished V10 entry of the journal (entries of other
+ * platforms are left, as `skipped`). Fails only when the journal cannot be read; each entry's
+ * own failure is in the report.
  *
  * @since 0.2.0
  * @category recovery
@@ -104,72 +68,10 @@ type Result =
 export const recover = (
   options: RecoverOptions = {},
 ): Effect.Effect<
-  RecoveryReport,
-  PaymentJournalError | PosClientError,
+  Recovery.RecoveryReport,
+  PaymentJournalError | InvalidInput.InvalidInput,
   PosClient | PaymentJournal
-> =>
-  Effect.gen(function* () {
-    const journal = yield* PaymentJournal
-    const engine: Sale.Engine = {
-      client: yield* PosClient,
-      journal,
-      timeout:
-        options.timeout === undefined
-          ? undefined
-          : yield* DurationOption.decode("timeout", options.timeout),
-      lease: yield* DurationOption.decode("lease", options.lease ?? "15 seconds"),
-    }
-    const owner = `${journal.instanceId}/${crypto.randomUUID()}`
-    const one = (entry: Entry): Effect.Effect<Result> =>
-      Effect.gen(function* () {
-        const at = yield* Clock.currentTimeMillis
-        const claimed = yield* journal.claim(entry.key, owner, {
-          now: at,
-          until: at + Duration.toMillis(engine.lease),
-          takeOverForeign: options.exclusive,
-        })
-        if (Option.isNone(claimed)) return { _tag: "busy", entry } as const
-        const driven = yield* Sale.driveHeld(
-          engine,
-          { _tag: "Recover" },
-          owner,
-          claimed.value,
-          Sale.drive,
-        )
-        return driven._tag === "Pending"
-          ? ({ _tag: "pending", entry: driven.entry } as const)
-          : ({ _tag: "finished", entry: driven.entry } as const)
-      }).pipe(Effect.catchAll((error) => Effect.succeed<Result>({ _tag: "failed", entry, error })))
-    const results = yield* Effect.forEach(yield* journal.unfinished, one, {
-      concurrency: Math.max(1, options.concurrency ?? 4),
-    })
-    const of = <T extends Result["_tag"]>(tag: T) =>
-      results.filter((r): r is Extract<Result, { readonly _tag: T }> => r._tag === tag)
-    return new RecoveryReport({
-      finished: of("finished").map((r) => r.entry),
-      pending: of("pending").map((r) => r.entry),
-      busy: of("busy").map((r) => r.entry),
-      failed: of("failed").map((r) => [r.entry, r.error] as const),
-    })
-  }).pipe(Effect.withSpan("Recovery.recover", { captureStackTrace: false }))
-
-const logReport = (report: RecoveryReport) =>
-  Effect.gen(function* () {
-    for (const entry of report.finished) {
-      const outcome = Option.getOrUndefined(entry.outcome)
-      yield* Effect.logInfo(
-        `recovered ${entry.kind.toLowerCase()} for order ${entry.orderId}: ${
-          outcome?._tag === "Final" ? outcome.status : "never created"
-        }`,
-      )
-    }
-    for (const [entry, error] of report.failed) {
-      yield* Effect.logWarning(
-        `could not recover ${entry.kind.toLowerCase()} for order ${entry.orderId} yet`,
-        error,
-      )
-    }
-  })
+> => Effect.flatMap(recoverable(options), (platform) => Recovery.recover([platform], options))
 
 /**
  * @since 0.2.0
@@ -181,8 +83,9 @@ export interface LayerOptions extends RecoverOptions {
 }
 
 /**
- * Recovery in the background for as long as the layer lives: one run at once (start-up), then
- * one every `interval`, each logged (recovered entries at Info, failures at Warning).
+ * Recovery of V10 entries in the background for as long as the layer lives: one run at once
+ * (start-up), then one every `interval`, each logged (recovered entries at Info, failures at
+ * Warning).
  *
  * @since 0.2.0
  * @category layers
@@ -190,13 +93,6 @@ export interface LayerOptions extends RecoverOptions {
 export const layer = (
   options: LayerOptions = {},
 ): Layer.Layer<never, InvalidInput.InvalidInput, PosClient | PaymentJournal> =>
-  Layer.scopedDiscard(
-    Effect.gen(function* () {
-      const interval = yield* DurationOption.decode("interval", options.interval ?? "1 minute")
-      const run = recover(options).pipe(
-        Effect.flatMap(logReport),
-        Effect.catchAll((error) => Effect.logWarning("payment journal recovery failed", error)),
-      )
-      yield* Effect.forkScoped(Effect.repeat(run, Schedule.spaced(interval)))
-    }),
+  Layer.unwrapEffect(
+    Effect.map(recoverable(options), (platform) => Recovery.layer([platform], options)),
   )

@@ -11,7 +11,8 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { decodeRequest } from "./Domain.js"
-import * as Sale from "./internal/sale.js"
+import * as Engine from "@effect-mobilepay/sale/Engine"
+import * as V10 from "./internal/v10.js"
 import type { Entry, PaymentJournal, PaymentJournalError } from "./PaymentJournal.js"
 import type { PollOptions } from "./Polling.js"
 import type { PosClient, PosClientError } from "./PosClient.js"
@@ -85,13 +86,12 @@ export interface RefundOptions extends PollOptions {
 
 const decodeRefund = decodeRequest(Refund.CreateRefundRequest, "request")
 
-const toOutcome = (entry: Entry): Effect.Effect<RefundOutcome> => {
+const toOutcome = (entry: Entry, planned: number): Effect.Effect<RefundOutcome> => {
   const refundId = Option.getOrElse(entry.resourceId, () => "")
   const outcome = Option.getOrUndefined(entry.outcome)
   if (outcome?._tag === "Final") {
     if (outcome.status === "Captured" || outcome.status === "ExpiredAndCaptured") {
-      const amount =
-        outcome.amount ?? (entry.plan._tag === "CreateRefund" ? entry.plan.request.amount : 0)
+      const amount = outcome.amount ?? planned
       return Effect.succeed(RefundOutcome.Refunded({ refundId, amount }))
     }
     if (outcome.status === "CancelledByClient" || outcome.status === "CancelledByMobilePay") {
@@ -117,18 +117,15 @@ export const refund = (
 ): Effect.Effect<RefundOutcome, RefundFlowError, PosClient | PaymentJournal> =>
   Effect.gen(function* () {
     const checked = yield* decodeRefund(request)
-    const session = yield* Sale.session(options, {
+    const session = yield* V10.session(options, {
       field: "reservationTimeout",
       input: options.reservationTimeout ?? "1 minute",
     })
     const plan = { _tag: "CreateRefund", request: checked } as const
-    const entry = yield* Sale.settle(
-      session,
-      "Refund",
-      checked.refundOrderId,
-      plan,
-      Sale.driveRefund,
-      Effect.fail,
+    const entry = yield* Engine.run(session, checked.refundOrderId, plan, Effect.fail).pipe(
+      // A refund is decided (paid out in full) when it is opened: the engine's partial-capture
+      // check, made when a payment is decided, never runs for one.
+      Effect.catchTag("PartialCaptureUnavailable", (error) => Effect.die(error)),
     )
-    return yield* toOutcome(entry)
+    return yield* toOutcome(entry, checked.amount)
   }).pipe(Effect.withSpan("RefundFlow.refund", { captureStackTrace: false }))

@@ -87,7 +87,7 @@ describe("PaymentFlow.payAndCapture", () => {
       expect(outcome).toMatchObject({ _tag: "NotCompleted", status: "CancelledByClient" })
       expect((yield* sandbox.payments).map((p) => p.status)).toEqual(["CancelledByClient"])
       // The journal has the decision and the outcome, and nothing left to recover.
-      const [entry] = yield* journal.attempts("Payment", merchant.vat, "order-1")
+      const [entry] = yield* journal.attempts("PosV10", "Payment", merchant.vat, "order-1")
       expect(Option.getOrUndefined(entry?.decision ?? Option.none())).toEqual({ _tag: "Cancel" })
       expect(Option.getOrUndefined(entry?.outcome ?? Option.none())).toEqual({
         _tag: "Final",

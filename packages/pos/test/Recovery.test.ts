@@ -114,7 +114,7 @@ describe("a lost InitiatePayment answer", () => {
       const outcome = yield* Time.driveUntilDone(again)
       expect(outcome).toMatchObject({ _tag: "Captured", amount: 100 })
       expect(yield* statuses(started)).toEqual(["Captured"])
-      const attempts = yield* journal.attempts("Payment", merchant.vat, "order-1")
+      const attempts = yield* journal.attempts("PosV10", "Payment", merchant.vat, "order-1")
       expect(attempts.map((a) => a.attempt)).toEqual([1])
     }),
   )
@@ -190,7 +190,7 @@ describe("a lost capture answer", () => {
       yield* TestClock.adjust("1 second")
       yield* Recovery.recover().pipe(Effect.provide(started.context))
       expect(yield* statuses(started)).toEqual(["ExpiredAndCancelled"])
-      const [entry] = yield* started.journal.attempts("Payment", merchant.vat, "order-1")
+      const [entry] = yield* started.journal.attempts("PosV10", "Payment", merchant.vat, "order-1")
       expect(Option.getOrUndefined(entry?.outcome ?? Option.none())).toEqual({
         _tag: "Final",
         status: "ExpiredAndCancelled",
@@ -259,7 +259,7 @@ describe("ringing an order up again", () => {
       yield* customerAccepts(started, pos)
       expect(yield* Time.driveUntilDone(second)).toMatchObject({ _tag: "Captured" })
       expect(yield* statuses(started)).toEqual(["CancelledByUser", "Captured"])
-      const attempts = yield* journal.attempts("Payment", merchant.vat, "order-1")
+      const attempts = yield* journal.attempts("PosV10", "Payment", merchant.vat, "order-1")
       expect(attempts.map((a) => a.attempt)).toEqual([1, 2])
       expect(new Set(attempts.map((a) => a.key)).size).toBe(2)
     }),
@@ -393,7 +393,7 @@ describe("past MobilePay's 24-hour idempotency window", () => {
         .filter((r) => r.method === "POST" && r.path === "/pos/v10/payments")
       expect(creates).toEqual([])
       expect(yield* statuses(started)).toEqual(["CancelledByClient"])
-      const [entry] = yield* journal.attempts("Payment", merchant.vat, "order-1")
+      const [entry] = yield* journal.attempts("PosV10", "Payment", merchant.vat, "order-1")
       expect(Option.isSome(entry?.resourceId ?? Option.none())).toBe(true)
     }),
   )
@@ -421,7 +421,7 @@ describe("past MobilePay's 24-hour idempotency window", () => {
       const again = yield* paying(started, pos.posId)
       yield* customerAccepts(started, pos)
       expect(yield* Time.driveUntilDone(again)).toMatchObject({ _tag: "Captured" })
-      const attempts = yield* journal.attempts("Payment", merchant.vat, "order-1")
+      const attempts = yield* journal.attempts("PosV10", "Payment", merchant.vat, "order-1")
       expect(attempts.map((a) => a.attempt)).toEqual([1, 2])
     }),
   )

@@ -66,9 +66,7 @@ export interface Engine<P, I, E extends BackendError> {
  * @since 0.2.0
  * @category models
  */
-export type Mode =
-  | { readonly _tag: "Flow"; readonly wait: Wait }
-  | { readonly _tag: "Recover" }
+export type Mode = { readonly _tag: "Flow"; readonly wait: Wait } | { readonly _tag: "Recover" }
 
 /**
  * Where driving an entry ended.
@@ -249,7 +247,11 @@ const releaseRetries = Schedule.exponential(Duration.millis(50)).pipe(
   Schedule.intersect(Schedule.recurs(4)),
 )
 
-const release = (journal: PaymentJournal.Service, key: string, owner: string): Effect.Effect<void> =>
+const release = (
+  journal: PaymentJournal.Service,
+  key: string,
+  owner: string,
+): Effect.Effect<void> =>
   journal.release(key, owner).pipe(
     Effect.tapError((error) =>
       Effect.logWarning(`could not give up the journal lease on ${key}: ${error.message}`, error),
@@ -331,8 +333,7 @@ const finish = <P, I, E extends BackendError>(
   const decided = Option.flatMap(entry.decision, (decision) =>
     decision._tag === "Capture" ? Option.some(decision.amount) : Option.none(),
   )
-  const amount =
-    view.moneyMoved === true ? Option.getOrElse(decided, () => view.amount) : undefined
+  const amount = view.moneyMoved === true ? Option.getOrElse(decided, () => view.amount) : undefined
   const outcome: Outcome =
     amount === undefined
       ? { _tag: "Final", status: view.status }
@@ -368,9 +369,12 @@ const created = <P, I, E extends BackendError>(
     const known = withinWindow
       ? new Set<string>()
       : new Set(
-          (yield* journal.attempts(entry.backend, entry.kind, entry.merchant, entry.orderId)).flatMap(
-            (attempt) => Option.toArray(attempt.resourceId),
-          ),
+          (yield* journal.attempts(
+            entry.backend,
+            entry.kind,
+            entry.merchant,
+            entry.orderId,
+          )).flatMap((attempt) => Option.toArray(attempt.resourceId)),
         )
     const found = withinWindow
       ? Effect.map(backend.create(entry, plan), Option.some)
@@ -490,7 +494,9 @@ const carriedOut = <P, I, E extends BackendError>(
           )
         : Option.some(yield* read(engine, entry, plan, id))
     if (Option.isNone(looked)) {
-      return yield* Effect.fail(unresolved(entry, `the ${entry.kind.toLowerCase()} is not reserved`))
+      return yield* Effect.fail(
+        unresolved(entry, `the ${entry.kind.toLowerCase()} is not reserved`),
+      )
     }
     const view = looked.value
     if (view.stage === "Ended") return yield* finish(engine, entry, view)

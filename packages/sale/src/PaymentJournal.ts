@@ -228,7 +228,9 @@ export declare namespace PaymentJournal {
       resourceId: string,
     ) => Effect.Effect<Option.Option<Entry>, PaymentJournalError>
     /** The entries matching every given field of `filter`, oldest first: for reconciliation and support. */
-    readonly query: (filter: EntryFilter) => Effect.Effect<ReadonlyArray<Entry>, PaymentJournalError>
+    readonly query: (
+      filter: EntryFilter,
+    ) => Effect.Effect<ReadonlyArray<Entry>, PaymentJournalError>
   }
 }
 

@@ -81,10 +81,7 @@ export class RecoveryReport extends Data.Class<{
  * @category models
  */
 export type RecoveryError =
-  | SaleUnresolved
-  | SaleOutcomeUnrecorded
-  | PartialCaptureUnavailable
-  | PaymentJournalError
+  SaleUnresolved | SaleOutcomeUnrecorded | PartialCaptureUnavailable | PaymentJournalError
 
 /**
  * A platform recovery can drive entries of: made from its backend by {@link recoverable}.

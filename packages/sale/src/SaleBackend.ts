@@ -119,12 +119,7 @@ export interface SaleBackend<P, I, E extends { readonly _tag: string; readonly m
    * stands after (read again when the platform's answer does not say). A failure leaves open
    * whether it was done: the engine reads the payment to find out.
    */
-  readonly capture: (
-    entry: Entry,
-    plan: P,
-    id: string,
-    amount: number,
-  ) => Effect.Effect<View, E>
+  readonly capture: (entry: Entry, plan: P, id: string, amount: number) => Effect.Effect<View, E>
   /**
    * Cancels a payment that is open or reserved (a reserved refund), and answers where it stands
    * after. A failure leaves open whether it was done: the engine reads the payment to find out.

@@ -12,12 +12,16 @@
  * @since 0.2.0
  */
 import * as Clock from "effect/Clock"
+import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import * as SubscriptionRef from "effect/SubscriptionRef"
 import {
   type Decision,
   Entry,
@@ -26,7 +30,7 @@ import {
   type PaymentJournal,
   PaymentJournalError,
 } from "./PaymentJournal.js"
-import type { SaleBackend, View, Wait } from "./SaleBackend.js"
+import type { Created, SaleBackend, View, Wait } from "./SaleBackend.js"
 import {
   OrderIdReused,
   PartialCaptureUnavailable,
@@ -90,6 +94,42 @@ export type Driven<E> =
  * @category models
  */
 export type Failure = SaleUnresolved | SaleOutcomeUnrecorded | PaymentJournalError
+
+/**
+ * Where a sale stands, as the engine reaches each stage: `Created` (the platform's id is
+ * recorded; `customerUrl` is what the customer must be shown, when the platform gave it),
+ * `Reserved` (the customer approved: the money is reserved, nothing decided yet), `Decided`
+ * (capture which amount, or cancel: recorded, about to be carried out), `Finished` (the outcome
+ * is recorded).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type SaleState =
+  | {
+      readonly _tag: "Created"
+      readonly entry: Entry
+      readonly id: string
+      readonly customerUrl?: string | undefined
+    }
+  | { readonly _tag: "Reserved"; readonly entry: Entry; readonly id: string; readonly view: View }
+  | {
+      readonly _tag: "Decided"
+      readonly entry: Entry
+      readonly id: string
+      readonly decision: Decision
+    }
+  | { readonly _tag: "Finished"; readonly entry: Entry }
+
+/**
+ * Told each {@link SaleState} as the engine reaches it.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type Observer = (state: SaleState) => Effect.Effect<void>
+
+const unobserved: Observer = () => Effect.void
 
 // ---------------------------------------------------------------------------------------
 // Plans and terms
@@ -348,10 +388,20 @@ const finish = <P, I, E extends BackendError>(
 // Stage 1, planned → created: the platform's id
 
 type Step<E> =
-  | { readonly _tag: "Next"; readonly entry: Entry; readonly id: string }
+  | {
+      readonly _tag: "Next"
+      readonly entry: Entry
+      readonly id: string
+      readonly customerUrl?: string | undefined
+    }
   | { readonly _tag: "Done"; readonly driven: Driven<E> }
 
-const next = <E>(entry: Entry, id: string): Step<E> => ({ _tag: "Next", entry, id })
+const next = <E>(entry: Entry, id: string, customerUrl?: string): Step<E> => ({
+  _tag: "Next",
+  entry,
+  id,
+  customerUrl,
+})
 const done = <E>(driven: Driven<E>): Step<E> => ({ _tag: "Done", driven })
 
 // The id of the payment (refund) of `entry`, recorded; or where the entry ended when there is
@@ -376,9 +426,12 @@ const created = <P, I, E extends BackendError>(
             entry.orderId,
           )).flatMap((attempt) => Option.toArray(attempt.resourceId)),
         )
-    const found = withinWindow
+    const found: Effect.Effect<Option.Option<Created>, E> = withinWindow
       ? Effect.map(backend.create(entry, plan), Option.some)
-      : backend.find(entry, plan, known)
+      : Effect.map(
+          backend.find(entry, plan, known),
+          Option.map((id) => ({ id })),
+        )
     const result = yield* Effect.either(found)
     if (result._tag === "Left") {
       const refusal = result.left
@@ -396,10 +449,10 @@ const created = <P, I, E extends BackendError>(
       })
       return done<E>({ _tag: "Finished", entry: stored })
     }
-    const id = result.right.value
+    const { id, customerUrl } = result.right.value
     const stored = yield* journal.recordResource(entry.key, id)
     yield* Effect.logDebug(backend.describe(stored, plan, id))
-    return next<E>(stored, id)
+    return next<E>(stored, id, customerUrl)
   })
 
 // ---------------------------------------------------------------------------------------
@@ -434,13 +487,19 @@ const decided = <P, I, E extends BackendError>(
   entry: Entry,
   plan: P,
   id: string,
+  observe: Observer,
 ): Effect.Effect<Step<E>, Failure | PartialCaptureUnavailable> =>
   Effect.gen(function* () {
     if (Option.isSome(entry.decision)) return next<E>(entry, id)
     const { backend, journal } = engine
-    const cancel = Effect.map(decide(journal, entry, { _tag: "Cancel" }), (stored) =>
-      next<E>(stored, id),
-    )
+    const recorded = (decision: Decision) =>
+      Effect.tap(decide(journal, entry, decision), (stored) =>
+        Option.match(stored.decision, {
+          onNone: () => Effect.void,
+          onSome: (decision) => observe({ _tag: "Decided", entry: stored, id, decision }),
+        }),
+      )
+    const cancel = Effect.map(recorded({ _tag: "Cancel" }), (stored) => next<E>(stored, id))
     if (mode._tag === "Recover" || entry.kind === "Refund") {
       const view = yield* read(engine, entry, plan, id)
       if (view.stage === "Ended") return done(yield* finish(engine, entry, view))
@@ -453,12 +512,13 @@ const decided = <P, I, E extends BackendError>(
     const view = reached.value
     if (view.stage === "Ended") return done(yield* finish(engine, entry, view))
     if (view.stage === "Open") return yield* cancel
+    yield* observe({ _tag: "Reserved", entry, id, view })
     // Less than reserved can only be captured where the platform allows it; otherwise nothing
     // is captured and the reservation released, so no money is held.
     const captureAmount = backend.captureAmount(plan)
     const reserved = view.amount ?? captureAmount
     if (captureAmount < reserved && view.partialCapturePossible !== true) {
-      const cancelling = yield* decide(journal, entry, { _tag: "Cancel" })
+      const cancelling = yield* recorded({ _tag: "Cancel" })
       const cancelled = yield* carriedOut(engine, mode, cancelling, plan, id)
       if (cancelled._tag !== "Finished") return done(cancelled)
       return yield* new PartialCaptureUnavailable({
@@ -468,7 +528,7 @@ const decided = <P, I, E extends BackendError>(
         captureAmount,
       })
     }
-    return next<E>(yield* decide(journal, entry, { _tag: "Capture", amount: captureAmount }), id)
+    return next<E>(yield* recorded({ _tag: "Capture", amount: captureAmount }), id)
   })
 
 // ---------------------------------------------------------------------------------------
@@ -489,8 +549,10 @@ const carriedOut = <P, I, E extends BackendError>(
     // cancel look once.
     const looked =
       mode._tag === "Flow" && decision._tag === "Capture"
-        ? yield* Effect.mapError(backend.await(entry, plan, id, mode.wait), (error) =>
-            unresolved(entry, error),
+        ? // What is decided is carried out: the till giving up no longer stops it.
+          yield* Effect.mapError(
+            backend.await(entry, plan, id, { ...mode.wait, interrupted: Effect.never }),
+            (error) => unresolved(entry, error),
           )
         : Option.some(yield* read(engine, entry, plan, id))
     if (Option.isNone(looked)) {
@@ -537,15 +599,22 @@ export const drive = <P, I, E extends BackendError>(
   engine: Engine<P, I, E>,
   mode: Mode,
   start: Entry,
+  observe: Observer = unobserved,
 ): Effect.Effect<Driven<E>, Failure | PartialCaptureUnavailable> =>
   Effect.gen(function* () {
     const plan = yield* planOf(engine, start)
     const creating = yield* created(engine, start, plan)
     if (creating._tag === "Done") return creating.driven
-    const deciding = yield* decided(engine, mode, creating.entry, plan, creating.id)
+    const { entry, id, customerUrl } = creating
+    yield* observe({ _tag: "Created", entry, id, customerUrl })
+    const deciding = yield* decided(engine, mode, entry, plan, id, observe)
     if (deciding._tag === "Done") return deciding.driven
     return yield* carriedOut(engine, mode, deciding.entry, plan, deciding.id)
-  })
+  }).pipe(
+    Effect.tap((driven) =>
+      driven._tag === "Finished" ? observe({ _tag: "Finished", entry: driven.entry }) : Effect.void,
+    ),
+  )
 
 /**
  * Drives an entry under `owner`'s lease, held (and renewed) while driving.
@@ -558,11 +627,12 @@ export const driveHeld = <P, I, E extends BackendError>(
   mode: Mode,
   owner: string,
   entry: Entry,
+  observe: Observer = unobserved,
 ): Effect.Effect<Driven<E>, Failure | PartialCaptureUnavailable> =>
   Effect.scoped(
     Effect.zipRight(
       holdLease(engine.journal, engine.lease, entry.key, owner),
-      drive(engine, mode, entry),
+      drive(engine, mode, entry, observe),
     ),
   )
 
@@ -592,39 +662,42 @@ export const owner = (journal: PaymentJournal.Service): string =>
   `${journal.instanceId}/${crypto.randomUUID()}`
 
 /**
- * Runs an order to its finished entry: opens or resumes it, drives it, and after an entry that
- * was never created (past the idempotency window) opens the next attempt. A refused create
- * goes to `onRefused`, which fails, or succeeds to try once more as a new attempt.
+ * How running (or holding) a sale fails: `E2` from `onRefused`, or the engine's failures.
  *
  * @since 0.2.0
  * @category flows
  */
-export const run = <P, I, E extends BackendError, E2, R>(
-  session: Session<P, I, E>,
-  orderId: string,
-  plan: P,
-  onRefused: (error: E) => Effect.Effect<void, E2, R>,
-): Effect.Effect<
-  Entry,
+export type RunError<E2> =
   | E2
   | OrderIdReused
   | SaleInProgress
   | PartialCaptureUnavailable
   | SaleUnresolved
   | SaleOutcomeUnrecorded
-  | PaymentJournalError,
-  R
-> =>
+  | PaymentJournalError
+
+// Opens or resumes the order, drives it, and after an entry that was never created (past the
+// idempotency window) or refused (when `onRefused` allows it) opens the next attempt.
+const settle = <P, I, E extends BackendError, E2, R>(
+  session: Session<P, I, E>,
+  orderId: string,
+  plan: P,
+  onRefused: (error: E) => Effect.Effect<void, E2, R>,
+  observe: Observer,
+): Effect.Effect<Entry, RunError<E2>, R> =>
   Effect.gen(function* () {
     const { engine, mode, owner } = session
     const kind: EntryKind = engine.backend.kindOf(plan)
     for (;;) {
       const opened = yield* open(engine, owner, session.merchant, orderId, plan)
-      if (opened._tag === "Finished") return opened.entry
+      if (opened._tag === "Finished") {
+        yield* observe({ _tag: "Finished", entry: opened.entry })
+        return opened.entry
+      }
       yield* Effect.logDebug(
         `${kind.toLowerCase()} for order ${orderId}: journal entry ${opened.entry.key} (attempt ${opened.entry.attempt})`,
       )
-      const driven = yield* driveHeld(engine, mode, owner, opened.entry)
+      const driven = yield* driveHeld(engine, mode, owner, opened.entry, observe)
       switch (driven._tag) {
         case "Finished":
           if (Option.exists(driven.entry.outcome, (o) => o._tag === "NotCreated")) continue
@@ -638,4 +711,138 @@ export const run = <P, I, E extends BackendError, E2, R>(
           )
       }
     }
+  })
+
+/**
+ * A sale the till holds while the customer decides: its ids and what the customer must see,
+ * as soon as the payment exists and is journalled; its states as they come; its outcome.
+ *
+ * @since 0.2.0
+ * @category flows
+ */
+export interface HeldSale<E2> {
+  readonly orderId: string
+  /** The journal entry (the create call's idempotency key). */
+  readonly key: string
+  /** The platform's id: V10's payment id, ePayment's `reference`. */
+  readonly id: string
+  /** What the customer must be shown, when the platform gave it (ePayment's dynamic QR). */
+  readonly customerUrl: string | undefined
+  /** The sale's states from now on, ending with `Finished`. */
+  readonly states: Stream.Stream<SaleState>
+  /** The finished entry: waits for the customer and for what was decided to be carried out. */
+  readonly await: Effect.Effect<Entry, RunError<E2>>
+  /**
+   * The till gives up: a sale not yet decided is cancelled (and its customer's approval, if
+   * it comes now, released); one already decided is carried out as decided. Answers the
+   * finished entry either way: its outcome says what happened to the money.
+   */
+  readonly cancel: Effect.Effect<Entry, RunError<E2>>
+}
+
+/**
+ * Starts a sale and answers once the payment (refund) exists and is journalled (or at once,
+ * with a finished entry, when the order was already paid): the sale goes on in the background,
+ * in the caller's scope, which it needs open until it is finished (closing it interrupts the
+ * sale: recovery finishes it as recorded). A refused create goes to `onRefused`, which fails,
+ * or succeeds to try once more as a new attempt.
+ *
+ * @since 0.2.0
+ * @category flows
+ */
+export const start = <P, I, E extends BackendError, E2, R>(
+  session: Session<P, I, E>,
+  orderId: string,
+  plan: P,
+  onRefused: (error: E) => Effect.Effect<void, E2, R>,
+): Effect.Effect<HeldSale<E2>, RunError<E2>, R | Scope.Scope> =>
+  Effect.gen(function* () {
+    const scope = yield* Effect.scope
+    const givenUp = yield* Deferred.make<void>()
+    const first = yield* Deferred.make<SaleState, RunError<E2>>()
+    const latest = yield* SubscriptionRef.make(Option.none<SaleState>())
+    const observe: Observer = (state) =>
+      Effect.zipRight(
+        SubscriptionRef.set(latest, Option.some(state)),
+        state._tag === "Created" || state._tag === "Finished"
+          ? Deferred.succeed(first, state)
+          : Effect.void,
+      )
+    const mode: Mode =
+      session.mode._tag === "Flow"
+        ? { _tag: "Flow", wait: { ...session.mode.wait, interrupted: Deferred.await(givenUp) } }
+        : session.mode
+    const fiber = yield* settle({ ...session, mode }, orderId, plan, onRefused, observe).pipe(
+      Effect.onExit((exit) =>
+        exit._tag === "Failure" ? Deferred.failCause(first, exit.cause) : Effect.void,
+      ),
+      Effect.forkIn(scope),
+    )
+    const reached = yield* Deferred.await(first)
+    return {
+      orderId,
+      key: reached.entry.key,
+      id:
+        reached._tag === "Created" || reached._tag === "Reserved" || reached._tag === "Decided"
+          ? reached.id
+          : Option.getOrElse(reached.entry.resourceId, () => ""),
+      customerUrl: reached._tag === "Created" ? reached.customerUrl : undefined,
+      states: latest.changes.pipe(
+        Stream.filterMap((state) => state),
+        Stream.takeUntil((state) => state._tag === "Finished"),
+      ),
+      await: Fiber.join(fiber),
+      cancel: Effect.zipRight(Deferred.succeed(givenUp, undefined), Fiber.join(fiber)),
+    }
+  })
+
+/**
+ * Runs an order to its finished entry: {@link start}, then its `await`.
+ *
+ * @since 0.2.0
+ * @category flows
+ */
+export const run = <P, I, E extends BackendError, E2, R>(
+  session: Session<P, I, E>,
+  orderId: string,
+  plan: P,
+  onRefused: (error: E) => Effect.Effect<void, E2, R>,
+): Effect.Effect<Entry, RunError<E2>, R> =>
+  Effect.scoped(Effect.flatMap(start(session, orderId, plan, onRefused), (sale) => sale.await))
+
+/**
+ * What the journal and the platform say of an order now: its latest entry, and (when the
+ * platform's id is known and the entry is unfinished) one read of where it stands.
+ *
+ * @since 0.2.0
+ * @category flows
+ */
+export interface Looked {
+  readonly entry: Entry
+  readonly view: Option.Option<View>
+}
+
+/**
+ * Looks an order up: the latest journal entry of its payment (or refund), and one read of the
+ * platform while the entry is unfinished. `None`: the journal has no such order.
+ *
+ * @since 0.2.0
+ * @category flows
+ */
+export const lookup = <P, I, E extends BackendError>(
+  engine: Engine<P, I, E>,
+  merchant: string,
+  kind: EntryKind,
+  orderId: string,
+): Effect.Effect<Option.Option<Looked>, E | PaymentJournalError> =>
+  Effect.gen(function* () {
+    const attempts = yield* engine.journal.attempts(engine.backend.name, kind, merchant, orderId)
+    const entry = attempts.at(-1)
+    if (entry === undefined) return Option.none()
+    if (entry.isFinished || Option.isNone(entry.resourceId)) {
+      return Option.some({ entry, view: Option.none() })
+    }
+    const plan = yield* planOf(engine, entry)
+    const view = yield* engine.backend.read(entry, plan, entry.resourceId.value)
+    return Option.some({ entry, view: Option.some(view) })
   })

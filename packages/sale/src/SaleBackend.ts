@@ -40,6 +40,18 @@ export interface View {
 }
 
 /**
+ * What a create call made: the platform's id, and what the customer must be shown, when the
+ * platform gives it (ePayment's dynamic QR with `userFlow: QR`: the QR image's URL).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Created {
+  readonly id: string
+  readonly customerUrl?: string | undefined
+}
+
+/**
  * How long a flow waits for the customer, and how polling backs off from failures.
  *
  * @since 0.2.0
@@ -88,10 +100,10 @@ export interface SaleBackend<P, I, E extends { readonly _tag: string; readonly m
    */
   readonly isRefusal: (error: E) => boolean
   /**
-   * The create call with the entry's idempotency key: the id of what it made, or of what the
-   * first call with that key made.
+   * The create call with the entry's idempotency key: what it made, or what the first call
+   * with that key made.
    */
-  readonly create: (entry: Entry, plan: P) => Effect.Effect<string, E>
+  readonly create: (entry: Entry, plan: P) => Effect.Effect<Created, E>
   /**
    * Past the idempotency window: the id of the payment (refund) the entry's create call made,
    * if the platform has one the journal does not already know (`known`); `None`: it made none.

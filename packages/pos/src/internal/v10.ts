@@ -178,17 +178,21 @@ export const backend = (
       const options = { ...callOptions(entry), idempotencyKey: entry.key }
       switch (plan._tag) {
         case "InitiatePayment":
-          return Effect.map(client.initiatePayment(plan.request, options), (made) => made.paymentId)
+          return Effect.map(client.initiatePayment(plan.request, options), (made) => ({
+            id: made.paymentId,
+          }))
         case "PreparePayment":
           return Effect.map(
             client.preparePayment(
               { posId: plan.request.posId, orderId: plan.request.orderId },
               options,
             ),
-            (made) => made.paymentId,
+            (made) => ({ id: made.paymentId }),
           )
         case "CreateRefund":
-          return Effect.map(client.createRefund(plan.request, options), (made) => made.refundId)
+          return Effect.map(client.createRefund(plan.request, options), (made) => ({
+            id: made.refundId,
+          }))
       }
     },
 

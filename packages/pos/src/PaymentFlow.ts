@@ -17,6 +17,8 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
+import type * as Stream from "effect/Stream"
 import { Amount, decodeRequest } from "./Domain.js"
 import * as Engine from "@effect-mobilepay/sale/Engine"
 import * as V10 from "./internal/v10.js"
@@ -170,12 +172,36 @@ const toOutcome = (entry: Entry, planned: number): Effect.Effect<PaymentOutcome>
   })
 }
 
-// Runs the order to its outcome. A create MobilePay refused fails the flow with MobilePay's
-// error, except 1301 when the flow may clear the point of sale: then once more, as a new attempt.
-const run = (
+/**
+ * A payment the till holds while the customer decides (see {@link start}).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface HeldPayment {
+  readonly orderId: string
+  /** MobilePay's payment id. */
+  readonly paymentId: string
+  /** The journal entry (the create call's idempotency key). */
+  readonly key: string
+  /** The sale's states from now on (created, reserved, decided, finished), ending with finished. */
+  readonly states: Stream.Stream<Engine.SaleState>
+  /** How the payment ended: waits for the customer, then captures or cancels. */
+  readonly await: Effect.Effect<PaymentOutcome, PaymentFlowError>
+  /**
+   * The till gives up: a payment not yet decided is cancelled; one already decided (the
+   * customer accepted and the capture is under way) is captured as decided. Answers how it
+   * ended either way.
+   */
+  readonly cancel: Effect.Effect<PaymentOutcome, PaymentFlowError>
+}
+
+// Starts the order's payment, held. A create MobilePay refused fails with MobilePay's error,
+// except 1301 when the flow may clear the point of sale: then once more, as a new attempt.
+const hold = (
   plan: Extract<Plan, { readonly _tag: "InitiatePayment" | "PreparePayment" }>,
   options: FlowOptions,
-): Effect.Effect<PaymentOutcome, PaymentFlowError, PosClient | PaymentJournal> =>
+): Effect.Effect<HeldPayment, PaymentFlowError, PosClient | PaymentJournal | Scope.Scope> =>
   Effect.gen(function* () {
     const session = yield* V10.session(options, customerWait(options))
     let clearedPointOfSale = false
@@ -192,9 +218,25 @@ const run = (
             clearedPointOfSale = true
           })
         : Effect.fail(error)
-    const entry = yield* Engine.run(session, plan.request.orderId, plan, onRefused)
-    return yield* toOutcome(entry, plan.captureAmount)
+    const sale = yield* Engine.start(session, plan.request.orderId, plan, onRefused)
+    const outcome = (entry: Effect.Effect<Entry, PaymentFlowError>) =>
+      Effect.flatMap(entry, (finished) => toOutcome(finished, plan.captureAmount))
+    return {
+      orderId: sale.orderId,
+      paymentId: sale.id,
+      key: sale.key,
+      states: sale.states,
+      await: outcome(sale.await),
+      cancel: outcome(sale.cancel),
+    }
   })
+
+// Runs the order to its outcome: held, then awaited.
+const run = (
+  plan: Extract<Plan, { readonly _tag: "InitiatePayment" | "PreparePayment" }>,
+  options: FlowOptions,
+): Effect.Effect<PaymentOutcome, PaymentFlowError, PosClient | PaymentJournal> =>
+  Effect.scoped(Effect.flatMap(hold(plan, options), (held) => held.await))
 
 // Cancels the active payments of a point of sale: through the journal when it has them (their
 // flow is gone, or it would hold the lease), directly otherwise. What fails on the way fails
@@ -337,3 +379,84 @@ export const preparedPayment = (
     const captureAmount = yield* captureAmountOf(checked.amount, options.captureAmount)
     return yield* run({ _tag: "PreparePayment", request: checked, captureAmount }, options)
   }).pipe(Effect.withSpan("PaymentFlow.preparedPayment", { captureStackTrace: false }))
+
+/**
+ * Starts a payment and answers as soon as MobilePay has it and the journal has recorded it:
+ * the till holds the sale ({@link HeldPayment}) while the customer decides, shows its states,
+ * awaits its outcome or cancels it. The sale goes on in the caller's scope, which must stay
+ * open until it is finished (closing it interrupts the sale; recovery then finishes it as
+ * recorded). Checked, journalled and resumable like {@link payAndCapture}, which is `start`
+ * then `await`.
+ *
+ * @example
+ * ```ts
+ * import { PaymentFlow } from "@effect-mobilepay/pos"
+ * import { Effect, Stream } from "effect"
+ *
+ * const sale = Effect.scoped(
+ *   Effect.gen(function* () {
+ *     const held = yield* PaymentFlow.start({
+ *       posId: "pos-1",
+ *       orderId: "order-1",
+ *       amount: 100,
+ *       currencyCode: "DKK",
+ *       plannedCaptureDelay: "None",
+ *     })
+ *     yield* Effect.log(`payment ${held.paymentId} sent to the customer`)
+ *     yield* Effect.fork(Stream.runForEach(held.states, (state) => Effect.log(state._tag)))
+ *     return yield* held.await // or, when the customer walks away: held.cancel
+ *   }),
+ * )
+ * ```
+ *
+ * @since 0.2.0
+ * @category flows
+ */
+export const start = (
+  request: Payment.InitiatePaymentRequest.Encoded,
+  options: PayAndCaptureOptions = {},
+): Effect.Effect<HeldPayment, PaymentFlowError, PosClient | PaymentJournal | Scope.Scope> =>
+  Effect.gen(function* () {
+    const checked = yield* decodeInitiate(request)
+    const captureAmount = yield* captureAmountOf(checked.amount, options.captureAmount)
+    return yield* hold({ _tag: "InitiatePayment", request: checked, captureAmount }, options)
+  }).pipe(Effect.withSpan("PaymentFlow.start", { captureStackTrace: false }))
+
+/**
+ * A prepared payment, held: answers once it is prepared (before the customer checks in); see
+ * {@link start} and {@link preparedPayment}.
+ *
+ * @since 0.2.0
+ * @category flows
+ */
+export const startPrepared = (
+  request: Payment.PreparePaymentRequest.Encoded & Payment.PaymentReadyRequest.Encoded,
+  options: PayAndCaptureOptions = {},
+): Effect.Effect<HeldPayment, PaymentFlowError, PosClient | PaymentJournal | Scope.Scope> =>
+  Effect.gen(function* () {
+    const checked = yield* decodePrepared(request)
+    const captureAmount = yield* captureAmountOf(checked.amount, options.captureAmount)
+    return yield* hold({ _tag: "PreparePayment", request: checked, captureAmount }, options)
+  }).pipe(Effect.withSpan("PaymentFlow.startPrepared", { captureStackTrace: false }))
+
+/**
+ * An order as the journal and MobilePay have it now: its latest payment entry and, while that
+ * is unfinished and MobilePay's id is known, one read of the payment (`view`: its stage and
+ * MobilePay's status). `None`: the journal has no payment for the order. For support and
+ * reconciliation: the journal's `query` lists entries by state and time.
+ *
+ * @since 0.2.0
+ * @category flows
+ */
+export const lookup = (
+  orderId: string,
+  options: Pick<FlowOptions, "merchantVat" | "timeout"> = {},
+): Effect.Effect<
+  Option.Option<Engine.Looked>,
+  PosClientError | PaymentJournalError,
+  PosClient | PaymentJournal
+> =>
+  Effect.flatMap(
+    V10.session(options, { field: "customerTimeout", input: "2 minutes" }),
+    (session) => Engine.lookup(session.engine, session.merchant, "Payment", orderId),
+  )

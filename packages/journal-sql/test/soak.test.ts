@@ -215,7 +215,10 @@ describe("the fault soak", () => {
         let rounds = 0
         for (; rounds < 10; rounds++) {
           if (rounds === 5) yield* sandbox.clearFaults
-          const report = yield* Recovery.recover().pipe(Effect.provide(context))
+          // The soak rings nothing up again once its flows are done: no grace for undecided sales.
+          const report = yield* Recovery.recover({ undecidedGrace: 0 }).pipe(
+            Effect.provide(context),
+          )
           if (report.isComplete) break
           yield* Effect.sleep("500 millis")
         }

@@ -71,6 +71,11 @@ describe("a lost InitiatePayment answer", () => {
       expect(yield* statuses(started)).toEqual(["Initiated"])
       expect(yield* journal.unfinished).toHaveLength(1)
 
+      // Within the grace after the flow last touched it, the till may ring it up again: left.
+      const early = yield* Recovery.recover().pipe(Effect.provide(context))
+      expect(early.pending).toHaveLength(1)
+      expect(yield* statuses(started)).toEqual(["Initiated"])
+      yield* TestClock.adjust("2 minutes")
       const report = yield* Recovery.recover().pipe(Effect.provide(context))
       expect(report.finished).toHaveLength(1)
       expect(report.isComplete).toBe(true)
@@ -92,9 +97,38 @@ describe("a lost InitiatePayment answer", () => {
       expect((yield* Time.driveUntilDone(fiber))._tag).toBe("SaleUnresolved")
       yield* customerAccepts(started, pos)
       expect(yield* statuses(started)).toEqual(["Reserved"])
-      yield* Recovery.recover().pipe(Effect.provide(context))
+      yield* Recovery.recover({ undecidedGrace: 0 }).pipe(Effect.provide(context))
       expect(yield* statuses(started)).toEqual(["CancelledByClient"])
     }),
+  )
+
+  it.scoped(
+    "approved while its till was down: rung up again within the grace, the reservation is taken over, not asked for twice",
+    () =>
+      Effect.gen(function* () {
+        const started = yield* start(patient)
+        const { context, client, journal, sandbox } = started
+        const pos = yield* pointOfSale(client)
+        yield* sandbox.addFault(reset("POST /pos/v10/payments", 3))
+        const fiber = yield* Effect.fork(
+          PaymentFlow.payAndCapture(payment(pos.posId)).pipe(Effect.flip, Effect.provide(context)),
+        )
+        expect((yield* Time.driveUntilDone(fiber))._tag).toBe("SaleUnresolved")
+        yield* customerAccepts(started, pos)
+        // The till's recovery at start-up (on the default grace) leaves the reservation alone ...
+        yield* TestClock.adjust("1 minute")
+        const report = yield* Recovery.recover({ exclusive: true }).pipe(Effect.provide(context))
+        expect(report.pending).toHaveLength(1)
+        expect(yield* statuses(started)).toEqual(["Reserved"])
+        // ... and the cashier's re-ring captures it: one payment, one approval.
+        const again = yield* Effect.fork(
+          PaymentFlow.payAndCapture(payment(pos.posId)).pipe(Effect.provide(context)),
+        )
+        expect(yield* Time.driveUntilDone(again)).toMatchObject({ _tag: "Captured", amount: 100 })
+        expect(yield* statuses(started)).toEqual(["Captured"])
+        const attempts = yield* journal.attempts("PosV10", "Payment", merchant.vat, "order-1")
+        expect(attempts.map((a) => a.attempt)).toEqual([1])
+      }),
   )
 
   it.scoped("ringing the order up again resumes the same payment, to Captured", () =>

@@ -48,6 +48,14 @@ export interface RecoverOptions {
   readonly concurrency?: number | undefined
   /** How long recovery's hold on an entry lasts without renewal. @default "15 seconds" */
   readonly lease?: Duration.DurationInput | undefined
+  /**
+   * How long a sale nobody decided on is left alone after its flow last touched it (renewed its
+   * lease) before recovery cancels it. Within it, the till that crashed can ring the same order
+   * up again and take the sale over where it stands: a customer who approved while the till was
+   * down is not asked to approve twice. `0`: cancel at once.
+   * @default "2 minutes"
+   */
+  readonly undecidedGrace?: Duration.DurationInput | undefined
 }
 
 /**
@@ -143,6 +151,9 @@ export const recover = (
   Effect.gen(function* () {
     const journal = yield* PaymentJournal
     const lease = yield* DurationOption.decode("lease", options.lease ?? "15 seconds")
+    const grace = Duration.toMillis(
+      yield* DurationOption.delay("undecidedGrace", options.undecidedGrace, "2 minutes"),
+    )
     const byName = new Map(platforms.map((platform) => [platform.name, platform]))
     const owner = Engine.owner(journal)
     const one = (entry: Entry): Effect.Effect<Result> =>
@@ -150,6 +161,11 @@ export const recover = (
         const platform = byName.get(entry.backend)
         if (platform === undefined) return { _tag: "skipped", entry } as const
         const at = yield* Clock.currentTimeMillis
+        const leaseLive = Option.exists(entry.leaseUntil, (until) => until > at)
+        if (Option.isNone(entry.decision) && !leaseLive && at - entry.updatedAt < grace) {
+          // Its flow is gone, but its till may ring the order up again: left for now.
+          return { _tag: "pending", entry } as const
+        }
         const claimed = yield* journal.claim(entry.key, owner, {
           now: at,
           until: at + Duration.toMillis(lease),

@@ -16,9 +16,8 @@
  * @since 0.2.0
  */
 import { DurationOption, type InvalidInput } from "@effect-mobilepay/core"
-import * as Clock from "effect/Clock"
 import * as Data from "effect/Data"
-import * as Duration from "effect/Duration"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -38,9 +37,11 @@ import type {
  */
 export interface RecoverOptions {
   /**
-   * This process is the only one using the journal (a till's own SQLite file, at start-up):
-   * entries held by another journal instance are taken over at once instead of when their lease
-   * runs out, since that instance can only be a process that died.
+   * This process is the only one meant to use the journal (a till's own SQLite file, at
+   * start-up): entries held by a journal instance that is gone are taken over at once instead
+   * of when their lease runs out. Gone is proven, never assumed: on SQL, the instance's process
+   * ran on this machine and is no longer running; a live one (a second process started by
+   * mistake) keeps its sales.
    * @default false
    */
   readonly exclusive?: boolean | undefined
@@ -152,10 +153,8 @@ export const recover = (
       Effect.gen(function* () {
         const platform = byName.get(entry.backend)
         if (platform === undefined) return { _tag: "skipped", entry } as const
-        const at = yield* Clock.currentTimeMillis
         const claimed = yield* journal.claim(entry.key, owner, {
-          now: at,
-          until: at + Duration.toMillis(lease),
+          duration: lease,
           takeOverForeign: options.exclusive,
         })
         if (Option.isNone(claimed)) return { _tag: "busy", entry } as const

@@ -278,7 +278,7 @@ describe("the fault soak", () => {
         const unfinished = yield* journal.unfinished
         for (const { orderId } of reported) {
           const kind = orderId.endsWith("-r") ? "Refund" : "Payment"
-          for (const entry of yield* journal.attempts(kind, merchant.vat, orderId)) {
+          for (const entry of yield* journal.attempts("PosV10", kind, merchant.vat, orderId)) {
             const outcome = Option.getOrUndefined(entry.outcome)
             if (outcome?._tag !== "Final") continue
             const id = Option.getOrElse(entry.resourceId, () => "")

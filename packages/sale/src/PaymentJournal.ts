@@ -276,11 +276,13 @@ export interface Lease {
   readonly owner: string
   readonly version: number
   readonly millis: number
+  /** As the entry shows it: a holder that renews without a version (an older release) changes it. */
+  readonly until: number | undefined
 }
 
 /**
  * What one journal instance has seen of the leases others hold: a lease has run out for it
- * once it has seen the same lease (holder and version) for the lease's whole duration on
+ * once it has seen the same lease (holder, version and end) for the lease's whole duration on
  * this process's monotonic clock (`Clock.currentTimeNanos`). A holder renews well within its
  * duration, and each renewal changes the version, so a live holder's lease never runs out
  * for anyone, whatever their wall clocks say. Every journal takes leases this way.
@@ -310,7 +312,8 @@ export const makeLeaseWatch: Effect.Effect<LeaseWatch> = Effect.sync(() => {
         if (
           before !== undefined &&
           before.lease.owner === lease.owner &&
-          before.lease.version === lease.version
+          before.lease.version === lease.version &&
+          before.lease.until === lease.until
         ) {
           return now - before.since >= BigInt(Math.ceil(lease.millis)) * 1_000_000n
         }
@@ -405,7 +408,12 @@ export const makeMemory: Effect.Effect<PaymentJournal.Service> = Effect.gen(func
       onSome: (holder) =>
         holder === owner || (takeOverForeign === true && !ownedBy(instanceId, holder))
           ? Effect.succeed(true)
-          : watch.runOut(key, { owner: holder, version: stored.version, millis: stored.millis }),
+          : watch.runOut(key, {
+              owner: holder,
+              version: stored.version,
+              millis: stored.millis,
+              until: Option.getOrUndefined(stored.entry.leaseUntil),
+            }),
     })
 
   return PaymentJournal.of({

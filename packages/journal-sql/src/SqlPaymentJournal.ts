@@ -303,6 +303,7 @@ export const make = (
         owner: holder,
         version: row.lease_version,
         millis: row.lease_millis,
+        until: row.lease_until ?? undefined,
       })
     }
 

@@ -285,7 +285,8 @@ export interface Lease {
  * once it has seen the same lease (holder, version and end) for the lease's whole duration on
  * this process's monotonic clock (`Clock.currentTimeNanos`). A holder renews well within its
  * duration, and each renewal changes the version, so a live holder's lease never runs out
- * for anyone, whatever their wall clocks say. Every journal takes leases this way.
+ * for anyone, whatever their wall clocks say. Every journal takes leases this way. A lease
+ * not looked at for a day is forgotten (entries others finished are never looked at again).
  *
  * @since 0.2.0
  * @category leases
@@ -304,10 +305,21 @@ export interface LeaseWatch {
  * @category leases
  */
 export const makeLeaseWatch: Effect.Effect<LeaseWatch> = Effect.sync(() => {
-  const seen = new Map<string, { readonly lease: Lease; readonly since: bigint }>()
+  const seen = new Map<string, Watched>()
+  let swept = 0n
+  // Entries finished by others are never looked at again: what was not looked at for a day is
+  // dropped (looked at later, it is watched afresh), at most once a minute.
+  const sweep = (now: bigint) => {
+    if (now - swept < minuteNanos) return
+    swept = now
+    for (const [key, watched] of seen) {
+      if (now - watched.checked > dayNanos) seen.delete(key)
+    }
+  }
   return {
     runOut: (key, lease) =>
       Effect.map(Clock.currentTimeNanos, (now) => {
+        sweep(now)
         const before = seen.get(key)
         if (
           before !== undefined &&
@@ -315,14 +327,26 @@ export const makeLeaseWatch: Effect.Effect<LeaseWatch> = Effect.sync(() => {
           before.lease.version === lease.version &&
           before.lease.until === lease.until
         ) {
+          seen.set(key, { ...before, checked: now })
           return now - before.since >= BigInt(Math.ceil(lease.millis)) * 1_000_000n
         }
-        seen.set(key, { lease, since: now })
+        seen.set(key, { lease, since: now, checked: now })
         return false
       }),
     forget: (key) => Effect.sync(() => seen.delete(key)),
   }
 })
+
+interface Watched {
+  readonly lease: Lease
+  /** When this lease (holder, version, end) was first seen. */
+  readonly since: bigint
+  /** When it was last looked at. */
+  readonly checked: bigint
+}
+
+const minuteNanos = 60_000_000_000n
+const dayNanos = 24n * 60n * minuteNanos
 
 /**
  * Whether `owner` is one of journal instance `instanceId`'s lease owners.

@@ -278,6 +278,20 @@ export const contract = (name: string, store: Store) =>
       }),
     )
 
+    it.scoped("a lease not looked at for a day is watched afresh", () =>
+      Effect.gen(function* () {
+        const journal = yield* store.make
+        const { key } = yield* opened(journal)
+        const b = `${journal.instanceId}/b`
+        yield* journal.claim(key, `${journal.instanceId}/a`, { duration: seconds(5) })
+        expect(yield* journal.claim(key, b, { duration: seconds(5) })).toEqual(Option.none())
+        yield* TestClock.adjust("25 hours")
+        expect(yield* journal.claim(key, b, { duration: seconds(5) })).toEqual(Option.none())
+        yield* TestClock.adjust("5 seconds")
+        expect(Option.isSome(yield* journal.claim(key, b, { duration: seconds(5) }))).toBe(true)
+      }),
+    )
+
     it.scoped("no wall clock decides: a clock ahead or stepped forward takes no lease", () =>
       Effect.gen(function* () {
         const journal = yield* store.make

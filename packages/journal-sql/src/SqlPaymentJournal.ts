@@ -6,19 +6,27 @@
  * returns; the conditions in each statement make decisions and outcomes write-once and leases
  * exclusive, so processes racing on one entry see exactly one winner.
  *
+ * Leases are taken as `PaymentJournal.LeaseWatch` says, never by comparing clocks: each lease
+ * carries a version every claim and renewal changes, and a lease held by someone else is taken
+ * only after this instance has seen its version unchanged for the lease's whole duration on
+ * its own monotonic clock, or (`takeOverForeign`, on SQLite) when the operating system says the
+ * process of the instance holding it is gone.
+ *
  * @since 0.2.0
  */
-import { PaymentJournal } from "@effect-mobilepay/pos"
+import { PaymentJournal } from "@effect-mobilepay/sale"
 import * as Migrator from "@effect/sql/Migrator"
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import * as Instance from "./internal/instance.js"
 
 /**
  * @since 0.2.0
@@ -39,7 +47,7 @@ const Row = Schema.Struct({
   key: Schema.String,
   backend: Schema.String,
   kind: PaymentJournal.EntryKind,
-  merchant_vat: Schema.String,
+  merchant: Schema.String,
   order_id: Schema.String,
   attempt: Millis,
   plan: Schema.parseJson(Schema.Unknown),
@@ -48,21 +56,24 @@ const Row = Schema.Struct({
   outcome: Schema.NullOr(Schema.parseJson(PaymentJournal.Outcome)),
   lease_owner: Schema.NullOr(Schema.String),
   lease_until: Schema.NullOr(Millis),
+  lease_version: Millis,
+  lease_millis: Millis,
   created_at: Millis,
   updated_at: Millis,
 })
+type Row = typeof Row.Type
 
 const decodeRows = Schema.decodeUnknown(Schema.Array(Row))
 const encodePlan = Schema.encode(Schema.parseJson(Schema.Unknown))
 const encodeDecision = Schema.encode(Schema.parseJson(PaymentJournal.Decision))
 const encodeOutcome = Schema.encode(Schema.parseJson(PaymentJournal.Outcome))
 
-const toEntry = (row: typeof Row.Type): PaymentJournal.Entry =>
+const toEntry = (row: Row): PaymentJournal.Entry =>
   new PaymentJournal.Entry({
     key: row.key,
     backend: row.backend,
     kind: row.kind,
-    merchant: row.merchant_vat,
+    merchant: row.merchant,
     orderId: row.order_id,
     attempt: row.attempt,
     plan: row.plan,
@@ -77,7 +88,14 @@ const toEntry = (row: typeof Row.Type): PaymentJournal.Entry =>
 
 /**
  * The journal's migrations, for `@effect/sql`'s `Migrator.fromRecord` (which {@link migrate}
- * runs). Portable across SQLite and PostgreSQL.
+ * runs, all pending ones in one transaction):
+ *
+ * 1. the table;
+ * 2. entries name their backend (those written before: `"PosV10"`), `merchant_vat` becomes
+ *    `merchant`, and an attempt is unique per backend (SQLite: the table rebuilt, every row
+ *    and index kept; PostgreSQL: altered in place);
+ * 3. leases carry a version and a duration (a lease held when upgrading counts as a minute
+ *    long).
  *
  * @since 0.2.0
  * @category migrations
@@ -86,6 +104,12 @@ export const migrations = (
   options: Options = {},
 ): Record<string, Effect.Effect<void, SqlError, SqlClient.SqlClient>> => {
   const table = options.table ?? "mobilepay_journal"
+  const indexes = (sql: SqlClient.SqlClient) =>
+    Effect.zipRight(
+      sql`CREATE INDEX ${sql(`${table}_unfinished`)} ON ${sql(table)} (created_at)
+        WHERE outcome IS NULL`,
+      sql`CREATE INDEX ${sql(`${table}_resource`)} ON ${sql(table)} (backend, kind, resource_id)`,
+    )
   return {
     "1_create_journal": Effect.gen(function* () {
       const sql = yield* SqlClient.SqlClient
@@ -109,10 +133,67 @@ export const migrations = (
         WHERE outcome IS NULL`
       yield* sql`CREATE INDEX ${sql(`${table}_resource`)} ON ${sql(table)} (kind, resource_id)`
     }),
-    // Entries name their platform; every entry written before is a PoS V10 one.
     "2_entries_name_their_backend": Effect.gen(function* () {
       const sql = yield* SqlClient.SqlClient
-      yield* sql`ALTER TABLE ${sql(table)} ADD COLUMN backend TEXT NOT NULL DEFAULT 'PosV10'`
+      yield* sql.onDialectOrElse({
+        // SQLite cannot change a unique key in place: a new table, the rows copied, the old
+        // one dropped (with its indexes) and the new one renamed, inside the migrator's
+        // transaction.
+        sqlite: () =>
+          Effect.gen(function* () {
+            const rebuilt = `${table}_rebuilt`
+            yield* sql`CREATE TABLE ${sql(rebuilt)} (
+              key TEXT PRIMARY KEY,
+              backend TEXT NOT NULL,
+              kind TEXT NOT NULL,
+              merchant TEXT NOT NULL,
+              order_id TEXT NOT NULL,
+              attempt INTEGER NOT NULL,
+              plan TEXT NOT NULL,
+              resource_id TEXT,
+              decision TEXT,
+              outcome TEXT,
+              lease_owner TEXT,
+              lease_until BIGINT,
+              created_at BIGINT NOT NULL,
+              updated_at BIGINT NOT NULL,
+              UNIQUE (backend, kind, merchant, order_id, attempt)
+            )`
+            yield* sql`INSERT INTO ${sql(rebuilt)} (key, backend, kind, merchant, order_id,
+                attempt, plan, resource_id, decision, outcome, lease_owner, lease_until,
+                created_at, updated_at)
+              SELECT key, 'PosV10', kind, merchant_vat, order_id, attempt, plan, resource_id,
+                decision, outcome, lease_owner, lease_until, created_at, updated_at
+              FROM ${sql(table)}`
+            yield* sql`DROP TABLE ${sql(table)}`
+            yield* sql`ALTER TABLE ${sql(rebuilt)} RENAME TO ${sql(table)}`
+            yield* indexes(sql)
+          }),
+        orElse: () =>
+          Effect.gen(function* () {
+            yield* sql`ALTER TABLE ${sql(table)} ADD COLUMN backend TEXT NOT NULL DEFAULT 'PosV10'`
+            yield* sql`ALTER TABLE ${sql(table)} ALTER COLUMN backend DROP DEFAULT`
+            yield* sql`ALTER TABLE ${sql(table)} RENAME COLUMN merchant_vat TO merchant`
+            // The unique key of migration 1 has the name PostgreSQL gave it.
+            const keys = yield* sql<{ readonly conname: string }>`SELECT conname
+              FROM pg_constraint WHERE conrelid = ${table}::regclass AND contype = 'u'`
+            for (const { conname } of keys) {
+              yield* sql`ALTER TABLE ${sql(table)} DROP CONSTRAINT ${sql(conname)}`
+            }
+            yield* sql`ALTER TABLE ${sql(table)} ADD CONSTRAINT ${sql(`${table}_attempt`)}
+              UNIQUE (backend, kind, merchant, order_id, attempt)`
+            yield* sql`DROP INDEX ${sql(`${table}_resource`)}`
+            yield* sql`CREATE INDEX ${sql(`${table}_resource`)}
+              ON ${sql(table)} (backend, kind, resource_id)`
+          }),
+      })
+    }),
+    "3_lease_versions": Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      yield* sql`ALTER TABLE ${sql(table)} ADD COLUMN lease_version BIGINT NOT NULL DEFAULT 0`
+      yield* sql`ALTER TABLE ${sql(table)} ADD COLUMN lease_millis BIGINT NOT NULL DEFAULT 0`
+      yield* sql`UPDATE ${sql(table)} SET lease_version = 1, lease_millis = 60000
+        WHERE lease_owner IS NOT NULL`
     }),
   }
 }
@@ -163,8 +244,19 @@ export const make = (
       orElse: () => Effect.void,
     })
     yield* migrate(options)
-    const instanceId = crypto.randomUUID()
+    const instanceId = Instance.makeId()
+    // A SQLite file is on this machine: its other instances' processes are this system's.
+    const provesGone = sql.onDialectOrElse({ sqlite: () => true, orElse: () => false })
+    const watch = yield* PaymentJournal.makeLeaseWatch
     const now = Clock.currentTimeMillis
+
+    // A lease's end as the entry shows it: on PostgreSQL by the database's clock (one clock
+    // for the whole fleet), on SQLite by this process's. Nothing compares it (see the module).
+    const leaseEnd = (at: number, millis: number) =>
+      sql.onDialectOrElse({
+        pg: () => sql`(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::bigint + ${millis}`,
+        orElse: () => sql`${at + millis}`,
+      })
 
     const failed =
       (operation: string) =>
@@ -174,8 +266,14 @@ export const make = (
           (cause) => new PaymentJournal.PaymentJournalError({ operation, cause }),
         )
 
-    const select = (rows: Effect.Effect<ReadonlyArray<unknown>, SqlError>) =>
-      Effect.map(Effect.flatMap(rows, decodeRows), (decoded) => decoded.map(toEntry))
+    const rows = (statement: Effect.Effect<ReadonlyArray<unknown>, SqlError>) =>
+      Effect.flatMap(statement, decodeRows)
+
+    const select = (statement: Effect.Effect<ReadonlyArray<unknown>, SqlError>) =>
+      Effect.map(rows(statement), (decoded) => decoded.map(toEntry))
+
+    const first = (statement: Effect.Effect<ReadonlyArray<unknown>, SqlError>) =>
+      Effect.map(select(statement), (entries) => Option.fromNullable(entries[0]))
 
     const byKey = (key: string) =>
       Effect.flatMap(select(sql`SELECT * FROM ${table} WHERE key = ${key}`), (entries) =>
@@ -189,23 +287,60 @@ export const make = (
     const writeOnce = (operation: string, key: string, set: Effect.Effect<unknown, SqlError>) =>
       failed(operation)(Effect.zipRight(set, byKey(key)))
 
+    // Whether the lease on `row` may be taken by `owner` (see PaymentJournal.Service.claim).
+    const available = (row: Row, owner: string, takeOverForeign: boolean | undefined) => {
+      const holder = row.lease_owner
+      if (holder === null || holder === owner) return Effect.succeed(true)
+      if (
+        takeOverForeign === true &&
+        provesGone &&
+        !PaymentJournal.ownedBy(instanceId, holder) &&
+        Instance.gone(holder)
+      ) {
+        return Effect.succeed(true)
+      }
+      return watch.runOut(row.key, {
+        owner: holder,
+        version: row.lease_version,
+        millis: row.lease_millis,
+        until: row.lease_until ?? undefined,
+      })
+    }
+
+    const condition = (filter: PaymentJournal.EntryFilter) =>
+      sql.and([
+        ...(filter.backend === undefined ? [] : [sql`backend = ${filter.backend}`]),
+        ...(filter.kind === undefined ? [] : [sql`kind = ${filter.kind}`]),
+        ...(filter.merchant === undefined ? [] : [sql`merchant = ${filter.merchant}`]),
+        ...(filter.orderId === undefined ? [] : [sql`order_id = ${filter.orderId}`]),
+        ...(filter.finished === undefined
+          ? []
+          : [filter.finished ? sql`outcome IS NOT NULL` : sql`outcome IS NULL`]),
+        ...(filter.createdFrom === undefined ? [] : [sql`created_at >= ${filter.createdFrom}`]),
+        ...(filter.createdBefore === undefined ? [] : [sql`created_at < ${filter.createdBefore}`]),
+      ])
+
     return PaymentJournal.PaymentJournal.of({
       instanceId,
       attempts: (backend, kind, merchant, orderId) =>
         failed("read the attempts of an order")(
           select(sql`SELECT * FROM ${table}
-            WHERE backend = ${backend} AND kind = ${kind} AND merchant_vat = ${merchant}
+            WHERE backend = ${backend} AND kind = ${kind} AND merchant = ${merchant}
               AND order_id = ${orderId}
             ORDER BY attempt`),
         ),
       open: (entry) =>
         failed("open an entry")(
           Effect.gen(function* () {
+            const leaseMillis = Option.match(entry.leaseUntil, {
+              onNone: () => 0,
+              onSome: (until) => Math.max(0, Math.round(until - entry.createdAt)),
+            })
             const row = {
               key: entry.key,
               backend: entry.backend,
               kind: entry.kind,
-              merchant_vat: entry.merchant,
+              merchant: entry.merchant,
               order_id: entry.orderId,
               attempt: entry.attempt,
               plan: yield* encodePlan(entry.plan),
@@ -218,6 +353,8 @@ export const make = (
                 : null,
               lease_owner: Option.getOrNull(entry.leaseOwner),
               lease_until: Option.getOrNull(entry.leaseUntil),
+              lease_version: Option.isSome(entry.leaseOwner) ? 1 : 0,
+              lease_millis: leaseMillis,
               created_at: entry.createdAt,
               updated_at: entry.updatedAt,
             }
@@ -228,33 +365,41 @@ export const make = (
         ),
       claim: (key, owner, lease) =>
         failed("claim an entry")(
-          Effect.map(
-            select(sql`UPDATE ${table}
-              SET lease_owner = ${owner}, lease_until = ${lease.until}, updated_at = ${lease.now}
-              WHERE key = ${key} AND outcome IS NULL AND (
-                lease_owner IS NULL OR lease_until <= ${lease.now} OR lease_owner = ${owner}
-                ${lease.takeOverForeign === true ? sql`OR lease_owner NOT LIKE ${`${instanceId}/%`}` : sql``}
-              )
-              RETURNING *`),
-            (entries) => Option.fromNullable(entries[0]),
-          ),
+          Effect.gen(function* () {
+            const [row] = yield* rows(sql`SELECT * FROM ${table} WHERE key = ${key}`)
+            if (row === undefined || row.outcome !== null) return Option.none()
+            if (!(yield* available(row, owner, lease.takeOverForeign))) return Option.none()
+            const at = yield* now
+            const millis = Math.round(Duration.toMillis(lease.duration))
+            // Taken only if the lease is as it was read: racing claims see one winner.
+            const taken = yield* first(sql`UPDATE ${table}
+              SET lease_owner = ${owner}, lease_until = ${leaseEnd(at, millis)},
+                lease_version = lease_version + 1, lease_millis = ${millis}, updated_at = ${at}
+              WHERE key = ${key} AND outcome IS NULL AND lease_version = ${row.lease_version}
+              RETURNING *`)
+            if (Option.isSome(taken)) yield* watch.forget(key)
+            return taken
+          }),
         ),
-      renew: (key, owner, until) =>
+      renew: (key, owner, duration) =>
         failed("renew a lease")(
-          Effect.flatMap(now, (at) =>
-            Effect.map(
-              sql`UPDATE ${table} SET lease_until = ${until}, updated_at = ${at}
-                WHERE key = ${key} AND lease_owner = ${owner} AND outcome IS NULL
-                RETURNING key`,
-              (rows) => rows.length === 1,
-            ),
-          ),
+          Effect.gen(function* () {
+            const at = yield* now
+            const millis = Math.round(Duration.toMillis(duration))
+            const renewed = yield* sql`UPDATE ${table}
+              SET lease_until = ${leaseEnd(at, millis)}, lease_version = lease_version + 1,
+                lease_millis = ${millis}, updated_at = ${at}
+              WHERE key = ${key} AND lease_owner = ${owner} AND outcome IS NULL
+              RETURNING key`
+            return renewed.length === 1
+          }),
         ),
       release: (key, owner) =>
         failed("release a lease")(
           Effect.flatMap(now, (at) =>
             Effect.asVoid(
-              sql`UPDATE ${table} SET lease_owner = NULL, lease_until = NULL, updated_at = ${at}
+              sql`UPDATE ${table} SET lease_owner = NULL, lease_until = NULL,
+                lease_version = lease_version + 1, lease_millis = 0, updated_at = ${at}
                 WHERE key = ${key} AND lease_owner = ${owner}`,
             ),
           ),
@@ -281,52 +426,33 @@ export const make = (
           }),
         ),
       complete: (key, outcome) =>
-        writeOnce(
-          "record the outcome",
-          key,
-          Effect.gen(function* () {
-            const at = yield* now
-            const json = yield* Effect.orDie(encodeOutcome(outcome))
-            return yield* sql`UPDATE ${table}
-              SET outcome = ${json}, lease_owner = NULL, lease_until = NULL, updated_at = ${at}
-              WHERE key = ${key} AND outcome IS NULL`
-          }),
+        Effect.tap(
+          writeOnce(
+            "record the outcome",
+            key,
+            Effect.gen(function* () {
+              const at = yield* now
+              const json = yield* Effect.orDie(encodeOutcome(outcome))
+              return yield* sql`UPDATE ${table}
+                SET outcome = ${json}, lease_owner = NULL, lease_until = NULL, updated_at = ${at}
+                WHERE key = ${key} AND outcome IS NULL`
+            }),
+          ),
+          () => watch.forget(key),
         ),
       unfinished: failed("read the unfinished entries")(
         select(sql`SELECT * FROM ${table} WHERE outcome IS NULL ORDER BY created_at, attempt`),
       ),
       byResource: (backend, kind, resourceId) =>
         failed("find an entry by its resource id")(
-          Effect.map(
-            select(sql`SELECT * FROM ${table}
-              WHERE backend = ${backend} AND kind = ${kind} AND resource_id = ${resourceId}`),
-            (entries) => Option.fromNullable(entries[0]),
-          ),
+          first(sql`SELECT * FROM ${table}
+            WHERE backend = ${backend} AND kind = ${kind} AND resource_id = ${resourceId}`),
         ),
       query: (filter) =>
-        failed("query the entries")(
-          Effect.map(
-            select(
-              sql`SELECT * FROM ${table} WHERE ${sql.and([
-                filter.backend === undefined ? sql`1 = 1` : sql`backend = ${filter.backend}`,
-                filter.kind === undefined ? sql`1 = 1` : sql`kind = ${filter.kind}`,
-                filter.merchant === undefined ? sql`1 = 1` : sql`merchant_vat = ${filter.merchant}`,
-                filter.orderId === undefined ? sql`1 = 1` : sql`order_id = ${filter.orderId}`,
-                filter.finished === undefined
-                  ? sql`1 = 1`
-                  : filter.finished
-                    ? sql`outcome IS NOT NULL`
-                    : sql`outcome IS NULL`,
-                filter.createdFrom === undefined
-                  ? sql`1 = 1`
-                  : sql`created_at >= ${filter.createdFrom}`,
-                filter.createdBefore === undefined
-                  ? sql`1 = 1`
-                  : sql`created_at < ${filter.createdBefore}`,
-              ])} ORDER BY created_at, attempt`,
-            ),
-            (entries) => (filter.limit === undefined ? entries : entries.slice(0, filter.limit)),
-          ),
+        failed("query the journal")(
+          select(sql`SELECT * FROM ${table} WHERE ${condition(filter)}
+            ORDER BY created_at, attempt
+            ${filter.limit === undefined ? sql`` : sql`LIMIT ${Math.max(0, Math.floor(filter.limit))}`}`),
         ),
     })
   })

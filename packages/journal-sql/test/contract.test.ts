@@ -2,18 +2,27 @@
  * One contract, every journal: in memory, SQLite (the embedded default) and PostgreSQL (for
  * fleets; skipped with one line when no PostgreSQL is reachable, fatal under .ci/run).
  */
-import { PaymentJournal } from "@effect-mobilepay/pos"
+import { PaymentJournal } from "@effect-mobilepay/sale"
 import { Services } from "@effect-mobilepay/test-support"
 import { Effect } from "effect"
 import { describe } from "vitest"
 import { contract } from "./contract.js"
-import { dropTableAfter, postgres, sqlite, sqliteFile, uniqueTable } from "./support/Stores.js"
+import {
+  dropTableAfter,
+  goneOwner,
+  postgres,
+  sqlite,
+  sqliteFile,
+  uniqueTable,
+} from "./support/Stores.js"
 
-contract("in memory", { make: PaymentJournal.makeMemory })
+// A memory journal is never shared: any other instance's lease is of a process that is gone.
+contract("in memory", { make: PaymentJournal.makeMemory, goneOwner: "another-instance/a" })
 
 contract("SQLite", {
   make: Effect.flatMap(sqliteFile, sqlite),
   shared: Effect.flatMap(sqliteFile, (file) => Effect.all([sqlite(file), sqlite(file)])),
+  goneOwner,
 })
 
 const postgresUrl = Services.postgresUrl()

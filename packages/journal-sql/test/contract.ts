@@ -1,12 +1,14 @@
 /**
  * The contract every payment journal keeps, as one suite run against each implementation:
- * entries round-trip, attempts are unique, decisions and outcomes are written once, leases are
- * exclusive and expire, and (for stores two instances can share) two journals racing on one
- * entry see exactly one winner.
+ * entries round-trip, attempts are unique per backend, decisions and outcomes are written once,
+ * queries select what `PaymentJournal.matches` says, leases are exclusive and are taken from a
+ * holder only when watched unrenewed for their duration (never by comparing clocks), and (for
+ * stores two instances can share) two journals racing on one entry see exactly one winner.
  */
-import { PaymentJournal } from "@effect-mobilepay/pos"
+import { PaymentJournal } from "@effect-mobilepay/sale"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Option, Schema, type Scope } from "effect"
+import { Duration, Effect, Option, Schema, type Scope, TestClock } from "effect"
+import { SkewedClock } from "./support/Clocks.js"
 
 type Service = PaymentJournal.PaymentJournal.Service
 
@@ -15,58 +17,84 @@ export interface Store {
   readonly make: Effect.Effect<Service, unknown, Scope.Scope>
   /** Two journal instances on one fresh, empty store, when the store can be shared. */
   readonly shared?: Effect.Effect<readonly [Service, Service], unknown, Scope.Scope>
+  /**
+   * A lease owner of a journal instance whose process is gone, where the store can prove it
+   * (not PostgreSQL: its instances run on any machine).
+   */
+  readonly goneOwner?: string | undefined
 }
 
 const posId = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
 const paymentId = "6f1f2d1e-8a7b-4c3d-9e0f-112233445566"
-const merchantVat = "DK90000028"
+const merchant = "DK90000028"
+const seconds = Duration.seconds
 
-// A V10 plan as the journal keeps it: encoded by its backend (checked by decoding it first).
-const plan = (input: typeof PaymentJournal.Plan.Encoded) =>
-  Schema.encodeSync(PaymentJournal.Plan)(Schema.decodeSync(PaymentJournal.Plan)(input))
 const decision = Schema.decodeSync(PaymentJournal.Decision)
 const outcome = Schema.decodeSync(PaymentJournal.Outcome)
 
-const initiate = (orderId: string, amount = 125.5) =>
-  plan({
-    _tag: "InitiatePayment",
-    request: {
-      posId,
-      orderId,
-      amount,
-      currencyCode: "DKK",
-      plannedCaptureDelay: "None",
-      restrictions: { debitCardDisallowed: true },
-      merchantPaymentLabel: "Kiosk æøå",
-    },
-    captureAmount: amount,
-  })
+// Plans as their backends encode them: the journal keeps them as JSON, whatever they are.
+const initiate = (orderId: string, amount = 125.5) => ({
+  _tag: "InitiatePayment",
+  request: {
+    posId,
+    orderId,
+    amount,
+    currencyCode: "DKK",
+    plannedCaptureDelay: "None",
+    restrictions: { debitCardDisallowed: true },
+    merchantPaymentLabel: "Kiosk æøå",
+  },
+  captureAmount: amount,
+})
 
-const plans = [
-  initiate("order-0"),
-  plan({
-    _tag: "PreparePayment",
-    request: {
-      posId,
-      orderId: "order-1",
-      amount: 0.01,
-      currencyCode: "EUR",
-      plannedCaptureDelay: "LessThan24Hours",
+const plans: ReadonlyArray<
+  readonly [backend: string, kind: PaymentJournal.EntryKind, plan: unknown]
+> = [
+  ["PosV10", "Payment", initiate("order-0")],
+  [
+    "PosV10",
+    "Payment",
+    {
+      _tag: "PreparePayment",
+      request: {
+        posId,
+        orderId: "order-1",
+        amount: 0.01,
+        currencyCode: "EUR",
+        plannedCaptureDelay: "LessThan24Hours",
+      },
+      captureAmount: 0.01,
     },
-    captureAmount: 0.01,
-  }),
-  plan({
-    _tag: "CreateRefund",
-    request: { paymentId, refundOrderId: "order-2", amount: 49.5, currencyCode: "DKK" },
-  }),
+  ],
+  [
+    "PosV10",
+    "Refund",
+    {
+      _tag: "CreateRefund",
+      request: { paymentId, refundOrderId: "order-2", amount: 49.5, currencyCode: "DKK" },
+    },
+  ],
+  [
+    "EPayment",
+    "Payment",
+    {
+      amount: { currency: "NOK", value: 12_550 },
+      paymentMethod: { type: "WALLET" },
+      customer: { phoneNumber: "4791234567" },
+      reference: "order-3",
+      userFlow: "PUSH_MESSAGE",
+      paymentDescription: null,
+      lines: [1, 2.5, true],
+    },
+  ],
 ]
 
 const entry = (fields: Partial<ConstructorParameters<typeof PaymentJournal.Entry>[0]> = {}) =>
   new PaymentJournal.Entry({
     key: crypto.randomUUID(),
-    kind: "Payment",
     backend: "PosV10",
-    merchant: merchantVat,
+    kind: "Payment",
+    merchant,
     orderId: "order-0",
     attempt: 1,
     plan: initiate("order-0"),
@@ -87,24 +115,23 @@ const opened = (journal: Service, fields: Parameters<typeof entry>[0] = {}) =>
     return e
   })
 
+const keys = (entries: ReadonlyArray<PaymentJournal.Entry>) => entries.map((e) => e.key)
+
 export const contract = (name: string, store: Store) =>
   describe(`the payment journal contract: ${name}`, () => {
     it.scoped("entries round-trip with every kind of plan; attempts come oldest first", () =>
       Effect.gen(function* () {
         const journal = yield* store.make
-        for (const [index, p] of plans.entries()) {
-          const e = yield* opened(journal, {
-            kind: p._tag === "CreateRefund" ? "Refund" : "Payment",
-            orderId: `order-${index}`,
-            plan: p,
-          })
-          expect(yield* journal.attempts("PosV10", e.kind, merchantVat, e.orderId)).toEqual([e])
+        for (const [index, [backend, kind, plan]] of plans.entries()) {
+          const e = yield* opened(journal, { backend, kind, orderId: `order-${index}`, plan })
+          expect(yield* journal.attempts(backend, kind, merchant, e.orderId)).toEqual([e])
         }
         const second = yield* opened(journal, { attempt: 2, createdAt: 2_000 })
-        const attempts = yield* journal.attempts("PosV10", "Payment", merchantVat, "order-0")
+        const attempts = yield* journal.attempts("PosV10", "Payment", merchant, "order-0")
         expect(attempts.map((a) => a.attempt)).toEqual([1, 2])
         expect(attempts[1]).toEqual(second)
-        expect(yield* journal.attempts("PosV10", "Refund", merchantVat, "order-0")).toEqual([])
+        expect(yield* journal.attempts("PosV10", "Refund", merchant, "order-0")).toEqual([])
+        expect(yield* journal.attempts("EPayment", "Payment", merchant, "order-0")).toEqual([])
         expect(yield* journal.attempts("PosV10", "Payment", "FI90000040", "order-0")).toEqual([])
       }),
     )
@@ -117,6 +144,9 @@ export const contract = (name: string, store: Store) =>
         expect(yield* journal.open(entry({ key: first.key, orderId: "other" }))).toBe(false)
         expect(yield* journal.open(entry({ attempt: 2 }))).toBe(true)
         expect(yield* journal.open(entry({ kind: "Refund" }))).toBe(true)
+        // The same order on the other backend is another sale.
+        expect(yield* journal.open(entry({ backend: "EPayment" }))).toBe(true)
+        expect(yield* journal.open(entry({ backend: "EPayment" }))).toBe(false)
       }),
     )
 
@@ -143,6 +173,7 @@ export const contract = (name: string, store: Store) =>
         const found = yield* journal.byResource("PosV10", "Payment", paymentId)
         expect(Option.map(found, (e) => e.key)).toEqual(Option.some(key))
         expect(yield* journal.byResource("PosV10", "Refund", paymentId)).toEqual(Option.none())
+        expect(yield* journal.byResource("EPayment", "Payment", paymentId)).toEqual(Option.none())
       }),
     )
 
@@ -157,34 +188,187 @@ export const contract = (name: string, store: Store) =>
       }),
     )
 
-    it.scoped("a lease is exclusive until it runs out, renewable by its owner, and freed", () =>
+    it.scoped("query selects what matches says, oldest first, at most limit", () =>
+      Effect.gen(function* () {
+        const journal = yield* store.make
+        const all = [
+          yield* opened(journal, { orderId: "a", createdAt: 1_000 }),
+          yield* opened(journal, { orderId: "b", createdAt: 2_000, kind: "Refund" }),
+          yield* opened(journal, { orderId: "c", createdAt: 3_000, backend: "EPayment" }),
+          yield* opened(journal, { orderId: "d", createdAt: 4_000, merchant: "FI90000040" }),
+          yield* opened(journal, { orderId: "a", createdAt: 5_000, attempt: 2 }),
+        ]
+        yield* journal.complete(all[0]?.key ?? "", outcome({ _tag: "NotCreated", reason: "no" }))
+        const stored = yield* journal.query({})
+        expect(keys(stored)).toEqual(keys(all))
+        const filters: ReadonlyArray<PaymentJournal.EntryFilter> = [
+          { backend: "PosV10" },
+          { backend: "EPayment", kind: "Payment" },
+          { kind: "Refund" },
+          { merchant },
+          { orderId: "a" },
+          { finished: true },
+          { finished: false, createdFrom: 2_000 },
+          { createdFrom: 2_000, createdBefore: 4_000 },
+          { createdBefore: 1_000 },
+          { backend: "PosV10", finished: false, limit: 2 },
+          { limit: 0 },
+        ]
+        for (const filter of filters) {
+          const expected = stored.filter((e) => PaymentJournal.matches(e, filter))
+          const limited = filter.limit === undefined ? expected : expected.slice(0, filter.limit)
+          expect(keys(yield* journal.query(filter)), JSON.stringify(filter)).toEqual(keys(limited))
+        }
+        expect(keys(yield* journal.query({ finished: false, limit: 2 }))).toEqual(
+          keys(all.slice(1, 3)),
+        )
+      }),
+    )
+
+    it.scoped("a lease is exclusive, renewable by its owner, and freed", () =>
       Effect.gen(function* () {
         const journal = yield* store.make
         const { key } = yield* opened(journal)
         const a = `${journal.instanceId}/a`
         const b = `${journal.instanceId}/b`
-        const claimed = yield* journal.claim(key, a, { now: 1_000, until: 5_000 })
+        const claimed = yield* journal.claim(key, a, { duration: seconds(5) })
         expect(Option.flatMap(claimed, (e) => e.leaseOwner)).toEqual(Option.some(a))
-        expect(yield* journal.claim(key, b, { now: 4_999, until: 9_000 })).toEqual(Option.none())
-        // Held by another instance of this journal? No: `b` is this instance, not taken over.
-        const same = yield* journal.claim(key, b, {
-          now: 2_000,
-          until: 9_000,
-          takeOverForeign: true,
-        })
+        expect(yield* journal.claim(key, b, { duration: seconds(5) })).toEqual(Option.none())
+        // `b` is of this very instance: not taken over as another's.
+        const same = yield* journal.claim(key, b, { duration: seconds(5), takeOverForeign: true })
         expect(same).toEqual(Option.none())
-        expect(Option.isSome(yield* journal.claim(key, a, { now: 2_000, until: 6_000 }))).toBe(true)
-        expect(yield* journal.renew(key, b, 8_000)).toBe(false)
-        expect(yield* journal.renew(key, a, 8_000)).toBe(true)
-        expect(yield* journal.claim(key, b, { now: 7_999, until: 9_000 })).toEqual(Option.none())
-        const expired = yield* journal.claim(key, b, { now: 8_000, until: 12_000 })
-        expect(Option.flatMap(expired, (e) => e.leaseUntil)).toEqual(Option.some(12_000))
-        yield* journal.release(key, a) // not a's any more: nothing happens
-        expect(yield* journal.claim(key, a, { now: 9_000, until: 13_000 })).toEqual(Option.none())
-        yield* journal.release(key, b)
-        expect(Option.isSome(yield* journal.claim(key, a, { now: 9_000, until: 13_000 }))).toBe(
-          true,
-        )
+        expect(Option.isSome(yield* journal.claim(key, a, { duration: seconds(5) }))).toBe(true)
+        expect(yield* journal.renew(key, b, seconds(5))).toBe(false)
+        expect(yield* journal.renew(key, a, seconds(5))).toBe(true)
+        yield* journal.release(key, b) // not b's: nothing happens
+        expect(yield* journal.claim(key, b, { duration: seconds(5) })).toEqual(Option.none())
+        yield* journal.release(key, a)
+        const free = yield* journal.claim(key, b, { duration: seconds(5) })
+        expect(Option.flatMap(free, (e) => e.leaseOwner)).toEqual(Option.some(b))
+        expect(yield* journal.renew(key, a, seconds(5))).toBe(false)
+      }),
+    )
+
+    it.scoped("a lease is taken once watched unrenewed for its whole duration", () =>
+      Effect.gen(function* () {
+        const journal = yield* store.make
+        const { key } = yield* opened(journal)
+        const a = `${journal.instanceId}/a`
+        const b = `${journal.instanceId}/b`
+        yield* journal.claim(key, a, { duration: seconds(5) })
+        expect(yield* journal.claim(key, b, { duration: seconds(9) })).toEqual(Option.none())
+        yield* TestClock.adjust("4999 millis")
+        expect(yield* journal.claim(key, b, { duration: seconds(9) })).toEqual(Option.none())
+        // Renewed: watched afresh from the renewal on.
+        expect(yield* journal.renew(key, a, seconds(5))).toBe(true)
+        yield* TestClock.adjust("4999 millis")
+        expect(yield* journal.claim(key, b, { duration: seconds(9) })).toEqual(Option.none())
+        yield* TestClock.adjust("1 millis")
+        expect(yield* journal.claim(key, b, { duration: seconds(9) })).toEqual(Option.none())
+        yield* TestClock.adjust("5 seconds")
+        const taken = yield* journal.claim(key, b, { duration: seconds(9) })
+        expect(Option.flatMap(taken, (e) => e.leaseOwner)).toEqual(Option.some(b))
+        expect(yield* journal.renew(key, a, seconds(5))).toBe(false)
+        // b's lease lasts its own duration, 9 s, for whoever watches it.
+        expect(yield* journal.claim(key, a, { duration: seconds(5) })).toEqual(Option.none())
+        yield* TestClock.adjust("8999 millis")
+        expect(yield* journal.claim(key, a, { duration: seconds(5) })).toEqual(Option.none())
+        yield* TestClock.adjust("1 millis")
+        expect(Option.isSome(yield* journal.claim(key, a, { duration: seconds(5) }))).toBe(true)
+      }),
+    )
+
+    it.scoped("a lease not looked at for a day is watched afresh", () =>
+      Effect.gen(function* () {
+        const journal = yield* store.make
+        const { key } = yield* opened(journal)
+        const b = `${journal.instanceId}/b`
+        yield* journal.claim(key, `${journal.instanceId}/a`, { duration: seconds(5) })
+        expect(yield* journal.claim(key, b, { duration: seconds(5) })).toEqual(Option.none())
+        yield* TestClock.adjust("25 hours")
+        expect(yield* journal.claim(key, b, { duration: seconds(5) })).toEqual(Option.none())
+        yield* TestClock.adjust("5 seconds")
+        expect(Option.isSome(yield* journal.claim(key, b, { duration: seconds(5) }))).toBe(true)
+      }),
+    )
+
+    it.scoped("no wall clock decides: a clock ahead or stepped forward takes no lease", () =>
+      Effect.gen(function* () {
+        const journal = yield* store.make
+        const { key } = yield* opened(journal)
+        const a = `${journal.instanceId}/a`
+        const b = `${journal.instanceId}/b`
+        yield* journal.claim(key, a, { duration: seconds(5) })
+        // b's wall clock a day ahead, and stepped another day forward between its claims.
+        const ahead = yield* SkewedClock.make(Duration.days(1))
+        const claimB = Effect.withClock(journal.claim(key, b, { duration: seconds(5) }), ahead)
+        expect(yield* claimB).toEqual(Option.none())
+        yield* ahead.step(Duration.days(1))
+        expect(yield* claimB).toEqual(Option.none())
+        yield* TestClock.adjust("4 seconds")
+        expect(yield* Effect.withClock(journal.renew(key, a, seconds(5)), ahead)).toBe(true)
+        yield* TestClock.adjust("4 seconds")
+        expect(yield* claimB).toEqual(Option.none())
+        const held = yield* journal.query({})
+        expect(held.map((e) => e.leaseOwner)).toEqual([Option.some(a)])
+      }),
+    )
+
+    const goneOwner = store.goneOwner
+    if (goneOwner !== undefined) {
+      it.scoped("a lease of a journal instance that is gone is taken over at once", () =>
+        Effect.gen(function* () {
+          const journal = yield* store.make
+          const { key } = yield* opened(journal, {
+            leaseOwner: Option.some(goneOwner),
+            leaseUntil: Option.some(61_000),
+          })
+          const mine = `${journal.instanceId}/a`
+          expect(yield* journal.claim(key, mine, { duration: seconds(5) })).toEqual(Option.none())
+          const taken = yield* journal.claim(key, mine, {
+            duration: seconds(5),
+            takeOverForeign: true,
+          })
+          expect(Option.flatMap(taken, (e) => e.leaseOwner)).toEqual(Option.some(mine))
+        }),
+      )
+    } else {
+      it.scoped("a lease of another instance is never taken over before it runs out", () =>
+        Effect.gen(function* () {
+          const journal = yield* store.make
+          const other = `${crypto.randomUUID()}/a`
+          const { key } = yield* opened(journal, {
+            leaseOwner: Option.some(other),
+            leaseUntil: Option.some(61_000),
+          })
+          const claim = journal.claim(key, `${journal.instanceId}/a`, {
+            duration: seconds(5),
+            takeOverForeign: true,
+          })
+          expect(yield* claim).toEqual(Option.none())
+          yield* TestClock.adjust("59999 millis")
+          expect(yield* claim).toEqual(Option.none())
+          yield* TestClock.adjust("1 millis")
+          expect(Option.isSome(yield* claim)).toBe(true)
+        }),
+      )
+    }
+
+    it.scoped("an entry opened with a lease is held for leaseUntil - createdAt", () =>
+      Effect.gen(function* () {
+        const journal = yield* store.make
+        const a = `${journal.instanceId}/a`
+        const b = `${journal.instanceId}/b`
+        const { key } = yield* opened(journal, {
+          leaseOwner: Option.some(a),
+          leaseUntil: Option.some(8_000),
+          createdAt: 1_000,
+        })
+        expect(yield* journal.claim(key, b, { duration: seconds(5) })).toEqual(Option.none())
+        yield* TestClock.adjust("6999 millis")
+        expect(yield* journal.claim(key, b, { duration: seconds(5) })).toEqual(Option.none())
+        yield* TestClock.adjust("1 millis")
+        expect(Option.isSome(yield* journal.claim(key, b, { duration: seconds(5) }))).toBe(true)
       }),
     )
 
@@ -197,8 +381,8 @@ export const contract = (name: string, store: Store) =>
         })
         const done = yield* journal.complete(key, outcome({ _tag: "NotCreated", reason: "no" }))
         expect([done.leaseOwner, done.leaseUntil]).toEqual([Option.none(), Option.none()])
-        expect(yield* journal.claim(key, "x/y", { now: 0, until: 1 })).toEqual(Option.none())
-        expect(yield* journal.renew(key, `${journal.instanceId}/a`, 9_000)).toBe(false)
+        expect(yield* journal.claim(key, "x/y", { duration: seconds(1) })).toEqual(Option.none())
+        expect(yield* journal.renew(key, `${journal.instanceId}/a`, seconds(9))).toBe(false)
       }),
     )
 
@@ -208,7 +392,7 @@ export const contract = (name: string, store: Store) =>
         const { key } = yield* opened(journal)
         const wins = yield* Effect.forEach(
           Array.from({ length: 20 }, (_, i) => `${journal.instanceId}/${i}`),
-          (owner) => journal.claim(key, owner, { now: 1_000, until: 10_000 }),
+          (owner) => journal.claim(key, owner, { duration: seconds(10) }),
           { concurrency: "unbounded" },
         )
         expect(wins.filter(Option.isSome)).toHaveLength(1)
@@ -223,20 +407,25 @@ export const contract = (name: string, store: Store) =>
           expect(one.instanceId).not.toBe(two.instanceId)
           const { key } = yield* opened(one)
           expect(yield* two.open(entry({ orderId: "order-0" }))).toBe(false)
-          const claimed = yield* one.claim(key, `${one.instanceId}/a`, { now: 1_000, until: 5_000 })
+          const mine = `${one.instanceId}/a`
+          const claimed = yield* one.claim(key, mine, { duration: seconds(5) })
           expect(Option.isSome(claimed)).toBe(true)
+          const theirs = `${two.instanceId}/a`
+          expect(yield* two.claim(key, theirs, { duration: seconds(5) })).toEqual(Option.none())
+          // The other instance is alive (in this very process): not taken over.
           expect(
-            yield* two.claim(key, `${two.instanceId}/a`, { now: 2_000, until: 9_000 }),
+            yield* two.claim(key, theirs, { duration: seconds(5), takeOverForeign: true }),
           ).toEqual(Option.none())
-          // Taking over leases of other instances at once (the other process died).
-          const taken = yield* two.claim(key, `${two.instanceId}/a`, {
-            now: 2_000,
-            until: 9_000,
-            takeOverForeign: true,
-          })
-          expect(Option.flatMap(taken, (e) => e.leaseOwner)).toEqual(
-            Option.some(`${two.instanceId}/a`),
-          )
+          // Renewed by one: two watches it afresh, and never takes it while it is renewed.
+          for (let turn = 0; turn < 4; turn++) {
+            yield* TestClock.adjust("4 seconds")
+            expect(yield* one.renew(key, mine, seconds(5))).toBe(true)
+            expect(yield* two.claim(key, theirs, { duration: seconds(5) })).toEqual(Option.none())
+          }
+          yield* TestClock.adjust("5 seconds")
+          const taken = yield* two.claim(key, theirs, { duration: seconds(5) })
+          expect(Option.flatMap(taken, (e) => e.leaseOwner)).toEqual(Option.some(theirs))
+          expect(yield* one.renew(key, mine, seconds(5))).toBe(false)
           yield* one.decide(key, decision({ _tag: "Cancel" }))
           const decided = yield* two.decide(key, decision({ _tag: "Capture", amount: 1 }))
           expect(Option.getOrUndefined(decided.decision)).toEqual({ _tag: "Cancel" })
@@ -258,14 +447,14 @@ export const contract = (name: string, store: Store) =>
             { concurrency: "unbounded" },
           )
           expect(opens.map(([a, b]) => Number(a) + Number(b))).toEqual(Array(10).fill(1))
-          const attempts = yield* one.attempts("PosV10", "Payment", merchantVat, "order-0")
+          const attempts = yield* one.attempts("PosV10", "Payment", merchant, "order-0")
           const claims = yield* Effect.forEach(
             attempts,
             (e) =>
               Effect.all(
                 [
-                  one.claim(e.key, `${one.instanceId}/r`, { now: 1_000, until: 10_000 }),
-                  two.claim(e.key, `${two.instanceId}/r`, { now: 1_000, until: 10_000 }),
+                  one.claim(e.key, `${one.instanceId}/r`, { duration: seconds(10) }),
+                  two.claim(e.key, `${two.instanceId}/r`, { duration: seconds(10) }),
                 ],
                 { concurrency: 2 },
               ),

@@ -11,9 +11,8 @@
  * @since 0.1.0
  */
 import { InvalidInput } from "@effect-mobilepay/core"
-import * as Clock from "effect/Clock"
 import * as Data from "effect/Data"
-import * as Duration from "effect/Duration"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
@@ -290,10 +289,8 @@ const clearPointOfSale = (
         if (!V10.isActivePayment(payment.status)) return false
         const known = yield* engine.journal.byResource(engine.backend.name, "Payment", paymentId)
         if (Option.isSome(known) && !known.value.isFinished) {
-          const at = yield* Clock.currentTimeMillis
           const claimed = yield* engine.journal.claim(known.value.key, owner, {
-            now: at,
-            until: at + Duration.toMillis(engine.lease),
+            duration: engine.lease,
           })
           if (Option.isNone(claimed)) {
             return yield* new SaleInProgress({

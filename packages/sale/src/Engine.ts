@@ -244,7 +244,7 @@ export const open = <P, I, E extends BackendError>(
           })
         }
         if (last.isFinished) return { _tag: "Finished", entry: last } as const
-        const claimed = yield* journal.claim(last.key, owner, { now: at, until })
+        const claimed = yield* journal.claim(last.key, owner, { duration: engine.lease })
         if (Option.isNone(claimed)) {
           return yield* new SaleInProgress({
             kind,
@@ -322,8 +322,7 @@ export const holdLease = (
     yield* Effect.addFinalizer(() => release(journal, key, owner))
     const every = Math.max(1, Math.floor(Duration.toMillis(lease) / 3))
     const renew = Effect.gen(function* () {
-      const until = (yield* now) + Duration.toMillis(lease)
-      const held = yield* Effect.orElseSucceed(journal.renew(key, owner, until), () => true)
+      const held = yield* Effect.orElseSucceed(journal.renew(key, owner, lease), () => true)
       if (!held) yield* Effect.logWarning(`lost the journal lease on ${key}`)
       return held
     })

@@ -17,7 +17,9 @@
  *
  * @since 0.2.0
  */
+import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -96,8 +98,14 @@ export class Entry extends Schema.Class<Entry>("@effect-mobilepay/sale/PaymentJo
   resourceId: Schema.OptionFromNullOr(Schema.String),
   decision: Schema.OptionFromNullOr(Decision),
   outcome: Schema.OptionFromNullOr(Outcome),
-  /** Who works on the entry now, and until when (epoch milliseconds). */
+  /** Who works on the entry now. */
   leaseOwner: Schema.OptionFromNullOr(Schema.String),
+  /**
+   * Until when the lease lasts unrenewed (epoch milliseconds, on the journal's clock: the
+   * database's for PostgreSQL). For people and messages only: a lease is never taken by
+   * comparing clocks (see {@link PaymentJournal.Service.claim}). An entry opened with a lease
+   * holds it for `leaseUntil - createdAt`.
+   */
   leaseUntil: Schema.OptionFromNullOr(Schema.Number),
   /** When the entry was opened (epoch milliseconds): the idempotency key's age. */
   createdAt: Schema.Number,
@@ -187,26 +195,38 @@ export declare namespace PaymentJournal {
       merchant: string,
       orderId: string,
     ) => Effect.Effect<ReadonlyArray<Entry>, PaymentJournalError>
-    /** Adds a new entry; `false` (and nothing written) when its attempt of the order exists. */
+    /**
+     * Adds a new entry; `false` (and nothing written) when its attempt of the order exists. An
+     * entry opened with a `leaseOwner` is held by it for `leaseUntil - createdAt`.
+     */
     readonly open: (entry: Entry) => Effect.Effect<boolean, PaymentJournalError>
     /**
-     * Takes the lease of an unfinished entry until `until`, when it is free, expired at `now`,
-     * already `owner`'s, or (with `takeOverForeign`) held by another journal instance.
+     * Takes the lease of an unfinished entry for `duration`, when it is free, already `owner`'s,
+     * run out, or (with `takeOverForeign`) held by a journal instance that is gone. A lease
+     * held by someone else has run out when this journal instance has watched it unchanged
+     * (no renewal, see {@link LeaseWatch}) for its holder's whole duration, on this process's
+     * monotonic clock: no wall clock is compared, so neither skew between processes nor a
+     * step of a clock hands a live sale to anyone. The first claim of a lease held by someone
+     * else therefore never takes it; a later one may.
      */
     readonly claim: (
       key: string,
       owner: string,
       lease: {
-        readonly now: number
-        readonly until: number
+        readonly duration: Duration.Duration
+        /**
+         * Also take a lease whose holder's journal instance is gone: in memory, any other
+         * instance (a memory journal has no other live one); in SQL, an instance of a process
+         * on this machine that is no longer running (asked of the operating system).
+         */
         readonly takeOverForeign?: boolean | undefined
       },
     ) => Effect.Effect<Option.Option<Entry>, PaymentJournalError>
-    /** Extends a lease `owner` holds; `false` when it is no longer theirs. */
+    /** Extends a lease `owner` holds by `duration` from now; `false` when it is no longer theirs. */
     readonly renew: (
       key: string,
       owner: string,
-      until: number,
+      duration: Duration.Duration,
     ) => Effect.Effect<boolean, PaymentJournalError>
     /** Gives a lease up, if `owner` holds it. */
     readonly release: (key: string, owner: string) => Effect.Effect<void, PaymentJournalError>
@@ -246,25 +266,96 @@ export class PaymentJournal extends Context.Tag("@effect-mobilepay/sale/PaymentJ
 >() {}
 
 /**
- * Whether a lease on `entry` may be taken by `owner` at `now`: free, expired, already theirs,
- * or (when taking over) held by another journal instance. Every implementation decides the same.
+ * A lease as a journal keeps it beside its entry: who holds it, how long it lasts unrenewed,
+ * and its version, changed by every claim, renewal and release.
  *
  * @since 0.2.0
  * @category leases
  */
-export const leaseAvailable = (
-  entry: Entry,
-  owner: string,
-  instanceId: string,
-  lease: { readonly now: number; readonly takeOverForeign?: boolean | undefined },
-): boolean =>
-  Option.match(entry.leaseOwner, {
-    onNone: () => true,
-    onSome: (holder) =>
-      holder === owner ||
-      Option.getOrElse(entry.leaseUntil, () => 0) <= lease.now ||
-      (lease.takeOverForeign === true && !holder.startsWith(`${instanceId}/`)),
-  })
+export interface Lease {
+  readonly owner: string
+  readonly version: number
+  readonly millis: number
+  /** As the entry shows it: a holder that renews without a version (an older release) changes it. */
+  readonly until: number | undefined
+}
+
+/**
+ * What one journal instance has seen of the leases others hold: a lease has run out for it
+ * once it has seen the same lease (holder, version and end) for the lease's whole duration on
+ * this process's monotonic clock (`Clock.currentTimeNanos`). A holder renews well within its
+ * duration, and each renewal changes the version, so a live holder's lease never runs out
+ * for anyone, whatever their wall clocks say. Every journal takes leases this way. A lease
+ * not looked at for a day is forgotten (entries others finished are never looked at again).
+ *
+ * @since 0.2.0
+ * @category leases
+ */
+export interface LeaseWatch {
+  /** Whether `lease` on `key` has run out; a lease not seen before is remembered from now. */
+  readonly runOut: (key: string, lease: Lease) => Effect.Effect<boolean>
+  /** Forgets `key` (its lease was taken, or the entry finished). */
+  readonly forget: (key: string) => Effect.Effect<void>
+}
+
+/**
+ * A {@link LeaseWatch} of its own, for one journal instance.
+ *
+ * @since 0.2.0
+ * @category leases
+ */
+export const makeLeaseWatch: Effect.Effect<LeaseWatch> = Effect.sync(() => {
+  const seen = new Map<string, Watched>()
+  let swept = 0n
+  // Entries finished by others are never looked at again: what was not looked at for a day is
+  // dropped (looked at later, it is watched afresh), at most once a minute.
+  const sweep = (now: bigint) => {
+    if (now - swept < minuteNanos) return
+    swept = now
+    for (const [key, watched] of seen) {
+      if (now - watched.checked > dayNanos) seen.delete(key)
+    }
+  }
+  return {
+    runOut: (key, lease) =>
+      Effect.map(Clock.currentTimeNanos, (now) => {
+        sweep(now)
+        const before = seen.get(key)
+        if (
+          before !== undefined &&
+          before.lease.owner === lease.owner &&
+          before.lease.version === lease.version &&
+          before.lease.until === lease.until
+        ) {
+          seen.set(key, { ...before, checked: now })
+          return now - before.since >= BigInt(Math.ceil(lease.millis)) * 1_000_000n
+        }
+        seen.set(key, { lease, since: now, checked: now })
+        return false
+      }),
+    forget: (key) => Effect.sync(() => seen.delete(key)),
+  }
+})
+
+interface Watched {
+  readonly lease: Lease
+  /** When this lease (holder, version, end) was first seen. */
+  readonly since: bigint
+  /** When it was last looked at. */
+  readonly checked: bigint
+}
+
+const minuteNanos = 60_000_000_000n
+const dayNanos = 24n * 60n * minuteNanos
+
+/**
+ * Whether `owner` is one of journal instance `instanceId`'s lease owners.
+ *
+ * @since 0.2.0
+ * @category leases
+ */
+export const ownedBy = (instanceId: string, owner: string): boolean =>
+  owner.startsWith(`${instanceId}/`)
 
 /**
  * A journal in memory: the same semantics as the durable ones, for tests and for programs
@@ -275,21 +366,25 @@ export const leaseAvailable = (
  */
 export const makeMemory: Effect.Effect<PaymentJournal.Service> = Effect.gen(function* () {
   const instanceId = crypto.randomUUID()
-  const entries = yield* Ref.make<ReadonlyMap<string, Entry>>(new Map())
+  // Each entry beside its lease's version and duration (which Entry does not carry).
+  const entries = yield* Ref.make<ReadonlyMap<string, Stored>>(new Map())
+  const watch = yield* makeLeaseWatch
   const stamp = Effect.clockWith((clock) => clock.currentTimeMillis)
 
   const all = Effect.map(Ref.get(entries), (map) =>
-    [...map.values()].sort((a, b) => a.createdAt - b.createdAt || a.attempt - b.attempt),
+    [...map.values()]
+      .map((stored) => stored.entry)
+      .sort((a, b) => a.createdAt - b.createdAt || a.attempt - b.attempt),
   )
 
-  // Applies `change` to the entry at `key` atomically; returns the entry as stored after it.
-  const update = (key: string, change: (entry: Entry, now: number) => Entry | undefined) =>
+  // Applies `change` to what is stored at `key` atomically; returns it as stored after.
+  const update = (key: string, change: (stored: Stored, now: number) => Stored | undefined) =>
     Effect.flatMap(stamp, (now) =>
-      Ref.modify(entries, (map): readonly [Option.Option<Entry>, ReadonlyMap<string, Entry>] => {
-        const entry = map.get(key)
-        if (entry === undefined) return [Option.none(), map]
-        const changed = change(entry, now)
-        if (changed === undefined) return [Option.some(entry), map]
+      Ref.modify(entries, (map): readonly [Option.Option<Stored>, ReadonlyMap<string, Stored>] => {
+        const stored = map.get(key)
+        if (stored === undefined) return [Option.none(), map]
+        const changed = change(stored, now)
+        if (changed === undefined) return [Option.some(stored), map]
         return [Option.some(changed), new Map(map).set(key, changed)]
       }),
     )
@@ -303,9 +398,47 @@ export const makeMemory: Effect.Effect<PaymentJournal.Service> = Effect.gen(func
     change: (entry: Entry, now: number) => Entry | undefined,
   ) =>
     Effect.flatMap(
-      update(key, change),
-      Option.match({ onNone: () => missing(operation, key), onSome: Effect.succeed }),
+      update(key, (stored, now) => {
+        const entry = change(stored.entry, now)
+        return entry === undefined ? undefined : { ...stored, entry }
+      }),
+      Option.match({
+        onNone: () => missing(operation, key),
+        onSome: (s) => Effect.succeed(s.entry),
+      }),
     )
+
+  // The lease `owner` takes (or renews) for `millis` from `now`: a new version.
+  const leased = (stored: Stored, owner: string, millis: number, now: number): Stored => ({
+    entry: new Entry({
+      ...stored.entry,
+      leaseOwner: Option.some(owner),
+      leaseUntil: Option.some(now + millis),
+      updatedAt: now,
+    }),
+    version: stored.version + 1,
+    millis,
+  })
+
+  // Whether the lease on `stored` may be taken by `owner` (see PaymentJournal.Service.claim).
+  const available = (
+    key: string,
+    stored: Stored,
+    owner: string,
+    takeOverForeign: boolean | undefined,
+  ): Effect.Effect<boolean> =>
+    Option.match(stored.entry.leaseOwner, {
+      onNone: () => Effect.succeed(true),
+      onSome: (holder) =>
+        holder === owner || (takeOverForeign === true && !ownedBy(instanceId, holder))
+          ? Effect.succeed(true)
+          : watch.runOut(key, {
+              owner: holder,
+              version: stored.version,
+              millis: stored.millis,
+              until: Option.getOrUndefined(stored.entry.leaseUntil),
+            }),
+    })
 
   return PaymentJournal.of({
     instanceId,
@@ -322,8 +455,8 @@ export const makeMemory: Effect.Effect<PaymentJournal.Service> = Effect.gen(func
           .sort((a, b) => a.attempt - b.attempt),
       ),
     open: (entry) =>
-      Ref.modify(entries, (map): readonly [boolean, ReadonlyMap<string, Entry>] => {
-        for (const e of map.values()) {
+      Ref.modify(entries, (map): readonly [boolean, ReadonlyMap<string, Stored>] => {
+        for (const { entry: e } of map.values()) {
           if (
             e.key === entry.key ||
             (e.backend === entry.backend &&
@@ -335,50 +468,56 @@ export const makeMemory: Effect.Effect<PaymentJournal.Service> = Effect.gen(func
             return [false, map]
           }
         }
-        return [true, new Map(map).set(entry.key, entry)]
+        const millis = Option.match(entry.leaseUntil, {
+          onNone: () => 0,
+          onSome: (until) => Math.max(0, until - entry.createdAt),
+        })
+        return [true, new Map(map).set(entry.key, { entry, version: 1, millis })]
       }),
     claim: (key, owner, lease) =>
+      Effect.gen(function* () {
+        const seen = (yield* Ref.get(entries)).get(key)
+        if (seen === undefined || seen.entry.isFinished) return Option.none()
+        if (!(yield* available(key, seen, owner, lease.takeOverForeign))) return Option.none()
+        const millis = Duration.toMillis(lease.duration)
+        // Taken only if nothing changed since it was looked at: racing claims, one winner.
+        const taken = yield* update(key, (stored, now) =>
+          stored === seen ? leased(stored, owner, millis, now) : undefined,
+        )
+        const won = Option.filter(
+          Option.map(taken, (stored) => stored.entry),
+          (entry) => Option.contains(entry.leaseOwner, owner) && !entry.isFinished,
+        )
+        if (Option.isSome(won)) yield* watch.forget(key)
+        return won
+      }),
+    renew: (key, owner, duration) =>
       Effect.map(
-        update(key, (entry, now) =>
-          !entry.isFinished && leaseAvailable(entry, owner, instanceId, lease)
-            ? new Entry({
-                ...entry,
-                leaseOwner: Option.some(owner),
-                leaseUntil: Option.some(lease.until),
-                updatedAt: now,
-              })
-            : undefined,
-        ),
-        (stored) =>
-          Option.filter(
-            stored,
-            (entry) => Option.contains(entry.leaseOwner, owner) && !entry.isFinished,
-          ),
-      ),
-    renew: (key, owner, until) =>
-      Effect.map(
-        update(key, (entry, now) =>
-          Option.contains(entry.leaseOwner, owner) && !entry.isFinished
-            ? new Entry({ ...entry, leaseUntil: Option.some(until), updatedAt: now })
+        update(key, (stored, now) =>
+          Option.contains(stored.entry.leaseOwner, owner) && !stored.entry.isFinished
+            ? leased(stored, owner, Duration.toMillis(duration), now)
             : undefined,
         ),
         (stored) =>
           Option.exists(
             stored,
-            (entry) =>
-              Option.contains(entry.leaseOwner, owner) && Option.contains(entry.leaseUntil, until),
+            (s) => Option.contains(s.entry.leaseOwner, owner) && !s.entry.isFinished,
           ),
       ),
     release: (key, owner) =>
       Effect.asVoid(
-        update(key, (entry, now) =>
-          Option.contains(entry.leaseOwner, owner)
-            ? new Entry({
-                ...entry,
-                leaseOwner: Option.none(),
-                leaseUntil: Option.none(),
-                updatedAt: now,
-              })
+        update(key, (stored, now) =>
+          Option.contains(stored.entry.leaseOwner, owner)
+            ? {
+                entry: new Entry({
+                  ...stored.entry,
+                  leaseOwner: Option.none(),
+                  leaseUntil: Option.none(),
+                  updatedAt: now,
+                }),
+                version: stored.version + 1,
+                millis: 0,
+              }
             : undefined,
         ),
       ),
@@ -395,16 +534,19 @@ export const makeMemory: Effect.Effect<PaymentJournal.Service> = Effect.gen(func
           : undefined,
       ),
     complete: (key, outcome) =>
-      writeOnce("record the outcome", key, (entry, now) =>
-        Option.isNone(entry.outcome)
-          ? new Entry({
-              ...entry,
-              outcome: Option.some(outcome),
-              leaseOwner: Option.none(),
-              leaseUntil: Option.none(),
-              updatedAt: now,
-            })
-          : undefined,
+      Effect.tap(
+        writeOnce("record the outcome", key, (entry, now) =>
+          Option.isNone(entry.outcome)
+            ? new Entry({
+                ...entry,
+                outcome: Option.some(outcome),
+                leaseOwner: Option.none(),
+                leaseUntil: Option.none(),
+                updatedAt: now,
+              })
+            : undefined,
+        ),
+        () => watch.forget(key),
       ),
     unfinished: Effect.map(all, (list) => list.filter((entry) => !entry.isFinished)),
     byResource: (backend, kind, resourceId) =>
@@ -423,6 +565,12 @@ export const makeMemory: Effect.Effect<PaymentJournal.Service> = Effect.gen(func
       }),
   })
 })
+
+interface Stored {
+  readonly entry: Entry
+  readonly version: number
+  readonly millis: number
+}
 
 /**
  * A journal in memory (see {@link makeMemory}).

@@ -16,8 +16,8 @@
  * @since 0.2.0
  */
 import { DurationOption, type InvalidInput } from "@effect-mobilepay/core"
-import * as Clock from "effect/Clock"
 import * as Data from "effect/Data"
+import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -38,9 +38,11 @@ import type {
  */
 export interface RecoverOptions {
   /**
-   * This process is the only one using the journal (a till's own SQLite file, at start-up):
-   * entries held by another journal instance are taken over at once instead of when their lease
-   * runs out, since that instance can only be a process that died.
+   * This process is the only one meant to use the journal (a till's own SQLite file, at
+   * start-up): entries held by a journal instance that is gone are taken over at once instead
+   * of when their lease runs out. Gone is proven, never assumed: on SQL, the instance's process
+   * ran on this machine and is no longer running; a live one (a second process started by
+   * mistake) keeps its sales.
    * @default false
    */
   readonly exclusive?: boolean | undefined
@@ -160,18 +162,24 @@ export const recover = (
       Effect.gen(function* () {
         const platform = byName.get(entry.backend)
         if (platform === undefined) return { _tag: "skipped", entry } as const
-        const at = yield* Clock.currentTimeMillis
-        const leaseLive = Option.exists(entry.leaseUntil, (until) => until > at)
-        if (Option.isNone(entry.decision) && !leaseLive && at - entry.updatedAt < grace) {
-          // Its flow is gone, but its till may ring the order up again: left for now.
+        // A sale nobody decided on whose flow is gone may be rung up again by its till: it is
+        // left for the grace after its flow last wrote to it (recovery, within the grace, does
+        // not write to it either, so the grace runs out).
+        const inGrace = (at: number) =>
+          Option.isNone(entry.decision) && at - entry.updatedAt < grace
+        if (Option.isNone(entry.leaseOwner) && inGrace(yield* Clock.currentTimeMillis)) {
           return { _tag: "pending", entry } as const
         }
         const claimed = yield* journal.claim(entry.key, owner, {
-          now: at,
-          until: at + Duration.toMillis(lease),
+          duration: lease,
           takeOverForeign: options.exclusive,
         })
         if (Option.isNone(claimed)) return { _tag: "busy", entry } as const
+        // Its flow died holding it (recently): given up again, the grace runs on from now.
+        if (inGrace(yield* Clock.currentTimeMillis)) {
+          yield* journal.release(entry.key, owner)
+          return { _tag: "pending", entry } as const
+        }
         const driven = yield* platform.drive(journal, lease, owner, claimed.value)
         return driven.finished
           ? ({ _tag: "finished", entry: driven.entry } as const)

@@ -4,13 +4,14 @@
  * instances on the same store.
  */
 import { SqlPaymentJournal } from "@effect-mobilepay/journal-sql"
-import { PaymentJournal } from "@effect-mobilepay/pos"
+import { PaymentJournal } from "@effect-mobilepay/sale"
 import * as PgClient from "@effect/sql-pg/PgClient"
 import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import { Context, Effect, Layer, Redacted } from "effect"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import * as Instance from "../../src/internal/instance.js"
 
 const journalOf = <E>(layer: Layer.Layer<PaymentJournal.PaymentJournal, E>) =>
   Effect.map(Layer.build(layer), Context.get(PaymentJournal.PaymentJournal))
@@ -24,6 +25,9 @@ export const sqliteFile = Effect.acquireRelease(
 /** A journal on the SQLite file `filename` (its own connection). */
 export const sqlite = (filename: string) =>
   journalOf(SqlPaymentJournal.layer().pipe(Layer.provide(SqliteClient.layer({ filename }))))
+
+/** A lease owner of a SQL journal instance whose process (on this machine) is gone. */
+export const goneOwner = `${Instance.makeId(99_999_999)}/gone`
 
 /** A table name no other test run uses. */
 export const uniqueTable = () => `journal_${crypto.randomUUID().replaceAll("-", "")}`

@@ -117,6 +117,11 @@ export interface Options {
    */
   readonly onCreated?: ((created: Created) => Effect.Effect<void>) | undefined
   /**
+   * Called with where the payment stands each time it is read (or changed): a held sale's
+   * `states`. A failure here fails nothing: it is logged.
+   */
+  readonly onRead?: ((view: View) => Effect.Effect<void>) | undefined
+  /**
    * The first poll after create, counted from the entry's opening.
    * @default "5 seconds"
    */
@@ -305,6 +310,18 @@ export const make = (
                   ),
                 ),
           )
+    const onRead = options.onRead
+    const observed = <E>(effect: Effect.Effect<View, E>): Effect.Effect<View, E> =>
+      onRead === undefined
+        ? effect
+        : Effect.tap(effect, (view) =>
+            onRead(view).pipe(
+              Effect.catchAllCause((cause) =>
+                Effect.logWarning("observing a payment failed", cause),
+              ),
+            ),
+          )
+
     const call = (entry: Entry) => ({ merchantSerialNumber: entry.merchant })
 
     // Whether the payment at `reference` is the one this entry's create call made: its CREATED
@@ -407,6 +424,7 @@ export const make = (
               if (result._tag === "Right") {
                 const { payment, view } = result.right
                 yield* show({ orderId: entry.orderId, reference, redirectUrl: payment.redirectUrl })
+                yield* observed(Effect.succeed(view))
                 if (view.stage !== "Open") return Option.some(view)
               } else if (!EPaymentError.isTransient(result.left)) {
                 return yield* Effect.fail(result.left)
@@ -498,17 +516,19 @@ export const make = (
                 : Option.none(),
             )
           : findPayment(entry, known),
-      read,
+      read: (entry, plan, id) => observed(read(entry, plan, id)),
       await: (entry, plan, id, wait) =>
         plan._tag === "Refund"
-          ? Effect.map(read(entry, plan, id), Option.some)
+          ? Effect.map(observed(read(entry, plan, id)), Option.some)
           : awaitPayment(entry, id, wait),
       capture: (entry, plan, id, amount) =>
-        plan._tag === "Refund"
-          ? Effect.zipRight(sendRefund(entry, plan), read(entry, plan, id))
-          : capturePayment(entry, plan, id, amount),
+        observed(
+          plan._tag === "Refund"
+            ? Effect.zipRight(sendRefund(entry, plan), read(entry, plan, id))
+            : capturePayment(entry, plan, id, amount),
+        ),
       cancel: (entry, plan, id) =>
-        plan._tag === "Refund" ? read(entry, plan, id) : cancelPayment(entry, id),
+        observed(plan._tag === "Refund" ? read(entry, plan, id) : cancelPayment(entry, id)),
       movedMoney,
       describe: (entry, plan, id) =>
         plan._tag === "Refund"

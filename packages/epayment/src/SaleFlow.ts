@@ -45,12 +45,19 @@ import {
   type SaleOutcomeUnrecorded,
   type SaleUnresolved,
 } from "@effect-mobilepay/sale/SaleError"
+import type { View } from "@effect-mobilepay/sale/SaleBackend"
 import * as Data from "effect/Data"
+import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import * as SubscriptionRef from "effect/SubscriptionRef"
 import { Reference } from "./Domain.js"
 import { EPaymentClient, type EPaymentClientError } from "./EPaymentClient.js"
 import * as EPaymentSale from "./EPaymentSale.js"
@@ -546,3 +553,154 @@ export const finishTill = (
   options: Pick<FlowOptions, "lease" | "merchantSerialNumber"> = {},
 ): Effect.Effect<ReadonlyArray<string>, SaleFlowError, EPaymentClient | PaymentJournal> =>
   Effect.flatMap(session(options), (s) => clearTill(s, till, undefined))
+
+// ---------------------------------------------------------------------------------------
+// A sale the till holds
+
+/**
+ * A sale that runs on while the till does other things: its ids and QR once the payment exists
+ * and is journaled, where it stands as it is read, its outcome, and the till's cancel.
+ *
+ * @since 0.2.0
+ * @category held sales
+ */
+export interface HeldSale {
+  readonly orderId: string
+  /** The payment's `reference` (the order id, or `<orderId>-<attempt>` for a later attempt). */
+  readonly reference: string
+  /** What the customer must see: a dynamic QR's image (or target URL). */
+  readonly redirectUrl: string | undefined
+  /** Where the payment stands, each time it is read: the latest at once, then each new one; ends with the sale. */
+  readonly states: Stream.Stream<View>
+  /** The outcome, once the sale ends. */
+  readonly await: Effect.Effect<SaleOutcome, SaleFlowError>
+  /**
+   * Gives up on the sale: cancels the payment (with `cancelTransactionOnly` while the customer
+   * has not approved; on `6060` the reservation is released too) and answers the outcome. A
+   * sale that was captured meanwhile answers `Captured`.
+   */
+  readonly cancel: Effect.Effect<SaleOutcome, SaleFlowError>
+}
+
+/**
+ * Starts a sale of any in-store kind (as {@link payAndCapture} takes it) and returns as soon as
+ * its payment exists and is journaled, with what the till needs to go on: the reference, the
+ * QR to show, the states, `await` and `cancel`. The sale runs in the scope: closing it (a
+ * program shutting down) stops the flow where it stands, and `Recovery` finishes it as the
+ * journal says. An order already finished answers at once (its `await` gives the outcome); a
+ * refusal or input error before the payment exists fails here.
+ *
+ * @example
+ * import { SaleFlow } from "@effect-mobilepay/epayment"
+ * import * as Effect from "effect/Effect"
+ *
+ * const kiosk = Effect.gen(function* () {
+ *   const sale = yield* SaleFlow.start(
+ *     { orderId: "kiosk-2-order-8", amount: { currency: "DKK", value: 4500 }, userFlow: "QR" },
+ *     { till: "kiosk-2" },
+ *   )
+ *   yield* Effect.logInfo(`show ${sale.redirectUrl}`)
+ *   return yield* sale.await
+ * }).pipe(Effect.scoped)
+ *
+ * @since 0.2.0
+ * @category held sales
+ */
+export const start = (
+  request: Parameters<typeof payAndCapture>[0],
+  options: CaptureOptions = {},
+): Effect.Effect<HeldSale, SaleFlowError, EPaymentClient | PaymentJournal | Scope.Scope> =>
+  Effect.gen(function* () {
+    const created = yield* Deferred.make<EPaymentSale.Created>()
+    const cancelled = yield* Deferred.make<void>()
+    const seen = yield* SubscriptionRef.make(Option.none<View>())
+    const { onCreated, onRead } = options
+    const flow = yield* Effect.forkScoped(
+      payAndCapture(request, {
+        ...options,
+        cancelWhen:
+          options.cancelWhen === undefined
+            ? Deferred.await(cancelled)
+            : Effect.raceFirst(options.cancelWhen, Deferred.await(cancelled)),
+        onCreated: (payment) =>
+          Effect.zipRight(
+            Deferred.succeed(created, payment),
+            onCreated === undefined ? Effect.void : onCreated(payment),
+          ),
+        onRead: (view) =>
+          Effect.zipRight(
+            SubscriptionRef.set(seen, Option.some(view)),
+            onRead === undefined ? Effect.void : onRead(view),
+          ),
+      }),
+    )
+    const first = yield* Effect.raceFirst(
+      Effect.map(Deferred.await(created), (payment) => Either.left(payment)),
+      Effect.map(Fiber.join(flow), (outcome) => Either.right(outcome)),
+    )
+    const payment = Either.match(first, {
+      onLeft: (payment) => payment,
+      onRight: (outcome) => ({
+        orderId: outcome.orderId,
+        reference: outcome.reference,
+        redirectUrl: undefined,
+      }),
+    })
+    const ended = Fiber.join(flow)
+    return {
+      orderId: payment.orderId,
+      reference: payment.reference,
+      redirectUrl: payment.redirectUrl,
+      states: seen.changes.pipe(
+        Stream.filterMap((view) => view),
+        Stream.changesWith((a, b) => a.stage === b.stage && a.status === b.status),
+        Stream.interruptWhen(Fiber.await(flow)),
+      ),
+      await: ended,
+      cancel: Effect.zipRight(Deferred.succeed(cancelled, undefined), ended),
+    }
+  }).pipe(Effect.withSpan("SaleFlow.start", { captureStackTrace: false }))
+
+/**
+ * A sale as the journal and the platform know it now, for support and reconciliation: the
+ * order's latest journal entry and, once its payment exists, one read of where it stands.
+ *
+ * @since 0.2.0
+ * @category held sales
+ */
+export interface LookedUp {
+  readonly entry: Entry
+  readonly reference: string
+  /** One read of the payment; `None` when it was never created. */
+  readonly view: Option.Option<View>
+}
+
+/**
+ * Looks up the sale of `orderId`: `None` when the journal has none. (`PaymentJournal.query`
+ * lists sales by state and time for reconciliation.)
+ *
+ * @since 0.2.0
+ * @category held sales
+ */
+export const lookup = (
+  orderId: string,
+  options: Pick<FlowOptions, "merchantSerialNumber"> = {},
+): Effect.Effect<
+  Option.Option<LookedUp>,
+  EPaymentClientError | PaymentJournalError,
+  EPaymentClient | PaymentJournal
+> =>
+  Effect.gen(function* () {
+    const journal = yield* PaymentJournal
+    const client = yield* EPaymentClient
+    const merchant = options.merchantSerialNumber ?? client.merchantSerialNumber
+    const entry = (yield* journal.attempts(EPaymentSale.name, "Payment", merchant, orderId)).at(-1)
+    if (entry === undefined) return Option.none()
+    const reference = Option.getOrElse(entry.resourceId, () => EPaymentSale.referenceOf(entry))
+    const view = Option.isSome(entry.resourceId)
+      ? Option.some(
+          EPaymentSale.viewOf(yield* client.get(reference, { merchantSerialNumber: merchant })),
+        )
+      : Option.none()
+    return Option.some({ entry, reference, view })
+  })

@@ -30,9 +30,7 @@ export const sales = (
     const platform = yield* start(options)
     const journal = options.journal ?? (yield* PaymentJournal.makeMemory)
     /** Runs `effect` with the client and the journal. */
-    const run = <A, E>(
-      effect: Effect.Effect<A, E, EPaymentClient.EPaymentClient | PaymentJournal.PaymentJournal>,
-    ) =>
+    const run = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
       effect.pipe(
         Effect.provideService(EPaymentClient.EPaymentClient, platform.client),
         Effect.provideService(PaymentJournal.PaymentJournal, journal),

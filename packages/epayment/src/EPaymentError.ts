@@ -564,6 +564,35 @@ export const isTransient = (error: { readonly _tag: string }): boolean => {
   }
 }
 
+// The classes of an answer: the platform read the request and said no (or failed).
+const answerClasses = [
+  EPaymentBadRequest,
+  EPaymentUnauthorized,
+  EPaymentForbidden,
+  PaymentNotFound,
+  EPaymentConflict,
+  PaymentLocked,
+  EPaymentRateLimited,
+  EPaymentServerError,
+  EPaymentUnexpectedStatus,
+  ...refusals,
+]
+const answerTags: ReadonlySet<string> = new Set(answerClasses.map((answered) => answered._tag))
+
+/**
+ * `true` when the platform answered and refused: the request was not carried out and the same
+ * request would be refused again (every answer {@link fromResponse} makes that is not
+ * {@link isTransient}), or it was refused before sending (`InvalidInput`). A transport
+ * failure, a timeout, an answer that did not decode and a token failure leave it open: the
+ * request may have been carried out, or may be next time. The sale engine finishes a create
+ * refused so as never made.
+ *
+ * @since 0.2.0
+ * @category transience
+ */
+export const isRefusal = (error: { readonly _tag: string }): boolean =>
+  error._tag === "InvalidInput" || (answerTags.has(error._tag) && !isTransient(error))
+
 // ---------------------------------------------------------------------------------------------
 // Failures with no usable answer.
 

@@ -23,7 +23,9 @@ import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
-import type * as Duration from "effect/Duration"
+import * as Clock from "effect/Clock"
+import * as DateTime from "effect/DateTime"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
@@ -31,6 +33,7 @@ import * as Option from "effect/Option"
 import * as PubSub from "effect/PubSub"
 import * as Queue from "effect/Queue"
 import * as Redacted from "effect/Redacted"
+import * as Ref from "effect/Ref"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as WebhookEvent from "./WebhookEvent.js"
@@ -73,6 +76,17 @@ export declare namespace WebhookReceiver {
     readonly watchPayment: (
       reference: string,
     ) => Effect.Effect<Stream.Stream<WebhookEvent.PaymentEvent>, never, Scope.Scope>
+    /**
+     * Takes the check-in at the callback QR `merchantQrId` that a payment is to go to: the
+     * latest one kept within `maxAge` (a check-in's `customerToken` is valid 15 minutes) that
+     * nothing took yet, or else the next one to arrive. Each check-in is taken once, so a till's
+     * next sale waits for the next customer. Any number of these may wait beside
+     * {@link Service.events}.
+     */
+    readonly takeCheckIn: (
+      merchantQrId: string,
+      maxAge?: Duration.DurationInput,
+    ) => Effect.Effect<WebhookEvent.CheckedIn>
   }
 }
 
@@ -176,6 +190,8 @@ export const make = (
       PubSub.sliding<WebhookEvent.WebhookEvent>(1024),
       PubSub.shutdown,
     )
+    // The latest check-in at each callback QR that no payment took yet.
+    const untaken = yield* Ref.make<ReadonlyMap<string, WebhookEvent.CheckedIn>>(new Map())
     // Insertion-ordered, so the first settled entry is the oldest to forget.
     const seen = new Map<string, Seen>()
 
@@ -275,6 +291,9 @@ export const make = (
           entry.settled = true
           forgetOldest()
           yield* Deferred.succeed(entry.kept, true)
+          if (event._tag === "CheckedIn") {
+            yield* Ref.update(untaken, (map) => new Map(map).set(event.merchantQrId, event))
+          }
           yield* PubSub.publish(watchers, event)
           return answer(200)
         }),
@@ -324,7 +343,62 @@ export const make = (
         ),
       )
 
-    return WebhookReceiver.of({ handler, events: Stream.fromQueue(queue), watchPayment })
+    // Takes the untaken check-in at `merchantQrId` if it is recent enough.
+    const takeUntaken = (merchantQrId: string, maxAge: Duration.Duration) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Ref.modify(
+          untaken,
+          (
+            map,
+          ): readonly [
+            Option.Option<WebhookEvent.CheckedIn>,
+            ReadonlyMap<string, WebhookEvent.CheckedIn>,
+          ] => {
+            const checkIn = map.get(merchantQrId)
+            if (checkIn === undefined) return [Option.none(), map]
+            const rest = new Map(map)
+            rest.delete(merchantQrId)
+            const age = now - DateTime.toEpochMillis(checkIn.initiatedAt)
+            return age < Duration.toMillis(maxAge)
+              ? [Option.some(checkIn), rest]
+              : [Option.none(), rest]
+          },
+        ),
+      )
+
+    const takeCheckIn = (merchantQrId: string, maxAge: Duration.DurationInput = "15 minutes") =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const within = Duration.decode(maxAge)
+          // Subscribed before looking, so a check-in kept in between is not missed.
+          const subscription = yield* PubSub.subscribe(watchers)
+          const arrivals = Stream.fromQueue(subscription).pipe(
+            Stream.filter(
+              (event) => event._tag === "CheckedIn" && event.merchantQrId === merchantQrId,
+            ),
+          )
+          const first = yield* takeUntaken(merchantQrId, within)
+          if (Option.isSome(first)) return first.value
+          // Each arrival is the untaken one until someone takes it: whoever does first wins.
+          const taken = yield* Stream.runHead(
+            arrivals.pipe(
+              Stream.mapEffect(() => takeUntaken(merchantQrId, within)),
+              Stream.filterMap((checkIn) => checkIn),
+            ),
+          )
+          return yield* Option.match(taken, {
+            onNone: () => Effect.interrupt,
+            onSome: Effect.succeed,
+          })
+        }),
+      )
+
+    return WebhookReceiver.of({
+      handler,
+      events: Stream.fromQueue(queue),
+      watchPayment,
+      takeCheckIn,
+    })
   })
 
 /**

@@ -96,3 +96,26 @@ export * as QrClient from "./QrClient.js"
  * @since 0.2.0
  */
 export * as EPayment from "./EPayment.js"
+
+/**
+ * ePayment for the sale engine of `@effect-mobilepay/sale`: the journaled backend the flows
+ * and recovery run on.
+ *
+ * @since 0.2.0
+ */
+export * as EPaymentSale from "./EPaymentSale.js"
+
+/**
+ * The in-store flows, journaled: push to a phone number, the customer's personal QR, a
+ * dynamic QR, the callback-QR sticker; capture, cancel, refund; one open payment per till.
+ *
+ * @since 0.2.0
+ */
+export * as SaleFlow from "./SaleFlow.js"
+
+/**
+ * Recovery of ePayment journal entries after a crash or a lost answer.
+ *
+ * @since 0.2.0
+ */
+export * as Recovery from "./Recovery.js"

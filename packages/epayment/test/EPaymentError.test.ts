@@ -178,4 +178,46 @@ describe("fromResponse", () => {
       ),
     ).toBe(true)
   })
+
+  it("refusal: every answer that is not transient; never a lost answer, a bad body or a token failure", () => {
+    const refused = (status: number, code?: string) =>
+      EPaymentError.isRefusal(read(status, problem(status, code)))
+    expect([refused(400), refused(403), refused(409), refused(400, "7010")]).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ])
+    for (const Refusal of EPaymentError.refusals) {
+      const error = new Refusal({
+        operation: "createPayment",
+        status: 400,
+        code: Refusal.codes[0]!,
+      })
+      expect(EPaymentError.isRefusal(error)).toBe(!EPaymentError.isTransient(error))
+    }
+    expect([refused(500), refused(423), refused(429), refused(400, "6280")]).toEqual([
+      false,
+      false,
+      false,
+      false,
+    ])
+    expect(
+      EPaymentError.isRefusal(
+        new EPaymentError.EPaymentTransportError({ operation: "createPayment", reason: "Timeout" }),
+      ),
+    ).toBe(false)
+    expect(
+      EPaymentError.isRefusal(
+        new EPaymentError.EPaymentDecodeError({
+          operation: "createPayment",
+          status: 200,
+          path: "",
+          reason: "cut off",
+        }),
+      ),
+    ).toBe(false)
+    expect(EPaymentError.isRefusal({ _tag: "TokenEndpointUnreachable" })).toBe(false)
+    expect(EPaymentError.isRefusal({ _tag: "InvalidInput" })).toBe(true)
+  })
 })

@@ -365,7 +365,7 @@ export const make = (
             ),
           )
         yield* show({ orderId: entry.orderId, reference, redirectUrl: created.redirectUrl })
-        return reference
+        return { id: reference, customerUrl: created.redirectUrl }
       })
 
     const readPayment = (entry: Entry, reference: string) =>
@@ -493,7 +493,7 @@ export const make = (
     const sendRefund = (entry: Entry, plan: RefundPlan) =>
       Effect.as(
         client.refund(plan.reference, plan.amount, { ...call(entry), idempotencyKey: entry.key }),
-        plan.reference,
+        { id: plan.reference },
       )
 
     const backend: Backend = {

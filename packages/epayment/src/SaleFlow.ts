@@ -305,11 +305,7 @@ const clearTill = (session: Session, till: string, requestedOrderId: string | un
       if (entry.orderId === requestedOrderId) continue
       const plan = yield* Engine.planOf(engine, entry)
       if (plan._tag !== "Payment" || plan.till !== till) continue
-      const at = yield* Effect.clockWith((clock) => clock.currentTimeMillis)
-      const claimed = yield* engine.journal.claim(entry.key, owner, {
-        now: at,
-        until: at + Duration.toMillis(engine.lease),
-      })
+      const claimed = yield* engine.journal.claim(entry.key, owner, { duration: engine.lease })
       if (Option.isNone(claimed)) {
         return yield* new SaleInProgress({
           kind: "Payment",

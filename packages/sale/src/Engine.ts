@@ -769,7 +769,14 @@ export const start = <P, I, E extends BackendError, E2, R>(
       )
     const mode: Mode =
       session.mode._tag === "Flow"
-        ? { _tag: "Flow", wait: { ...session.mode.wait, interrupted: Deferred.await(givenUp) } }
+        ? {
+            _tag: "Flow",
+            wait: {
+              ...session.mode.wait,
+              // The session's own signal to give up (if any), or the held sale's cancel.
+              interrupted: Effect.raceFirst(session.mode.wait.interrupted, Deferred.await(givenUp)),
+            },
+          }
         : session.mode
     const fiber = yield* settle({ ...session, mode }, orderId, plan, onRefused, observe).pipe(
       Effect.onExit((exit) =>

@@ -10,7 +10,7 @@ import { Recovery, SaleFlow } from "@effect-mobilepay/epayment"
 import { Fault } from "@effect-mobilepay/sandbox"
 import { Time } from "@effect-mobilepay/test-support"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber, Option } from "effect"
+import { Effect, Fiber, Option, TestClock } from "effect"
 import { anna, bent } from "../support/Sandboxed.js"
 import { sales } from "../support/Sales.js"
 
@@ -147,7 +147,7 @@ describe("SaleFlow and Recovery when answers are lost or a flow dies", () => {
   )
 
   it.scoped(
-    "a flow that died before the customer decided: Recovery cancels, even an approval",
+    "a flow that died before the customer decided: Recovery cancels it after the grace, even an approval",
     () =>
       Effect.gen(function* () {
         const setting = yield* sales()
@@ -156,6 +156,11 @@ describe("SaleFlow and Recovery when answers are lost or a flow dies", () => {
         yield* Fiber.interrupt(flow)
         // The customer approves after the till's program died; nothing was decided.
         yield* setting.customer.approve("died-order-01")
+        // Within the grace (the till may ring the order up again and take the approval over) it
+        // is left; after it, cancelled.
+        const early = yield* setting.run(Recovery.recover())
+        expect(early.pending.map((entry) => entry.orderId)).toEqual(["died-order-01"])
+        yield* TestClock.adjust("2 minutes")
         const report = yield* setting.run(Recovery.recover())
         expect(report.finished.map((entry) => Option.getOrUndefined(entry.outcome))).toEqual([
           { _tag: "Final", status: "CANCELLED" },

@@ -40,7 +40,7 @@ const looseAmount = /(?<![\d.])\d+(\.\d)?\s+DKK|\d+\.\d\d(?! DKK)\s+(captured|ba
 const expectations: ReadonlyArray<readonly [string, ReadonlyArray<RegExp>]> = [
   [
     "pay-and-capture",
-    [/: IssuedToUser/, /: Reserved/, /capturing 125\.50 DKK/, /captured: 125\.50 DKK, in/],
+    [/: Reserved/, /capturing 125\.50 DKK/, /captured: 125\.50 DKK, in/],
   ],
   [
     "prepared-payment",

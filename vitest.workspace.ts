@@ -25,6 +25,7 @@ const pkg = (dir: string, test: Record<string, unknown> = {}): TestProjectConfig
 export default [
   pkg("packages/core"),
   pkg("packages/token-service"),
+  pkg("packages/sale"),
   pkg("packages/token-store-redis", { exclude: fleet }),
   pkg("packages/pos"),
   pkg("packages/pos", { name: "pos-undici", provide: { transport: "undici" } }),

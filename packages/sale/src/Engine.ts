@@ -170,6 +170,7 @@ export const differences = <P, I, E extends BackendError>(
 
 const unresolved = (entry: Entry, cause: unknown) =>
   new SaleUnresolved({
+    backend: entry.backend,
     kind: entry.kind,
     orderId: entry.orderId,
     key: entry.key,
@@ -348,6 +349,7 @@ const complete = <P, I, E extends BackendError>(
   Effect.mapError(engine.journal.complete(entry.key, outcome), (cause) => {
     const moneyMoved = engine.backend.movedMoney(entry.kind, outcome)
     return new SaleOutcomeUnrecorded({
+      backend: entry.backend,
       kind: entry.kind,
       orderId: entry.orderId,
       key: entry.key,
@@ -521,6 +523,7 @@ const decided = <P, I, E extends BackendError>(
       const cancelled = yield* carriedOut(engine, mode, cancelling, plan, id)
       if (cancelled._tag !== "Finished") return done(cancelled)
       return yield* new PartialCaptureUnavailable({
+        backend: entry.backend,
         orderId: entry.orderId,
         paymentId: id,
         reserved,

@@ -10,6 +10,14 @@ import { Decision, EntryKind, Outcome, PaymentJournalError } from "./PaymentJour
 
 const what = (kind: EntryKind): string => (kind === "Payment" ? "payment" : "refund")
 
+// An amount as its backend counts it: ePayment in minor units (shown in major ones), V10 in
+// kroner.
+const money = (backend: string | undefined, amount: number): string =>
+  backend === "EPayment" ? (amount / 100).toFixed(2) : amount.toFixed(2)
+
+/** The platform a sale is on, as its journal entry names it (`"PosV10"`, `"EPayment"`). */
+const backendField = Schema.optional(Schema.String)
+
 /**
  * Another flow (in this process or another one sharing the journal) is working on the order
  * `orderId` now. Nothing was sent. When a new order found its point of sale busy with another
@@ -102,6 +110,7 @@ export class OrderIdReused extends Schema.TaggedError<OrderIdReused>()("OrderIdR
  * @category errors
  */
 export class SaleUnresolved extends Schema.TaggedError<SaleUnresolved>()("SaleUnresolved", {
+  backend: backendField,
   kind: EntryKind,
   orderId: Schema.String,
   /** The journal entry (its idempotency key). */
@@ -119,7 +128,7 @@ export class SaleUnresolved extends Schema.TaggedError<SaleUnresolved>()("SaleUn
       this.decision === undefined
         ? "nothing was decided yet: recovery will cancel it"
         : this.decision._tag === "Capture"
-          ? `recovery will capture ${this.decision.amount.toFixed(2)}`
+          ? `recovery will capture ${money(this.backend, this.decision.amount)}`
           : "recovery will cancel it"
     const cause =
       typeof this.cause === "object" && this.cause !== null && "message" in this.cause
@@ -144,6 +153,7 @@ export class SaleUnresolved extends Schema.TaggedError<SaleUnresolved>()("SaleUn
 export class SaleOutcomeUnrecorded extends Schema.TaggedError<SaleOutcomeUnrecorded>()(
   "SaleOutcomeUnrecorded",
   {
+    backend: backendField,
     kind: EntryKind,
     orderId: Schema.String,
     /** The journal entry (its idempotency key). */
@@ -168,7 +178,7 @@ export class SaleOutcomeUnrecorded extends Schema.TaggedError<SaleOutcomeUnrecor
       this.outcome._tag === "NotCreated"
         ? "was never created: no money moved"
         : this.moneyMoved
-          ? `ended ${this.outcome.status}: money moved${this.amount === undefined ? "" : `, ${this.amount.toFixed(2)}`}; do not charge the customer again`
+          ? `ended ${this.outcome.status}: money moved${this.amount === undefined ? "" : `, ${money(this.backend, this.amount)}`}; do not charge the customer again`
           : `ended ${this.outcome.status}: no money moved`
     return `The ${what(this.kind)} for order ${this.orderId}${id} ${ended}. The journal could not record this (${this.cause.message}); Recovery.recover will`
   }
@@ -185,6 +195,7 @@ export class SaleOutcomeUnrecorded extends Schema.TaggedError<SaleOutcomeUnrecor
 export class PartialCaptureUnavailable extends Schema.TaggedError<PartialCaptureUnavailable>()(
   "PartialCaptureUnavailable",
   {
+    backend: backendField,
     orderId: Schema.String,
     paymentId: Schema.String,
     /** The amount the customer reserved. */
@@ -194,6 +205,6 @@ export class PartialCaptureUnavailable extends Schema.TaggedError<PartialCapture
   },
 ) {
   override get message(): string {
-    return `Payment ${this.paymentId} (order ${this.orderId}) allows no partial capture of ${this.captureAmount.toFixed(2)} of ${this.reserved.toFixed(2)}: it was cancelled`
+    return `Payment ${this.paymentId} (order ${this.orderId}) allows no partial capture of ${money(this.backend, this.captureAmount)} of ${money(this.backend, this.reserved)}: it was cancelled`
   }
 }

@@ -38,10 +38,7 @@ const summary = /done: .+, in \d+\.\d\d s with \d+ HTTP requests/
 const looseAmount = /(?<![\d.])\d+(\.\d)?\s+DKK|\d+\.\d\d(?! DKK)\s+(captured|back)/
 
 const expectations: ReadonlyArray<readonly [string, ReadonlyArray<RegExp>]> = [
-  [
-    "pay-and-capture",
-    [/: Reserved/, /capturing 125\.50 DKK/, /captured: 125\.50 DKK, in/],
-  ],
+  ["pay-and-capture", [/: Reserved/, /capturing 125\.50 DKK/, /captured: 125\.50 DKK, in/]],
   [
     "prepared-payment",
     [/prepared, order/, /: Paired/, /ready: 89\.95 DKK/, /captured: 89\.95 DKK, in/],

@@ -288,11 +288,14 @@ export const make = (
       failed(operation)(Effect.zipRight(set, byKey(key)))
 
     // Whether the lease on `row` may be taken by `owner` (see PaymentJournal.Service.claim).
-    const available = (row: Row, owner: string, takeOverForeign: boolean | undefined) => {
+    const available = (row: Row, owner: string, lease: PaymentJournal.ClaimOptions) => {
       const holder = row.lease_owner
       if (holder === null || holder === owner) return Effect.succeed(true)
+      if (PaymentJournal.ownedBy(instanceId, holder) && lease.takeOverOwn?.(holder) === true) {
+        return Effect.succeed(true)
+      }
       if (
-        takeOverForeign === true &&
+        lease.takeOverForeign === true &&
         provesGone &&
         !PaymentJournal.ownedBy(instanceId, holder) &&
         Instance.gone(holder)
@@ -368,7 +371,7 @@ export const make = (
           Effect.gen(function* () {
             const [row] = yield* rows(sql`SELECT * FROM ${table} WHERE key = ${key}`)
             if (row === undefined || row.outcome !== null) return Option.none()
-            if (!(yield* available(row, owner, lease.takeOverForeign))) return Option.none()
+            if (!(yield* available(row, owner, lease))) return Option.none()
             const at = yield* now
             const millis = Math.round(Duration.toMillis(lease.duration))
             // Taken only if the lease is as it was read: racing claims see one winner.

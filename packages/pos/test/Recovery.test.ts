@@ -3,11 +3,11 @@
  * would stop it) and orders are rung up again, with `Recovery.recover` finishing what they
  * left; judged by the sandbox's own state. Time on TestClock.
  */
-import { PaymentFlow, RefundFlow, Recovery } from "@effect-mobilepay/pos"
+import { PaymentFlow, PaymentJournal, RefundFlow, Recovery } from "@effect-mobilepay/pos"
 import { Fault } from "@effect-mobilepay/sandbox"
 import { Time } from "@effect-mobilepay/test-support"
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Fiber, Option, TestClock } from "effect"
+import { Duration, Effect, Fiber, Layer, Option, TestClock } from "effect"
 import { creditUser, merchant, pointOfSale, start } from "./support/Sandboxed.js"
 
 const patient = { readTimeout: "1 hour", writeTimeout: "1 hour" } as const
@@ -510,6 +510,58 @@ describe("refunds", () => {
       )
       expect(yield* Time.driveUntilDone(fiber)).toMatchObject({ _tag: "Refunded", amount: 40 })
       expect((yield* sandbox.refunds).map((r) => r.status)).toEqual(["Captured"])
+    }),
+  )
+})
+
+describe("a flow that could not give its lease up", () => {
+  // A journal whose release always fails: the lease of a flow that ended stays written.
+  const stuckLeases = Layer.effect(
+    PaymentJournal.PaymentJournal,
+    Effect.map(PaymentJournal.makeMemory, (journal) => ({
+      ...journal,
+      release: () =>
+        Effect.fail(
+          new PaymentJournal.PaymentJournalError({ operation: "release a lease", cause: "disk" }),
+        ),
+    })),
+  )
+
+  it.scoped(
+    "ringing the order up again in the same process takes it over at once, not SaleInProgress",
+    () =>
+      Effect.gen(function* () {
+        const started = yield* start({ ...patient, journal: stuckLeases })
+        const { context, client, sandbox } = started
+        const pos = yield* pointOfSale(client)
+        yield* sandbox.addFault(reset("POST /pos/v10/payments", 3))
+        const first = yield* Effect.fork(
+          PaymentFlow.payAndCapture(payment(pos.posId)).pipe(Effect.flip, Effect.provide(context)),
+        )
+        expect((yield* Time.driveUntilDone(first))._tag).toBe("SaleUnresolved")
+        // Its lease is still written (every release failed), but its flow has ended here.
+        const again = yield* Effect.fork(
+          PaymentFlow.payAndCapture(payment(pos.posId)).pipe(Effect.provide(context)),
+        )
+        yield* customerAccepts(started, pos)
+        expect(yield* Time.driveUntilDone(again)).toMatchObject({ _tag: "Captured", amount: 100 })
+        expect(yield* statuses(started)).toEqual(["Captured"])
+      }),
+  )
+
+  it.scoped("a flow still running keeps its lease: the same order twice fails SaleInProgress", () =>
+    Effect.gen(function* () {
+      const started = yield* start({ ...patient, journal: stuckLeases })
+      const { context, client } = started
+      const pos = yield* pointOfSale(client)
+      const first = yield* paying(started, pos.posId)
+      const second = yield* PaymentFlow.payAndCapture(payment(pos.posId)).pipe(
+        Effect.flip,
+        Effect.provide(context),
+      )
+      expect(second._tag).toBe("SaleInProgress")
+      // Interrupted, it tries to give the lease up, with pauses between the tries.
+      yield* Time.driveUntilDone(yield* Effect.fork(Fiber.interrupt(first)))
     }),
   )
 })

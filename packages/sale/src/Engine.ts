@@ -245,7 +245,10 @@ export const open = <P, I, E extends BackendError>(
           })
         }
         if (last.isFinished) return { _tag: "Finished", entry: last } as const
-        const claimed = yield* journal.claim(last.key, owner, { duration: engine.lease })
+        const claimed = yield* journal.claim(last.key, owner, {
+          duration: engine.lease,
+          takeOverOwn: hasEnded,
+        })
         if (Option.isNone(claimed)) {
           return yield* new SaleInProgress({
             kind,
@@ -631,10 +634,13 @@ export const driveHeld = <P, I, E extends BackendError>(
   entry: Entry,
   observe: Observer = unobserved,
 ): Effect.Effect<Driven<E>, Failure | PartialCaptureUnavailable> =>
-  Effect.scoped(
-    Effect.zipRight(
-      holdLease(engine.journal, engine.lease, entry.key, owner),
-      drive(engine, mode, entry, observe),
+  asRunning(
+    owner,
+    Effect.scoped(
+      Effect.zipRight(
+        holdLease(engine.journal, engine.lease, entry.key, owner),
+        drive(engine, mode, entry, observe),
+      ),
     ),
   )
 
@@ -663,6 +669,42 @@ export interface Session<P, I, E extends BackendError> {
 export const owner = (journal: PaymentJournal.Service): string =>
   `${journal.instanceId}/${crypto.randomUUID()}`
 
+// The lease owners whose flows (or recovery runs) are running in this process. An owner of
+// this process's journal instance that is not here has ended: a lease it still holds (its
+// release failed) is taken over at once by a re-ring, not watched for a whole lease.
+const runningOwners = new Map<string, number>()
+
+/**
+ * Runs `effect` with `owner` marked as running in this process (see {@link hasEnded}).
+ *
+ * @since 0.2.0
+ * @category leases
+ */
+export const asRunning = <A, E, R>(
+  owner: string,
+  effect: Effect.Effect<A, E, R>,
+): Effect.Effect<A, E, R> =>
+  Effect.acquireUseRelease(
+    Effect.sync(() => runningOwners.set(owner, (runningOwners.get(owner) ?? 0) + 1)),
+    () => effect,
+    () =>
+      Effect.sync(() => {
+        const left = (runningOwners.get(owner) ?? 1) - 1
+        if (left > 0) runningOwners.set(owner, left)
+        else runningOwners.delete(owner)
+      }),
+  )
+
+/**
+ * Whether a lease owner of this process's journal instance has ended: no flow or recovery run
+ * of it is running here. What a claim's `takeOverOwn` asks (the journal only asks it of its own
+ * instance's owners).
+ *
+ * @since 0.2.0
+ * @category leases
+ */
+export const hasEnded = (holder: string): boolean => !runningOwners.has(holder)
+
 /**
  * How running (or holding) a sale fails: `E2` from `onRefused`, or the engine's failures.
  *
@@ -687,33 +729,36 @@ const settle = <P, I, E extends BackendError, E2, R>(
   onRefused: (error: E) => Effect.Effect<void, E2, R>,
   observe: Observer,
 ): Effect.Effect<Entry, RunError<E2>, R> =>
-  Effect.gen(function* () {
-    const { engine, mode, owner } = session
-    const kind: EntryKind = engine.backend.kindOf(plan)
-    for (;;) {
-      const opened = yield* open(engine, owner, session.merchant, orderId, plan)
-      if (opened._tag === "Finished") {
-        yield* observe({ _tag: "Finished", entry: opened.entry })
-        return opened.entry
+  asRunning(
+    session.owner,
+    Effect.gen(function* () {
+      const { engine, mode, owner } = session
+      const kind: EntryKind = engine.backend.kindOf(plan)
+      for (;;) {
+        const opened = yield* open(engine, owner, session.merchant, orderId, plan)
+        if (opened._tag === "Finished") {
+          yield* observe({ _tag: "Finished", entry: opened.entry })
+          return opened.entry
+        }
+        yield* Effect.logDebug(
+          `${kind.toLowerCase()} for order ${orderId}: journal entry ${opened.entry.key} (attempt ${opened.entry.attempt})`,
+        )
+        const driven = yield* driveHeld(engine, mode, owner, opened.entry, observe)
+        switch (driven._tag) {
+          case "Finished":
+            if (Option.exists(driven.entry.outcome, (o) => o._tag === "NotCreated")) continue
+            return driven.entry
+          case "Refused":
+            yield* onRefused(driven.error)
+            continue
+          case "Pending":
+            return yield* Effect.fail(
+              unresolved(driven.entry, `the ${kind.toLowerCase()} is ${driven.status}`),
+            )
+        }
       }
-      yield* Effect.logDebug(
-        `${kind.toLowerCase()} for order ${orderId}: journal entry ${opened.entry.key} (attempt ${opened.entry.attempt})`,
-      )
-      const driven = yield* driveHeld(engine, mode, owner, opened.entry, observe)
-      switch (driven._tag) {
-        case "Finished":
-          if (Option.exists(driven.entry.outcome, (o) => o._tag === "NotCreated")) continue
-          return driven.entry
-        case "Refused":
-          yield* onRefused(driven.error)
-          continue
-        case "Pending":
-          return yield* Effect.fail(
-            unresolved(driven.entry, `the ${kind.toLowerCase()} is ${driven.status}`),
-          )
-      }
-    }
-  })
+    }),
+  )
 
 /**
  * A sale the till holds while the customer decides: its ids and what the customer must see,

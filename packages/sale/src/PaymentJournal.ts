@@ -220,6 +220,12 @@ export declare namespace PaymentJournal {
          * on this machine that is no longer running (asked of the operating system).
          */
         readonly takeOverForeign?: boolean | undefined
+        /**
+         * Also take a lease held by an owner of this journal instance that the caller knows is
+         * gone (its flow ended without giving the lease up, e.g. the release failed): only
+         * owners of this instance are asked about, since only this process can know.
+         */
+        readonly takeOverOwn?: ((holder: string) => boolean) | undefined
       },
     ) => Effect.Effect<Option.Option<Entry>, PaymentJournalError>
     /** Extends a lease `owner` holds by `duration` from now; `false` when it is no longer theirs. */
@@ -354,6 +360,20 @@ const dayNanos = 24n * 60n * minuteNanos
  * @since 0.2.0
  * @category leases
  */
+/**
+ * How a lease is claimed (the options of {@link PaymentJournal.Service.claim}).
+ *
+ * @since 0.2.0
+ * @category leases
+ */
+export type ClaimOptions = Parameters<PaymentJournal.Service["claim"]>[2]
+
+/**
+ * Whether `owner` is a lease owner of the journal instance `instanceId`.
+ *
+ * @since 0.2.0
+ * @category leases
+ */
 export const ownedBy = (instanceId: string, owner: string): boolean =>
   owner.startsWith(`${instanceId}/`)
 
@@ -425,12 +445,14 @@ export const makeMemory: Effect.Effect<PaymentJournal.Service> = Effect.gen(func
     key: string,
     stored: Stored,
     owner: string,
-    takeOverForeign: boolean | undefined,
+    lease: ClaimOptions,
   ): Effect.Effect<boolean> =>
     Option.match(stored.entry.leaseOwner, {
       onNone: () => Effect.succeed(true),
       onSome: (holder) =>
-        holder === owner || (takeOverForeign === true && !ownedBy(instanceId, holder))
+        holder === owner ||
+        (lease.takeOverForeign === true && !ownedBy(instanceId, holder)) ||
+        (ownedBy(instanceId, holder) && lease.takeOverOwn?.(holder) === true)
           ? Effect.succeed(true)
           : watch.runOut(key, {
               owner: holder,
@@ -478,7 +500,7 @@ export const makeMemory: Effect.Effect<PaymentJournal.Service> = Effect.gen(func
       Effect.gen(function* () {
         const seen = (yield* Ref.get(entries)).get(key)
         if (seen === undefined || seen.entry.isFinished) return Option.none()
-        if (!(yield* available(key, seen, owner, lease.takeOverForeign))) return Option.none()
+        if (!(yield* available(key, seen, owner, lease))) return Option.none()
         const millis = Duration.toMillis(lease.duration)
         // Taken only if nothing changed since it was looked at: racing claims, one winner.
         const taken = yield* update(key, (stored, now) =>

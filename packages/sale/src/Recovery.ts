@@ -171,6 +171,7 @@ export const recover = (
           return { _tag: "pending", entry } as const
         }
         const claimed = yield* journal.claim(entry.key, owner, {
+          takeOverOwn: Engine.hasEnded,
           duration: lease,
           takeOverForeign: options.exclusive,
         })
@@ -185,9 +186,13 @@ export const recover = (
           ? ({ _tag: "finished", entry: driven.entry } as const)
           : ({ _tag: "pending", entry: driven.entry } as const)
       }).pipe(Effect.catchAll((error) => Effect.succeed<Result>({ _tag: "failed", entry, error })))
-    const results = yield* Effect.forEach(yield* journal.unfinished, one, {
-      concurrency: Math.max(1, options.concurrency ?? 4),
-    })
+    const unfinished = yield* journal.unfinished
+    const results = yield* Engine.asRunning(
+      owner,
+      Effect.forEach(unfinished, one, {
+        concurrency: Math.max(1, options.concurrency ?? 4),
+      }),
+    )
     const of = <T extends Result["_tag"]>(tag: T) =>
       results.filter((r): r is Extract<Result, { readonly _tag: T }> => r._tag === tag)
     return new RecoveryReport({

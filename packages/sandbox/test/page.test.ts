@@ -57,6 +57,22 @@ describe("the sandbox's page", () => {
     }),
   )
 
+  it.scoped("the phone's QR images: a user's personal QR and a till's V10 sticker", () =>
+    Effect.gen(function* () {
+      const sandbox = yield* Sandbox.make({ page: true })
+      const personal = yield* text(`${sandbox.baseUrl}/sandbox/v1/personal-qr/${annaPhone}.svg`)
+      expect(personal.headers.get("content-type")).toBe("image/svg+xml")
+      expect(personal.text).toContain(`data-target="${anna?.personalQr}"`)
+      const beacon = "216ee7b4-5ade-4415-a982-3d143ca0c0cd"
+      const sticker = yield* text(`${sandbox.baseUrl}/sandbox/v1/beacon-qr/${beacon}.svg`)
+      expect(sticker.text).toContain(`data-target="${beacon}"`)
+      expect((yield* text(`${sandbox.baseUrl}/sandbox/v1/personal-qr/4500000000.svg`)).status).toBe(
+        404,
+      )
+      expect((yield* text(`${sandbox.baseUrl}/sandbox/v1/beacon-qr/a%20b.svg`)).status).toBe(404)
+    }),
+  )
+
   it.scoped(
     "shows payments of both platforms with their states and the requests that made them",
     () =>

@@ -16,7 +16,10 @@ import { allPayments, allPointsOfSale, allRefunds, type State } from "./State.js
 import type { DeliveryAttempt } from "./WebhookDelivery.js"
 import { isStoreActivated, type World } from "./World.js"
 
-/** How many of the newest requests and delivery attempts the page gets. */
+/**
+ * How many of the newest of each list (requests, delivery attempts, payments, refunds, points
+ * of sale) the page gets: a long-running sandbox's view stays a few hundred kilobytes.
+ */
 export const viewLimit = 200
 
 export const redacted = "[redacted]"
@@ -121,7 +124,7 @@ const platformView = (world: World, platform: PlatformState, now: number) => ({
     market: user.market,
     personalQr: user.personalQr,
   })),
-  payments: allEPayments(platform).map(ePaymentView),
+  payments: allEPayments(platform).slice(-viewLimit).map(ePaymentView),
   callbackQrs: Chunk.toReadonlyArray(platform.callbackQrOrder).flatMap((key) =>
     Option.toArray(HashMap.get(platform.callbackQrs, key)).map((qr) => ({
       msn: qr.msn,
@@ -170,40 +173,46 @@ const v10View = (world: World, state: State) => ({
     loyalty: user.loyaltyIds.length > 0,
     partialCapturePossible: user.partialCapturePossible,
   })),
-  pointsOfSale: allPointsOfSale(state).map((pos) => ({
-    posId: pos.posId,
-    merchantPosId: pos.merchantPosId,
-    name: pos.name,
-    storeId: pos.storeId,
-    merchantVat: pos.merchantVat,
-    beaconId: pos.beaconId,
-    supportedBeaconTypes: pos.supportedBeaconTypes,
-    checkedIn: pos.checkedIn ?? null,
-    deleted: pos.deleted,
-  })),
-  payments: allPayments(state).map((payment) => ({
-    paymentId: payment.paymentId,
-    posId: payment.posId,
-    orderId: payment.orderId,
-    merchantVat: payment.merchantVat,
-    amount: payment.amount ?? null,
-    currencyCode: payment.currencyCode ?? null,
-    status: payment.status,
-    user: payment.user ?? null,
-    createdAt: iso(payment.createdAt),
-    reservedAt: iso(payment.reservedAt),
-    capturedAmount: payment.capturedAmount ?? null,
-    capturedAt: iso(payment.capturedAt),
-  })),
-  refunds: allRefunds(state).map((refund) => ({
-    refundId: refund.refundId,
-    paymentId: refund.paymentId,
-    refundOrderId: refund.refundOrderId,
-    amount: refund.amount,
-    currencyCode: refund.currencyCode,
-    status: refund.status,
-    createdAt: iso(refund.createdAt),
-  })),
+  pointsOfSale: allPointsOfSale(state)
+    .slice(-viewLimit)
+    .map((pos) => ({
+      posId: pos.posId,
+      merchantPosId: pos.merchantPosId,
+      name: pos.name,
+      storeId: pos.storeId,
+      merchantVat: pos.merchantVat,
+      beaconId: pos.beaconId,
+      supportedBeaconTypes: pos.supportedBeaconTypes,
+      checkedIn: pos.checkedIn ?? null,
+      deleted: pos.deleted,
+    })),
+  payments: allPayments(state)
+    .slice(-viewLimit)
+    .map((payment) => ({
+      paymentId: payment.paymentId,
+      posId: payment.posId,
+      orderId: payment.orderId,
+      merchantVat: payment.merchantVat,
+      amount: payment.amount ?? null,
+      currencyCode: payment.currencyCode ?? null,
+      status: payment.status,
+      user: payment.user ?? null,
+      createdAt: iso(payment.createdAt),
+      reservedAt: iso(payment.reservedAt),
+      capturedAmount: payment.capturedAmount ?? null,
+      capturedAt: iso(payment.capturedAt),
+    })),
+  refunds: allRefunds(state)
+    .slice(-viewLimit)
+    .map((refund) => ({
+      refundId: refund.refundId,
+      paymentId: refund.paymentId,
+      refundOrderId: refund.refundOrderId,
+      amount: refund.amount,
+      currencyCode: refund.currencyCode,
+      status: refund.status,
+      createdAt: iso(refund.createdAt),
+    })),
 })
 
 export interface ViewInput {

@@ -394,6 +394,12 @@ const renderMerchant = () => {
       minor(a.refundedAmount),
     )}</td><td>${escape(p.userFlow)}</td><td>${escape(p.user ?? "")}</td></tr>`
   })
+  const units = platform.salesUnits.map(
+    (u) =>
+      `<tr><td><code>${escape(u.msn)}</code></td><td>${escape(u.name)}</td><td>${escape(u.market)}</td><td>${escape(
+        u.currency,
+      )}</td></tr>`,
+  )
   const stickers = platform.callbackQrs.map(
     (q) =>
       `<tr><td><code>${escape(q.merchantQrId)}</code></td><td>${escape(unitName(q.msn))}</td><td>${escape(
@@ -447,7 +453,8 @@ const renderMerchant = () => {
     <section aria-labelledby="ep-title"><h3 id="ep-title">ePayment (Vipps MobilePay)</h3>
       ${table("Payments", ["Reference", "Sales unit", "Amount", "State", "Aggregate", "Flow", "Customer"], ePayments, "No payments yet.")}
       ${table("Callback QRs", ["QR id", "Sales unit", "Where", "Kind"], stickers, "No callback QRs yet.")}
-      ${table("Check-ins", ["Customer", "Sales unit", "At", "Valid until"], checkIns, "No check-ins.")}
+      ${table("Sales units", ["MSN", "Name", "Market", "Currency"], units, "No sales units.")}
+      ${table("Check-ins", ["Customer", "Sales unit", "Where (QR id)", "Valid until"], checkIns, "No check-ins.")}
       ${table("Webhook registrations", ["Id", "Sales unit", "URL", "Events"], hooks, "No webhooks registered.")}
       ${table(
         `Webhook deliveries (${view.deliveries.pending} waiting)`,

@@ -162,6 +162,15 @@ layer(ChromiumLive, { timeout: "30 seconds" })("the page in Chromium", (it) => {
         yield* browse(() => row.waitFor())
         expect(yield* browse(() => row.locator("td.state").textContent())).toBe("Captured")
         expect(yield* browse(() => row.textContent())).toContain("125.50 DKK")
+        // The page acted through the user simulation's routes, as a program would; its own
+        // reads (the page, its view, the browser's favicon) are not in the request log.
+        const paths = (yield* sandbox.requests).map((request) => request.path)
+        expect(paths).toContain("/pos/app/usersimulation/checkin")
+        expect(paths).toContain("/pos/app/usersimulation/acceptpayment")
+        expect(paths.filter((path) => path === "/" || path.startsWith("/sandbox/v1/view"))).toEqual(
+          [],
+        )
+        expect(paths).not.toContain("/favicon.ico")
       }).pipe(live),
     timeout,
   )

@@ -28,6 +28,7 @@ import { platformUserByPhone, snapshot, type World } from "./World.js"
 export const isPagePath = (path: string): boolean =>
   path === "/" ||
   path === "/index.html" ||
+  path === "/favicon.ico" ||
   path.startsWith("/sandbox/page/") ||
   path === "/sandbox/v1/view" ||
   path === "/sandbox/v1/view/events" ||
@@ -190,6 +191,8 @@ export const pageOperations = (
 > => [
   ["GET", "/", file(context.files.html, "text/html; charset=utf-8")],
   ["GET", "/index.html", file(context.files.html, "text/html; charset=utf-8")],
+  // A browser asks for it; answered here, it stays out of the request log.
+  ["GET", "/favicon.ico", Effect.succeed(HttpServerResponse.empty({ status: 204 }))],
   ["GET", "/sandbox/page/app.js", file(context.files.script, "text/javascript; charset=utf-8")],
   ["GET", "/sandbox/page/app.css", file(context.files.style, "text/css; charset=utf-8")],
   ["GET", "/sandbox/v1/view", Effect.map(view(context), (current) => respondJson(current))],

@@ -157,6 +157,10 @@ describe("the sandbox's page", () => {
         expect(secrets.every((secret) => typeof secret === "string" && secret.length >= 16)).toBe(
           true,
         )
+        // A credential in a query string is not shown either.
+        yield* text(
+          `${sandbox.baseUrl}/pos/v10/stores?client_secret=${encodeURIComponent(webhookSecret)}`,
+        )
         const live = yield* liveView(sandbox)
         const data = [
           (yield* view(sandbox)).text,

@@ -72,7 +72,12 @@ const iso = (millis: number | undefined) =>
 const requestView = (request: ReceivedRequest) => ({
   method: request.method,
   path: request.path,
-  query: request.query,
+  query: Object.fromEntries(
+    Object.entries(request.query).map(([name, value]) => [
+      name,
+      secretField.test(name) ? redacted : value,
+    ]),
+  ),
   receivedAt: iso(request.receivedAt),
   fault: request.fault ?? null,
   headers: redactHeaders(request.headers),

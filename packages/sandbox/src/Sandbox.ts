@@ -2,7 +2,8 @@
  * A local MobilePay: the Integrator Authentication token server, the PoS V10 API and the
  * sandbox user simulation, and the Vipps MobilePay platform (Access Token, ePayment, Webhooks
  * with signed delivery, QR, a simulated customer), on one loopback HTTP server, with controls
- * for tests (request log, token revocation, fault injection, a view of what exists).
+ * for tests (request log, token revocation, fault injection, a view of what exists) and, with
+ * `page: true`, a page at its root where a person plays the customer and watches the money.
  *
  * Time comes from Effect's `Clock`: build the layer inside `it.effect` / `it.scoped` and
  * `TestClock.adjust` expires tokens (3700 s; the platform's 3600 s), reservations (7 days),

@@ -525,8 +525,7 @@ $("fault-form").addEventListener("submit", (event) => {
   const input = $("fault-rule")
   const rule = input.value.trim()
   if (rule === "") return
-  const rules = [...view.faults.map((f) => f.rule), rule]
-  void send("PUT", "/sandbox/v1/faults", { rules }, `Fault rule added: ${rule}`).then((ok) => {
+  void send("POST", "/sandbox/v1/faults", { rule }, `Fault rule added: ${rule}`).then((ok) => {
     if (ok) input.value = ""
   })
 })

@@ -267,6 +267,39 @@ layer(ChromiumLive, { timeout: "30 seconds" })("the page in Chromium", (it) => {
   )
 
   it.scoped(
+    "controls: a fault rule typed in marks the request it hits, and is cleared; the clock moves forward",
+    () =>
+      Effect.gen(function* () {
+        const sandbox = yield* Sandbox.make({ page: true })
+        const page = yield* openPage(sandbox.pageUrl ?? "")
+        yield* browse(() =>
+          page.getByLabel("Rule", { exact: true }).fill("GET /pos/v10/stores=503x1"),
+        )
+        yield* browse(() => page.getByLabel("Rule", { exact: true }).press("Enter"))
+        yield* browse(() =>
+          page.locator("#faults").getByText("GET /pos/v10/stores=503x1").waitFor(),
+        )
+        const answer = yield* Effect.promise(() =>
+          fetch(`${sandbox.posUrl}/stores`).then((response) => response.status),
+        )
+        expect(answer).toBe(503)
+        yield* browse(() =>
+          page
+            .locator('#merchant-views tr.faulted[data-path="/pos/v10/stores"]')
+            .getByText("fault: Unavailable")
+            .waitFor(),
+        )
+        yield* browse(() => page.getByRole("button", { name: "Clear all rules" }).click())
+        yield* browse(() => page.locator("#faults").getByText("No fault rules").waitFor())
+        expect(yield* sandbox.requests).toHaveLength(1)
+
+        yield* browse(() => page.getByRole("button", { name: "+10 minutes" }).click())
+        yield* browse(() => page.locator("#offset").getByText("moved forward 600 s").waitFor())
+      }).pipe(live),
+    timeout,
+  )
+
+  it.scoped(
     "ePayment: clicking Scan on a callback-QR sticker checks the customer in",
     () =>
       Effect.gen(function* () {

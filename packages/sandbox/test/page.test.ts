@@ -204,6 +204,17 @@ describe("the sandbox's page", () => {
       expect(unreadable.text).toContain("rules.1")
       expect((yield* view(sandbox)).view.faults).toHaveLength(1)
 
+      // One more, after the others: their counters go on.
+      const added = yield* sendJson(sandbox, "POST", "/sandbox/v1/faults", { rule: "/x=401" })
+      expect(added.status, added.text).toBe(201)
+      expect((yield* view(sandbox)).view.faults).toEqual([
+        { rule: "GET /epayment/v1/payments/*=503x1", fired: 1, exhausted: true },
+        { rule: "/x=401", fired: 0, exhausted: false },
+      ])
+      expect((yield* sendJson(sandbox, "POST", "/sandbox/v1/faults", { rule: "/x" })).status).toBe(
+        400,
+      )
+
       expect((yield* sendJson(sandbox, "DELETE", "/sandbox/v1/faults")).status).toBe(204)
       expect((yield* view(sandbox)).view.faults).toEqual([])
     }),

@@ -13,7 +13,7 @@ import { HttpRouter, HttpServerResponse } from "@effect/platform"
 import { Clock, Deferred, Effect, PubSub, Queue, Ref, Schema, Stream } from "effect"
 import { readFileSync } from "node:fs"
 import { parseFaultRule, type FaultRule } from "../Fault.js"
-import { formatFaultRule, setRules, type FaultState } from "./Faults.js"
+import { addRule, formatFaultRule, setRules, type FaultState } from "./Faults.js"
 import { invalidField, NotFound, respondJson } from "./Http.js"
 import type { PlatformHandler } from "./PlatformApi.js"
 import { platformJsonBody } from "./PlatformInput.js"
@@ -105,6 +105,9 @@ const AdvanceBody = Schema.Struct({
   seconds: Schema.Number.pipe(Schema.int(), Schema.between(1, 400 * 24 * 3600)),
 })
 
+const unreadableRule =
+  'cannot read the rule; the form is "METHOD /path=KIND[:ARG][@PROBABILITY][xTIMES]"'
+
 const faultsView = (faults: Ref.Ref<FaultState>) =>
   Effect.map(Ref.get(faults), (state) => state.rules)
 
@@ -115,16 +118,28 @@ const putFaults = (context: PageContext) =>
     for (const [index, text] of body.rules.entries()) {
       const rule = parseFaultRule(text)
       if (rule === undefined) {
-        return yield* invalidField(
-          `rules.${index}`,
-          'cannot read the rule; the form is "METHOD /path=KIND[:ARG][@PROBABILITY][xTIMES]"',
-        )
+        return yield* invalidField(`rules.${index}`, unreadableRule)
       }
       rules.push(rule)
     }
     yield* setRules(context.faults, rules)
     yield* context.world.changed
     return respondJson({ rules: body.rules })
+  })
+
+const RuleBody = Schema.Struct({ rule: Schema.String })
+
+// Adds one rule after the others: their counters go on.
+const addFault = (context: PageContext) =>
+  Effect.gen(function* () {
+    const body = yield* platformJsonBody(RuleBody)
+    const rule = parseFaultRule(body.rule)
+    if (rule === undefined) {
+      return yield* invalidField("rule", unreadableRule)
+    }
+    yield* addRule(context.faults, rule)
+    yield* context.world.changed
+    return respondJson({ rule: body.rule }, 201)
   })
 
 const clearFaults = (context: PageContext) =>
@@ -217,6 +232,7 @@ export const pageOperations = (
     ),
   ],
   ["PUT", "/sandbox/v1/faults", putFaults(context)],
+  ["POST", "/sandbox/v1/faults", addFault(context)],
   ["DELETE", "/sandbox/v1/faults", clearFaults(context)],
   ["GET", "/sandbox/v1/clock", clockView(context)],
   ["POST", "/sandbox/v1/clock/advance", advance(context)],

@@ -19,37 +19,32 @@ import {
 import { EPayment, EPaymentClient, QrClient, WebhooksClient } from "../../epayment/src/index.js"
 import { MobilePay, PaymentFlow, PaymentJournal, PointOfSaleFlow } from "../../pos/src/index.js"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import { expect, layer } from "@effect/vitest"
-import { Clock, Context, Effect, Fiber, Layer, Queue } from "effect"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Fiber, Layer, Queue } from "effect"
 import { join } from "node:path"
-import { chromium, type Browser, type Page } from "playwright-core"
+import { chromium, type Page } from "playwright-core"
 import { Sandbox, SeedData } from "../src/index.js"
 import { startReceiver } from "./support/Receiver.js"
 
 const executablePath = process.env["MOBILEPAY_TEST_CHROMIUM"] ?? "/usr/bin/chromium"
 const screenshots = process.env["MOBILEPAY_SANDBOX_SCREENSHOTS"]
 
-class Chromium extends Context.Tag("test/Chromium")<Chromium, Browser>() {}
-
-// One browser for the file; each test opens its own context (a fresh profile's worth of state).
-const ChromiumLive = Layer.scoped(
-  Chromium,
-  Effect.acquireRelease(
-    Effect.promise(() =>
-      chromium.launch({
-        executablePath,
-        headless: true,
-        args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-      }),
-    ),
-    (browser) => Effect.promise(() => browser.close()),
+// A browser per test, closed with the test: nothing of one test outlives it.
+const launch = Effect.acquireRelease(
+  Effect.promise(() =>
+    chromium.launch({
+      executablePath,
+      headless: true,
+      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    }),
   ),
+  (browser) => Effect.promise(() => browser.close()),
 )
 
 /** The sandbox's page in a new browser context, once it has shown the first view. */
 const openPage = (url: string) =>
   Effect.gen(function* () {
-    const browser = yield* Chromium
+    const browser = yield* launch
     const context = yield* Effect.acquireRelease(
       Effect.promise(() => browser.newContext({ viewport: { width: 1280, height: 860 } })),
       (context) => Effect.promise(() => context.close()),
@@ -89,16 +84,12 @@ const ePaymentClients = (sandbox: Sandbox.Sandbox.Service) =>
 // A busy machine starts a browser and a page slowly; what the tests assert is the page.
 const timeout = 20_000
 
-/**
- * A test in real time: the browser does not run on the TestClock, so neither do the sandbox
- * and the clients it talks to (their timeouts and polling would wait forever).
- */
-const live = <A, E, R>(test: Effect.Effect<A, E, R>) => Effect.withClock(test, Clock.make())
-
 const anna = SeedData.platformUsers[0]?.phoneNumber ?? ""
 
-layer(ChromiumLive, { timeout: "30 seconds" })("the page in Chromium", (it) => {
-  it.scoped(
+// In real time (scopedLive): the browser does not run on the TestClock, so neither do the sandbox
+// and the clients it talks to (their timeouts and polling would wait forever).
+describe("the page in Chromium", () => {
+  it.scopedLive(
     "PoS V10: the till's payment, checked in and approved on the phone, is Captured on the merchant view",
     () =>
       Effect.gen(function* () {
@@ -171,11 +162,11 @@ layer(ChromiumLive, { timeout: "30 seconds" })("the page in Chromium", (it) => {
           [],
         )
         expect(paths).not.toContain("/favicon.ico")
-      }).pipe(live),
+      }),
     timeout,
   )
 
-  it.scoped(
+  it.scopedLive(
     "ePayment: a pushed request approved from the keyboard is captured in the aggregate on the merchant view",
     () =>
       Effect.gen(function* () {
@@ -220,11 +211,11 @@ layer(ChromiumLive, { timeout: "30 seconds" })("the page in Chromium", (it) => {
           "captured 125.50 DKK",
         )
         yield* screenshot(page, "sandbox-page-epayment.png")
-      }).pipe(live),
+      }),
     timeout,
   )
 
-  it.scoped(
+  it.scopedLive(
     "ePayment: the phone scans a till's dynamic QR, and the request it shows is approved",
     () =>
       Effect.gen(function* () {
@@ -262,11 +253,11 @@ layer(ChromiumLive, { timeout: "30 seconds" })("the page in Chromium", (it) => {
             .waitFor(),
         )
         expect((yield* client.get("page-qr-1")).state).toBe("AUTHORIZED")
-      }).pipe(live),
+      }),
     timeout,
   )
 
-  it.scoped(
+  it.scopedLive(
     "controls: a fault rule typed in marks the request it hits, and is cleared; the clock moves forward",
     () =>
       Effect.gen(function* () {
@@ -295,11 +286,11 @@ layer(ChromiumLive, { timeout: "30 seconds" })("the page in Chromium", (it) => {
 
         yield* browse(() => page.getByRole("button", { name: "+10 minutes" }).click())
         yield* browse(() => page.locator("#offset").getByText("moved forward 600 s").waitFor())
-      }).pipe(live),
+      }),
     timeout,
   )
 
-  it.scoped(
+  it.scopedLive(
     "ePayment: clicking Scan on a callback-QR sticker checks the customer in",
     () =>
       Effect.gen(function* () {
@@ -334,7 +325,7 @@ layer(ChromiumLive, { timeout: "30 seconds" })("the page in Chromium", (it) => {
             .waitFor(),
         )
         yield* browse(() => page.getByRole("status").getByText("Scanned Till 7").waitFor())
-      }).pipe(live),
+      }),
     timeout,
   )
 })

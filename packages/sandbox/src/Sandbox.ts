@@ -2,7 +2,8 @@
  * A local MobilePay: the Integrator Authentication token server, the PoS V10 API and the
  * sandbox user simulation, and the Vipps MobilePay platform (Access Token, ePayment, Webhooks
  * with signed delivery, QR, a simulated customer), on one loopback HTTP server, with controls
- * for tests (request log, token revocation, fault injection, a view of what exists).
+ * for tests (request log, token revocation, fault injection, a view of what exists) and, with
+ * `page: true`, a page at its root where a person plays the customer and watches the money.
  *
  * Time comes from Effect's `Clock`: build the layer inside `it.effect` / `it.scoped` and
  * `TestClock.adjust` expires tokens (3700 s; the platform's 3600 s), reservations (7 days),
@@ -19,6 +20,8 @@ import {
   Either,
   HashMap,
   Layer,
+  Deferred,
+  PubSub,
   Queue,
   Ref,
   Schema,
@@ -33,7 +36,9 @@ import * as RequestLog from "./internal/RequestLog.js"
 import { accessTokenPath } from "./internal/AccessToken.js"
 import { authBasePath } from "./internal/Auth.js"
 import { customerBasePath } from "./internal/Customer.js"
-import type { FaultState } from "./internal/Faults.js"
+import { addRule, setRules, type FaultState } from "./internal/Faults.js"
+import { pageOperations, readPageFiles } from "./internal/Page.js"
+import * as SandboxClock from "./internal/SandboxClock.js"
 import { generateSigningKey } from "./internal/Jwt.js"
 import { posBasePath, selfCertificationPosBasePath } from "./internal/PosApi.js"
 import {
@@ -226,6 +231,11 @@ export declare namespace Sandbox {
      */
     readonly platformUsers: ReadonlyArray<PlatformUser>
 
+    /**
+     * The page's URL (`${baseUrl}/`) when the sandbox serves it (`page: true`).
+     * @since 0.2.0
+     */
+    readonly pageUrl: string | undefined
     /** Every request received so far, oldest first, headers and body as received. */
     readonly requests: Effect.Effect<ReadonlyArray<ReceivedRequest>>
     /**
@@ -348,6 +358,14 @@ export interface SandboxOptions {
    * @since 0.2.0
    */
   readonly rateLimits?: { readonly modifications?: number; readonly gets?: number }
+  /**
+   * Serve the page at the root (`${baseUrl}/`): a person plays the customer's phone and
+   * watches payments, requests and webhooks live, sets fault rules and moves the clock. Its
+   * routes are not logged nor faulted. The CLI serves it unless `--no-page`.
+   * @default false
+   * @since 0.2.0
+   */
+  readonly page?: boolean
 }
 
 /**
@@ -465,6 +483,10 @@ export const make = (
     })
     // Wakes the webhook deliverer; one pending wake-up is enough.
     const wake = yield* Queue.sliding<void>(1)
+    // Tells the page's live views something changed; each keeps only the newest signal.
+    const changes = yield* PubSub.sliding<void>(1)
+    // The sandbox's time: the clock it starts on, plus what the page moved it forward.
+    const clock = yield* SandboxClock.make
     // Without a seed every run is new: a restarted sandbox must not hand out the ids of its
     // previous run, which a client's journal would take for the old payments.
     const seed = options.seed ?? (yield* Effect.sync(() => randomUUID()))
@@ -482,6 +504,7 @@ export const make = (
       accessTokenLifetimeSeconds,
       rateLimits,
       notify: Effect.asVoid(Queue.offer(wake, undefined)),
+      changed: Effect.asVoid(PubSub.publish(changes, undefined)),
     }
     const faults = yield* Ref.make<FaultState>({
       rules: (options.faults ?? []).map((rule) => ({ rule, fired: 0 })),
@@ -495,17 +518,37 @@ export const make = (
     })
     const port = server.address._tag === "TcpAddress" ? server.address.port : 0
     const baseUrl = `http://${host.includes(":") ? `[${host}]` : host}:${port}`
+    // Runs before the server closes (finalizers run last first): the page's live views end,
+    // so no open event stream keeps the server from closing.
+    const closing = yield* Deferred.make<void>()
+    yield* Effect.addFinalizer(() => Deferred.succeed(closing, undefined))
+    const onClock = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+      Effect.withClock(effect, clock.clock)
+    const deliverer = yield* onClock(startDeliverer(world, wake))
+    const page =
+      options.page === true
+        ? pageOperations({
+            world,
+            files: yield* readPageFiles,
+            clock,
+            log,
+            faults,
+            deliverer,
+            changes,
+            closing,
+          })
+        : undefined
     const app = yield* makeApp(
       world,
       { log, faults, requestCounter },
       {
         fallbackHost: baseUrl.slice("http://".length),
         maxBodyBytes,
+        page,
       },
     )
     // Served from this fiber, so handlers run with its services: a test's TestClock included.
-    yield* server.serve(app)
-    const deliverer = yield* startDeliverer(world, wake)
+    yield* server.serve(onClock(app))
 
     const service: Sandbox.Service = {
       baseUrl,
@@ -525,56 +568,60 @@ export const make = (
       requests: log.entries,
       requestLogSize: log.size,
       clearRequests: log.clear,
-      issuedTokens: Effect.map(snapshot(world), (state) => HashMap.size(state.tokens)),
+      pageUrl: page === undefined ? undefined : `${baseUrl}/`,
+      issuedTokens: onClock(Effect.map(snapshot(world), (state) => HashMap.size(state.tokens))),
       revokeTokens: (clientId) =>
-        transact(world, (state) => {
-          let revoked = 0
-          const tokens = HashMap.map(state.tokens, (token) => {
-            if (token.revoked || (clientId !== undefined && token.clientId !== clientId)) {
-              return token
-            }
-            revoked += 1
-            return { ...token, revoked: true }
-          })
-          return Either.right([revoked, { ...state, tokens }] as const)
-        }),
-      setFaults: (rules) =>
-        Ref.update(faults, (state) => ({
-          ...state,
-          rules: rules.map((rule) => ({ rule, fired: 0 })),
-        })),
-      addFault: (rule) =>
-        Ref.update(faults, (state) => ({ ...state, rules: [...state.rules, { rule, fired: 0 }] })),
-      clearFaults: Ref.update(faults, (state) => ({ ...state, rules: [] })),
+        onClock(
+          transact(world, (state) => {
+            let revoked = 0
+            const tokens = HashMap.map(state.tokens, (token) => {
+              if (token.revoked || (clientId !== undefined && token.clientId !== clientId)) {
+                return token
+              }
+              revoked += 1
+              return { ...token, revoked: true }
+            })
+            return Either.right([revoked, { ...state, tokens }] as const)
+          }),
+        ),
+      setFaults: (rules) => Effect.zipRight(setRules(faults, rules), world.changed),
+      addFault: (rule) => Effect.zipRight(addRule(faults, rule), world.changed),
+      clearFaults: Effect.zipRight(setRules(faults, []), world.changed),
       setWebhookFaults: deliverer.setFaults,
       webhookAttempts: deliverer.attempts,
       pendingWebhooks: deliverer.pending,
-      pointsOfSale: Effect.map(snapshot(world), allPointsOfSale),
-      payments: Effect.map(snapshot(world), allPayments),
-      refunds: Effect.map(snapshot(world), allRefunds),
+      pointsOfSale: onClock(Effect.map(snapshot(world), allPointsOfSale)),
+      payments: onClock(Effect.map(snapshot(world), allPayments)),
+      refunds: onClock(Effect.map(snapshot(world), allRefunds)),
       setStoreActivated: (storeId, activated) =>
-        update(world, (state) => ({
-          ...state,
-          storeActivation: new Map(state.storeActivation).set(storeId, activated),
-        })),
+        onClock(
+          update(world, (state) => ({
+            ...state,
+            storeActivation: new Map(state.storeActivation).set(storeId, activated),
+          })),
+        ),
       setStoreBalance: (storeId, balance) =>
-        update(world, (state) => {
-          const storeBalance = new Map(state.storeBalance)
-          if (balance === undefined) storeBalance.delete(storeId)
-          else storeBalance.set(storeId, balance)
-          return { ...state, storeBalance }
-        }),
+        onClock(
+          update(world, (state) => {
+            const storeBalance = new Map(state.storeBalance)
+            if (balance === undefined) storeBalance.delete(storeId)
+            else storeBalance.set(storeId, balance)
+            return { ...state, storeBalance }
+          }),
+        ),
       cancelPaymentByMobilePay: (paymentId) =>
-        transact(world, (state) => {
-          const payment = paymentOf(state, paymentId)
-          if (payment === undefined || !activePaymentStatuses.has(payment.status)) {
-            return Either.right([false, state] as const)
-          }
-          return Either.right([
-            true,
-            withPayment(state, { ...payment, status: "CancelledByMobilePay" }),
-          ] as const)
-        }),
+        onClock(
+          transact(world, (state) => {
+            const payment = paymentOf(state, paymentId)
+            if (payment === undefined || !activePaymentStatuses.has(payment.status)) {
+              return Either.right([false, state] as const)
+            }
+            return Either.right([
+              true,
+              withPayment(state, { ...payment, status: "CancelledByMobilePay" }),
+            ] as const)
+          }),
+        ),
     }
     return service
   })

@@ -85,6 +85,11 @@ describe("mobilepay-sandbox CLI", () => {
         const authUrl = `${baseUrl}/integrator-authentication`
         const reply = yield* requestToken({ authUrl }, SeedData.integratorA)
         expect(field(reply, "token_type")).toBe("Bearer")
+        // The page, at the root, unless --no-page.
+        expect(banner).toContain(`page               ${baseUrl}/`)
+        const page = yield* Effect.promise(() => fetch(`${baseUrl}/`))
+        expect(page.headers.get("content-type")).toMatch(/^text\/html/)
+        yield* Effect.promise(() => page.text())
         child.kill("SIGINT")
         const [code] = yield* Effect.promise(() => once(child, "exit"))
         expect(code).toBe(0)
@@ -105,6 +110,7 @@ describe("mobilepay-sandbox CLI", () => {
           "--poll-delay",
           "--max-body",
           "--fault",
+          "--no-page",
         ]) {
           expect(stdout).toContain(option)
         }

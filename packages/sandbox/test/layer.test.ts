@@ -4,6 +4,16 @@ import { Sandbox, SeedData } from "../src/index.js"
 import { createPos, expectError, initiate, reservedPayment, statusOf } from "./support/Flows.js"
 import { posClient, send } from "./support/Http.js"
 
+// @effect/vitest's default testers, as they are before any layer() block replaces them.
+const defaults = {
+  effect: it.effect,
+  scoped: it.scoped,
+  prop: it.prop,
+  flakyTest: it.flakyTest,
+  layer: it.layer,
+}
+const restoreDefaults = () => Object.assign(it, defaults)
+
 // The two ways client tests use the sandbox: a layer per test (own state, TestClock drives
 // it) or one layer shared by a describe block.
 describe("Sandbox.layer", () => {
@@ -32,6 +42,10 @@ describe("Sandbox.layer", () => {
   )
 
   layer(Sandbox.layer({ seed: "shared" }))("shared by a describe block", (it) => {
+    // layer() installs this block's testers on the one `it` object every file imports: with
+    // isolate: false, the files run after this one in the same worker would run their
+    // it.effect / it.scoped inside this block's runtime, all on its one TestClock. The block's
+    // tests are registered below; then the defaults go back.
     it.effect("state persists between its tests (first)", () =>
       Effect.gen(function* () {
         const sandbox = yield* Sandbox.Sandbox
@@ -55,6 +69,7 @@ describe("Sandbox.layer", () => {
         expectError(yield* initiate(pos, existing?.posId ?? ""), 409, "1301")
       }),
     )
+    restoreDefaults()
   })
 })
 

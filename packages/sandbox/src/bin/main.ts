@@ -60,6 +60,11 @@ const options = {
     Options.optional,
     Options.withDescription("Larger request bodies get 413 (default 65536 bytes)."),
   ),
+  noPage: Options.boolean("no-page").pipe(
+    Options.withDescription(
+      "Do not serve the page at the root (where a person plays the customer and watches the money).",
+    ),
+  ),
   faults: Options.text("fault").pipe(
     Options.withPseudoName("RULE"),
     Options.repeated,
@@ -85,6 +90,12 @@ const banner = (sandbox: Sandbox.Service): string =>
     `MobilePay sandbox listening on ${sandbox.baseUrl}`,
     `  seed ${sandbox.seed}   (--seed ${sandbox.seed} repeats this run's ids and fault draws)`,
     ``,
+    ...(sandbox.pageUrl === undefined
+      ? []
+      : [
+          `  page               ${sandbox.pageUrl}   (be the customer, watch the money; --no-page: off)`,
+          ``,
+        ]),
     `  auth               ${sandbox.authUrl}   (token: POST ${sandbox.authUrl}/connect/token)`,
     `  PoS V10            ${sandbox.posUrl}`,
     `  user simulation    ${sandbox.userSimulationUrl}   (no credentials; JSON bodies)`,
@@ -169,6 +180,7 @@ const command = Command.make("mobilepay-sandbox", options, (o) =>
       port: o.port,
       host: o.host,
       faults: o.faults,
+      page: !o.noPage,
       ...Option.match(o.seed, { onNone: () => ({}), onSome: (seed) => ({ seed }) }),
       ...Option.match(o.tokenLifetime, {
         onNone: () => ({}),

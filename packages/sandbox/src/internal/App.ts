@@ -21,7 +21,8 @@ import {
   type IncomingRequest,
   type Refusal,
 } from "./Http.js"
-import { platformOperations } from "./PlatformApi.js"
+import { isPagePath } from "./Page.js"
+import { platformOperations, type PlatformOperation } from "./PlatformApi.js"
 import { posBasePath, posOperations, selfCertificationPosBasePath } from "./PosApi.js"
 import { deterministicGuid } from "./State.js"
 import { userSimulationBasePath, userSimulationOperations } from "./UserSimulation.js"
@@ -98,9 +99,21 @@ export const makeApp = (
   options: {
     readonly fallbackHost: string
     readonly maxBodyBytes: number
+    /** The page's routes, when the sandbox serves its page. */
+    readonly page: ReadonlyArray<PlatformOperation> | undefined
   },
 ) =>
   Effect.gen(function* () {
+    const page =
+      options.page === undefined
+        ? undefined
+        : yield* HttpRouter.toHttpApp(
+            options.page.reduce<HttpRouter.HttpRouter<never, Incoming>>(
+              (router, [method, path, handler]) =>
+                HttpRouter.route(method)(path, platformAnswer(handler))(router),
+              HttpRouter.empty,
+            ),
+          )
     let router = HttpRouter.empty.pipe(
       HttpRouter.post(
         `${authBasePath}/connect/token`,
@@ -141,6 +154,9 @@ export const makeApp = (
         Either.try(() => new URL(request.url, "http://sandbox")),
         () => new URL("http://sandbox/unroutable"),
       )
+      if (page !== undefined && isPagePath(url.pathname)) {
+        return yield* servePage(page, request, url, options.maxBodyBytes)
+      }
       const n = yield* Ref.getAndUpdate(controls.requestCounter, (k) => k + 1)
       const correlationId = deterministicGuid(`${world.seed}:correlation`, n)
       const declaredLength = Number(request.headers["content-length"] ?? "0")
@@ -171,6 +187,7 @@ export const makeApp = (
         receivedAt,
         fault: fault?._tag,
       })
+      yield* world.changed
 
       const process = Effect.gen(function* () {
         if (Option.isNone(body)) {
@@ -202,6 +219,46 @@ export const makeApp = (
       const response = yield* faulted(fault, process, request, incoming)
       return HttpServerResponse.setHeader(response, "x-correlation-id", correlationId)
     })
+  })
+
+// The page's own routes: not logged, not faulted, no correlation id drawn.
+const servePage = (
+  page: Effect.Effect<
+    HttpServerResponse.HttpServerResponse,
+    unknown,
+    Incoming | HttpServerRequest.HttpServerRequest
+  >,
+  request: HttpServerRequest.HttpServerRequest,
+  url: URL,
+  maxBodyBytes: number,
+) =>
+  Effect.gen(function* () {
+    const body = yield* request.text.pipe(
+      HttpIncomingMessage.withMaxBodySize(Option.some(maxBodyBytes)),
+      Effect.option,
+    )
+    if (Option.isNone(body)) return HttpServerResponse.empty({ status: 413 })
+    return yield* page.pipe(
+      Effect.provideService(Incoming, {
+        method: request.method,
+        path: url.pathname,
+        query: Object.fromEntries(url.searchParams),
+        headers: headersOf(request.headers),
+        body: body.value,
+        correlationId: "00000000-0000-4000-8000-000000000000",
+      }),
+      // The handlers answer their refusals: the only failure left is an unknown route.
+      Effect.catchAllCause((cause) =>
+        Cause.isInterruptedOnly(cause)
+          ? Effect.failCause(cause)
+          : Option.isSome(Cause.failureOption(cause))
+            ? Effect.succeed(HttpServerResponse.empty({ status: 404 }))
+            : Effect.as(
+                Effect.logError("sandbox page handler failed", cause),
+                HttpServerResponse.empty({ status: 500 }),
+              ),
+      ),
+    )
   })
 
 // The platform's routes answer injected faults in the platform's shapes.

@@ -3,7 +3,7 @@
  * (from the seed and a counter, so runs repeat) comes up, counting down its `times`.
  */
 import type { Effect } from "effect"
-import { Ref } from "effect"
+import { Duration, Ref } from "effect"
 import type { Fault, FaultRule } from "../Fault.js"
 import { deterministicUniform } from "./State.js"
 
@@ -41,6 +41,14 @@ export const routeMatcher = (route: string): ((method: string, path: string) => 
     (method === "*" || method === requestMethod.toUpperCase()) && regex.test(path)
 }
 
+/** Replaces the rules; their `times` counters restart. */
+export const setRules = (faults: Ref.Ref<FaultState>, rules: ReadonlyArray<FaultRule>) =>
+  Ref.update(faults, (state) => ({ ...state, rules: rules.map((rule) => ({ rule, fired: 0 })) }))
+
+/** Adds one rule after the existing ones. */
+export const addRule = (faults: Ref.Ref<FaultState>, rule: FaultRule) =>
+  Ref.update(faults, (state) => ({ ...state, rules: [...state.rules, { rule, fired: 0 }] }))
+
 /** Picks the fault for one request and records the draw and the firing. */
 export const pickFault = (
   faults: Ref.Ref<FaultState>,
@@ -65,3 +73,28 @@ export const pickFault = (
     }
     return [undefined, { ...state, draws }]
   })
+
+const kindOf = (fault: Fault): string => {
+  switch (fault._tag) {
+    case "Latency":
+      return `latency:${Duration.toMillis(fault.delay)}`
+    case "ServerError":
+      return fault.code === "2000" ? "500" : `500:${fault.code}`
+    case "Unavailable":
+      return "503"
+    case "ConnectionReset":
+      return "reset"
+    case "Unauthorized":
+      return "401"
+    case "MalformedJson":
+      return "malformed"
+    case "Locked":
+      return "423"
+  }
+}
+
+/** A rule in the form `parseFaultRule` reads (and the CLI's `--fault` takes). */
+export const formatFaultRule = (rule: FaultRule): string =>
+  `${rule.route}=${kindOf(rule.fault)}` +
+  (rule.probability === undefined ? "" : `@${rule.probability}`) +
+  (rule.times === undefined ? "" : `x${rule.times}`)

@@ -88,6 +88,8 @@ export interface DeliveryAttempt {
   /** The receiver's status, or `undefined` when it did not answer in time or at all. */
   readonly status: number | undefined
   readonly outcome: "delivered" | "retrying" | "dropped" | "lost"
+  /** The `Authorization` header sent (`HMAC-SHA256 SignedHeaders=…&Signature=…`); none when lost. */
+  readonly signature: string | undefined
 }
 
 interface Pending {
@@ -149,7 +151,7 @@ export const startDeliverer = (world: World, wake: Queue.Queue<void>) =>
       Ref.update(deliveries, (d) => ({
         ...d,
         log: d.log.length >= logLimit ? [...d.log.slice(1), attempt] : [...d.log, attempt],
-      }))
+      })).pipe(Effect.zipRight(world.changed))
 
     const enqueue = (
       events: ReadonlyArray<OutboxEvent>,
@@ -188,6 +190,7 @@ export const startDeliverer = (world: World, wake: Queue.Queue<void>) =>
                   at: now,
                   status: undefined,
                   outcome: "lost",
+                  signature: undefined,
                 })
                 continue
               }
@@ -235,13 +238,13 @@ export const startDeliverer = (world: World, wake: Queue.Queue<void>) =>
             return r.status
           }),
         ).pipe(Effect.timeout(deliveryTimeout), Effect.option)
-        return Option.getOrUndefined(response)
+        return { status: Option.getOrUndefined(response), signature: headers.authorization }
       })
 
     const attempt = (key: string, pending: Pending) =>
       Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
-        const status = yield* post(pending, now)
+        const { status, signature } = yield* post(pending, now)
         const delivered = status !== undefined && status >= 200 && status < 300
         const attempts = pending.attempts + 1
         const retryAt = now + retryDelay(attempts)
@@ -265,6 +268,7 @@ export const startDeliverer = (world: World, wake: Queue.Queue<void>) =>
           at: now,
           status,
           outcome: delivered ? "delivered" : dropped ? "dropped" : "retrying",
+          signature,
         })
       })
 

@@ -32,6 +32,11 @@ export interface World {
   readonly rateLimits: { readonly modifications: number; readonly gets: number }
   /** Wakes the webhook deliverer after a change that may have queued events. */
   readonly notify: Effect.Effect<void>
+  /**
+   * Tells the page's live views that something changed: the state, the request log, the
+   * webhook deliveries, the fault rules or the clock.
+   */
+  readonly changed: Effect.Effect<void>
 }
 
 /**
@@ -43,14 +48,23 @@ export const transact = <A, E>(
   step: (state: State, now: number) => Either.Either<readonly [A, State], E>,
 ): Effect.Effect<A, E> =>
   Effect.flatMap(Clock.currentTimeMillis, (now) =>
-    Effect.flatten(
-      Ref.modify(world.state, (current): readonly [Either.Either<A, E>, State] => {
-        const settled = settle(current, now)
-        const result = step(settled, now)
-        return Either.isRight(result)
-          ? [Either.right(result.right[0]), result.right[1]]
-          : [Either.left(result.left), settled]
-      }),
+    Effect.flatMap(
+      Ref.modify(
+        world.state,
+        (current): readonly [readonly [Either.Either<A, E>, boolean], State] => {
+          const settled = settle(current, now)
+          const result = step(settled, now)
+          const next = Either.isRight(result) ? result.right[1] : settled
+          return [
+            [
+              Either.isRight(result) ? Either.right(result.right[0]) : Either.left(result.left),
+              next !== current,
+            ],
+            next,
+          ]
+        },
+      ),
+      ([result, changed]) => (changed ? Effect.zipRight(world.changed, result) : result),
     ),
   )
 

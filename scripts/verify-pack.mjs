@@ -18,6 +18,9 @@
  * npm installs the lowest versions of the peers the packages accept; pnpm the newest. Then
  * `@effect-mobilepay/pos` alone, with npm: nothing from Node comes with it.
  *
+ * Once the tarballs are packed, the three projects and the linting go side by side: an install
+ * mostly waits on the network, the checks are a core's work each.
+ *
  * Set VERIFY_PACK_KEEP=1 to keep the temporary directory.
  */
 import { spawn } from "node:child_process"
@@ -82,6 +85,20 @@ const run = (command, args, options = {}) =>
 
 const readJson = (file) => JSON.parse(readFileSync(file, "utf8"))
 
+/** Runs `task` on each item, at most `size` at a time; resolves with the results in order. */
+const eachAtMost = async (size, items, task) => {
+  const results = []
+  let next = 0
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++
+      results[index] = await task(items[index])
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker))
+  return results
+}
+
 /** @type {import("node:http").Server | undefined} */
 let registry
 
@@ -102,20 +119,20 @@ try {
   await run(bin("tsc"), ["-b", ...published.map(({ dir }) => join(dir, "tsconfig.build.json"))])
   const tarballDir = join(work, "tarballs")
   mkdirSync(tarballDir)
-  const tarballs = []
-  for (const { dir, manifest } of published) {
+  // Two at a time: each is mostly starting pnpm and its prepack's `tsc -b` (up to date).
+  const tarballs = await eachAtMost(2, published, async ({ dir, manifest }) => {
     await run("pnpm", ["pack", "--pack-destination", tarballDir], { cwd: dir })
     const file = `${manifest.name.replace(/^@/, "").replace("/", "-")}-${manifest.version}.tgz`
     const path = join(tarballDir, file)
     check(existsSync(path), `pnpm pack made no ${file}`)
     const packed = JSON.parse(await run("tar", ["-xzOf", path, "package/package.json"]))
     const files = (await run("tar", ["-tzf", path])).split("\n").filter(Boolean)
-    tarballs.push({ name: manifest.name, version: manifest.version, file, path, packed, files })
-  }
+    return { name: manifest.name, version: manifest.version, file, path, packed, files }
+  })
 
-  // 2. Lint each tarball --------------------------------------------------------------------
+  // 2. Lint each tarball (beside the installs, section 4) ------------------------------------
 
-  for (const { name, path, packed, files } of tarballs) {
+  const lint = async ({ name, path, packed, files }) => {
     step(`linting ${name}`)
     for (const required of [
       "package/LICENSE",
@@ -268,7 +285,7 @@ try {
   const expectCaptured = (output, what) =>
     check(/^Captured 125\.50$/m.test(output), `${what} did not reach Captured:\n${output}`)
 
-  for (const manager of ["npm", "pnpm"]) {
+  const consumer = async (manager) => {
     const peerVersions = Object.fromEntries(
       Object.entries(peers).map(([peer, range]) => [
         peer,
@@ -337,29 +354,37 @@ try {
     )
   }
 
-  step("npm: @effect-mobilepay/pos alone brings nothing from Node")
-  const pos = tarballs.find((t) => t.name === "@effect-mobilepay/pos")
-  check(pos !== undefined, "no @effect-mobilepay/pos tarball")
-  const alone = project("pos-alone", {
-    "@effect-mobilepay/pos": `^${pos?.version}`,
-    effect: peers["effect"],
-    "@effect/platform": peers["@effect/platform"],
-  })
-  await install("npm", alone)
-  const nodeOnly = ["@effect/platform-node", "@effect/platform-node-shared", "undici"].filter(
-    (name) => copiesOf(alone, name).length > 0,
-  )
-  check(nodeOnly.length === 0, `@effect-mobilepay/pos installs ${nodeOnly.join(", ")}`)
-  check(copiesOf(alone, "effect").length === 1, "@effect-mobilepay/pos alone: more than one effect")
-  await run(
-    "node",
-    [
-      "--input-type=module",
-      "-e",
-      'const { PosClient } = await import("@effect-mobilepay/pos"); if (!PosClient.PosClient) process.exit(1)',
-    ],
-    { cwd: alone, env: cleanEnv },
-  )
+  const posAlone = async () => {
+    step("npm: installing @effect-mobilepay/pos alone")
+    const pos = tarballs.find((t) => t.name === "@effect-mobilepay/pos")
+    check(pos !== undefined, "no @effect-mobilepay/pos tarball")
+    const alone = project("pos-alone", {
+      "@effect-mobilepay/pos": `^${pos?.version}`,
+      effect: peers["effect"],
+      "@effect/platform": peers["@effect/platform"],
+    })
+    await install("npm", alone)
+    step("npm: @effect-mobilepay/pos alone brings nothing from Node")
+    const nodeOnly = ["@effect/platform-node", "@effect/platform-node-shared", "undici"].filter(
+      (name) => copiesOf(alone, name).length > 0,
+    )
+    check(nodeOnly.length === 0, `@effect-mobilepay/pos installs ${nodeOnly.join(", ")}`)
+    check(
+      copiesOf(alone, "effect").length === 1,
+      "@effect-mobilepay/pos alone: more than one effect",
+    )
+    await run(
+      "node",
+      [
+        "--input-type=module",
+        "-e",
+        'const { PosClient } = await import("@effect-mobilepay/pos"); if (!PosClient.PosClient) process.exit(1)',
+      ],
+      { cwd: alone, env: cleanEnv },
+    )
+  }
+
+  await Promise.all([eachAtMost(2, tarballs, lint), consumer("npm"), consumer("pnpm"), posAlone()])
 
   step(`verify:pack: every check passed (${tarballs.length} packages, npm and pnpm)`)
 } catch (error) {

@@ -85,19 +85,29 @@ const run = (command, args, options = {}) =>
 
 const readJson = (file) => JSON.parse(readFileSync(file, "utf8"))
 
-/** Runs `task` on each item, at most `size` at a time; resolves with the results in order. */
-const eachAtMost = async (size, items, task) => {
-  const results = []
-  let next = 0
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++
-      results[index] = await task(items[index])
+/** At most `size` tasks at a time: `limit(task)` starts `task` when fewer run. */
+const limiter = (size) => {
+  let free = size
+  const waiting = []
+  return async (task) => {
+    if (free > 0) free -= 1
+    else await new Promise((start) => waiting.push(start))
+    try {
+      return await task()
+    } finally {
+      const next = waiting.shift()
+      if (next === undefined) free += 1
+      else next()
     }
   }
-  await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker))
-  return results
 }
+/** `task` on each item, at most `size` at a time; the results in order. */
+const eachAtMost = (size, items, task) => {
+  const limit = limiter(size)
+  return Promise.all(items.map((item) => limit(() => task(item))))
+}
+// The consumers' type checks, a core and half a gigabyte each: two at a time for all of them.
+const typeCheck = limiter(2)
 
 /** @type {import("node:http").Server | undefined} */
 let registry
@@ -337,10 +347,12 @@ try {
           join(fixtures, `tsconfig.${resolution}.json`),
           join(dir, `tsconfig.${resolution}.json`),
         )
-        await run(join(dir, "node_modules", ".bin", "tsc"), ["-p", `tsconfig.${resolution}.json`], {
-          cwd: dir,
-          env: cleanEnv,
-        })
+        await typeCheck(() =>
+          run(join(dir, "node_modules", ".bin", "tsc"), ["-p", `tsconfig.${resolution}.json`], {
+            cwd: dir,
+            env: cleanEnv,
+          }),
+        )
         const output = await run("node", [`out-${resolution}/consumer.js`], {
           cwd: dir,
           env: cleanEnv,

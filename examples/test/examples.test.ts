@@ -47,6 +47,10 @@ const pool = (size: number) => {
 // starve it into the examples' own transport timeouts.
 const examplesAtOnce = pool(3)
 
+// A test's time includes its wait for a turn, up to the whole file's on a busy machine: each
+// test has the file's budget, and each example its own minute (`runNow`).
+const timeout = 240_000
+
 const run = (name: string, variables: Record<string, string> = {}) =>
   examplesAtOnce(() => runNow(name, variables), false)
 
@@ -139,7 +143,7 @@ const expectSuccess = (
 // Each example on its own embedded sandbox: independent of the others.
 describe.concurrent("examples against the embedded sandbox", () => {
   for (const [name, patterns] of expectations) {
-    it(`${name} runs to the end`, { timeout: 90_000 }, async () => {
+    it(`${name} runs to the end`, { timeout }, async () => {
       expectSuccess(await run(name), patterns)
     })
   }
@@ -147,7 +151,7 @@ describe.concurrent("examples against the embedded sandbox", () => {
 
 describe.concurrent("ePayment examples against the embedded sandbox", () => {
   for (const [name, patterns] of ePaymentExpectations) {
-    it(`${name} runs to the end`, { timeout: 90_000 }, async () => {
+    it(`${name} runs to the end`, { timeout }, async () => {
       expectSuccess(await run(name), patterns)
     })
   }
@@ -209,7 +213,7 @@ describe.concurrent("examples against `pnpm sandbox` in another terminal", () =>
   })
 
   // One after the other: the examples share their points of sale, as one user's runs would.
-  it("every example runs to the end", { timeout: 240_000 }, async () => {
+  it("every example runs to the end", { timeout }, async () => {
     try {
       for (const [name, patterns] of expectations) {
         const result = await runNext(name, variables)
@@ -223,7 +227,7 @@ describe.concurrent("examples against `pnpm sandbox` in another terminal", () =>
 
   it(
     "every ePayment example runs to the end, configured by VIPPS_MOBILEPAY_*",
-    { timeout: 240_000 },
+    { timeout },
     async () => {
       expect(platformVariables["VIPPS_MOBILEPAY_BASE_URL"]).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
       for (const [name, patterns] of ePaymentExpectations) {
@@ -234,36 +238,32 @@ describe.concurrent("examples against `pnpm sandbox` in another terminal", () =>
     },
   )
 
-  it("the README's quickstart pays to Captured", { timeout: 240_000 }, async () => {
+  it("the README's quickstart pays to Captured", { timeout }, async () => {
     await afterV10Examples
     const { code, output } = await runNext("quickstart", variables)
     expect(output).toMatch(/payment [0-9a-f-]{36} captured: 125\.50 DKK/)
     expect(code).toBe(0)
   })
 
-  it(
-    "a wrong secret prints the typed cause in one line, and exits 1",
-    { timeout: 90_000 },
-    async () => {
-      const { code, output } = await run("request-token", {
-        ...variables,
-        MOBILEPAY_CLIENT_SECRET: "not-the-secret",
-      })
-      const errors = output.split("\n").filter((line) => line.includes("ERROR"))
-      expect(errors).toHaveLength(1)
-      expect(errors[0]).toMatch(
-        new RegExp(`InvalidClientCredentials: .*${SeedData.integratorA.clientId}.*\\(HTTP 401\\)`),
-      )
-      expect(output).not.toContain("not-the-secret")
-      expect(output).not.toMatch(/^\s+at /m)
-      expect(code).toBe(1)
-    },
-  )
+  it("a wrong secret prints the typed cause in one line, and exits 1", { timeout }, async () => {
+    const { code, output } = await run("request-token", {
+      ...variables,
+      MOBILEPAY_CLIENT_SECRET: "not-the-secret",
+    })
+    const errors = output.split("\n").filter((line) => line.includes("ERROR"))
+    expect(errors).toHaveLength(1)
+    expect(errors[0]).toMatch(
+      new RegExp(`InvalidClientCredentials: .*${SeedData.integratorA.clientId}.*\\(HTTP 401\\)`),
+    )
+    expect(output).not.toContain("not-the-secret")
+    expect(output).not.toMatch(/^\s+at /m)
+    expect(code).toBe(1)
+  })
 })
 
 it.concurrent(
   "a missing MOBILEPAY_CLIENT_SYSTEM_VERSION is one readable line, no stack",
-  { timeout: 90_000 },
+  { timeout },
   async () => {
     const { code, output } = await run("pay-and-capture", {
       MOBILEPAY_CLIENT_ID: SeedData.integratorA.clientId,

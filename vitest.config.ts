@@ -1,5 +1,30 @@
 import { defineConfig } from "vitest/config"
+import { BaseSequencer, type TestSpecification } from "vitest/node"
 import projects from "./vitest.workspace"
+
+// The files that take a minute or so, longest first. Vitest runs one project at a time (with
+// `isolate: false` a worker holds one project's modules) and starts its files largest first
+// when it has no timings of an earlier run (a fresh clone): a long file started last keeps
+// its project, and the next one, waiting while the other core idles.
+const slowest = [
+  "packages/journal-sql/test/crash.test.ts",
+  "packages/sandbox/test/load.test.ts",
+  "examples/test/examples.test.ts",
+  "packages/journal-sql/test/soak.test.ts",
+  "packages/sandbox/test/cli.test.ts",
+  "packages/journal-sql/test/fleet.test.ts",
+]
+
+/** Vitest's order (slowest of the last run first, else largest), the files above before it. */
+class SlowestFirst extends BaseSequencer {
+  override async sort(files: Array<TestSpecification>): Promise<Array<TestSpecification>> {
+    const rank = (file: TestSpecification) => {
+      const index = slowest.findIndex((path) => file.moduleId.endsWith(`/${path}`))
+      return index === -1 ? slowest.length : index
+    }
+    return (await super.sort(files)).sort((a, b) => rank(a) - rank(b))
+  }
+}
 
 // The projects, and how they are scheduled, are listed in vitest.workspace.ts. The global setup
 // looks for the PostgreSQL and Redis the service-backed suites need, once.
@@ -10,6 +35,7 @@ export default defineConfig({
     maxWorkers: 2,
     minWorkers: 1,
     isolate: false,
+    sequence: { sequencer: SlowestFirst },
     globalSetup: ["./vitest.services.ts"],
   },
 })

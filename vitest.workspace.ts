@@ -9,7 +9,9 @@
 //   at a time (one per core), in workers that keep the modules they loaded from one file to
 //   the next (`isolate: false`: loading Effect and the platform again for each of ~150 files
 //   was half of the suite's time; no test relies on a fresh module, and each builds its own
-//   layers);
+//   layers). So that a worker holds one project's modules, Vitest then runs one project at a
+//   time, the next when the last file of this one has ended: a project's long files start
+//   first (vitest.config.ts), and a long file keeps both cores busy where it can (examples);
 // - then the fleet tests, alone on the machine: processes that share tokens through Redis
 //   under injected event-loop stalls, whose premise (deadlines that hold when the machine
 //   can answer) a second busy worker would break.

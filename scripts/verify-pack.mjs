@@ -18,6 +18,9 @@
  * npm installs the lowest versions of the peers the packages accept; pnpm the newest. Then
  * `@effect-mobilepay/pos` alone, with npm: nothing from Node comes with it.
  *
+ * Once the tarballs are packed, the three projects and the linting go side by side: an install
+ * mostly waits on the network, the checks are a core's work each.
+ *
  * Set VERIFY_PACK_KEEP=1 to keep the temporary directory.
  */
 import { spawn } from "node:child_process"
@@ -82,6 +85,30 @@ const run = (command, args, options = {}) =>
 
 const readJson = (file) => JSON.parse(readFileSync(file, "utf8"))
 
+/** At most `size` tasks at a time: `limit(task)` starts `task` when fewer run. */
+const limiter = (size) => {
+  let free = size
+  const waiting = []
+  return async (task) => {
+    if (free > 0) free -= 1
+    else await new Promise((start) => waiting.push(start))
+    try {
+      return await task()
+    } finally {
+      const next = waiting.shift()
+      if (next === undefined) free += 1
+      else next()
+    }
+  }
+}
+/** `task` on each item, at most `size` at a time; the results in order. */
+const eachAtMost = (size, items, task) => {
+  const limit = limiter(size)
+  return Promise.all(items.map((item) => limit(() => task(item))))
+}
+// The consumers' type checks, a core and half a gigabyte each: two at a time for all of them.
+const typeCheck = limiter(2)
+
 /** @type {import("node:http").Server | undefined} */
 let registry
 
@@ -102,20 +129,20 @@ try {
   await run(bin("tsc"), ["-b", ...published.map(({ dir }) => join(dir, "tsconfig.build.json"))])
   const tarballDir = join(work, "tarballs")
   mkdirSync(tarballDir)
-  const tarballs = []
-  for (const { dir, manifest } of published) {
+  // Two at a time: each is mostly starting pnpm and its prepack's `tsc -b` (up to date).
+  const tarballs = await eachAtMost(2, published, async ({ dir, manifest }) => {
     await run("pnpm", ["pack", "--pack-destination", tarballDir], { cwd: dir })
     const file = `${manifest.name.replace(/^@/, "").replace("/", "-")}-${manifest.version}.tgz`
     const path = join(tarballDir, file)
     check(existsSync(path), `pnpm pack made no ${file}`)
     const packed = JSON.parse(await run("tar", ["-xzOf", path, "package/package.json"]))
     const files = (await run("tar", ["-tzf", path])).split("\n").filter(Boolean)
-    tarballs.push({ name: manifest.name, version: manifest.version, file, path, packed, files })
-  }
+    return { name: manifest.name, version: manifest.version, file, path, packed, files }
+  })
 
-  // 2. Lint each tarball --------------------------------------------------------------------
+  // 2. Lint each tarball (beside the installs, section 4) ------------------------------------
 
-  for (const { name, path, packed, files } of tarballs) {
+  const lint = async ({ name, path, packed, files }) => {
     step(`linting ${name}`)
     for (const required of [
       "package/LICENSE",
@@ -268,7 +295,7 @@ try {
   const expectCaptured = (output, what) =>
     check(/^Captured 125\.50$/m.test(output), `${what} did not reach Captured:\n${output}`)
 
-  for (const manager of ["npm", "pnpm"]) {
+  const consumer = async (manager) => {
     const peerVersions = Object.fromEntries(
       Object.entries(peers).map(([peer, range]) => [
         peer,
@@ -320,10 +347,12 @@ try {
           join(fixtures, `tsconfig.${resolution}.json`),
           join(dir, `tsconfig.${resolution}.json`),
         )
-        await run(join(dir, "node_modules", ".bin", "tsc"), ["-p", `tsconfig.${resolution}.json`], {
-          cwd: dir,
-          env: cleanEnv,
-        })
+        await typeCheck(() =>
+          run(join(dir, "node_modules", ".bin", "tsc"), ["-p", `tsconfig.${resolution}.json`], {
+            cwd: dir,
+            env: cleanEnv,
+          }),
+        )
         const output = await run("node", [`out-${resolution}/consumer.js`], {
           cwd: dir,
           env: cleanEnv,
@@ -337,29 +366,37 @@ try {
     )
   }
 
-  step("npm: @effect-mobilepay/pos alone brings nothing from Node")
-  const pos = tarballs.find((t) => t.name === "@effect-mobilepay/pos")
-  check(pos !== undefined, "no @effect-mobilepay/pos tarball")
-  const alone = project("pos-alone", {
-    "@effect-mobilepay/pos": `^${pos?.version}`,
-    effect: peers["effect"],
-    "@effect/platform": peers["@effect/platform"],
-  })
-  await install("npm", alone)
-  const nodeOnly = ["@effect/platform-node", "@effect/platform-node-shared", "undici"].filter(
-    (name) => copiesOf(alone, name).length > 0,
-  )
-  check(nodeOnly.length === 0, `@effect-mobilepay/pos installs ${nodeOnly.join(", ")}`)
-  check(copiesOf(alone, "effect").length === 1, "@effect-mobilepay/pos alone: more than one effect")
-  await run(
-    "node",
-    [
-      "--input-type=module",
-      "-e",
-      'const { PosClient } = await import("@effect-mobilepay/pos"); if (!PosClient.PosClient) process.exit(1)',
-    ],
-    { cwd: alone, env: cleanEnv },
-  )
+  const posAlone = async () => {
+    step("npm: installing @effect-mobilepay/pos alone")
+    const pos = tarballs.find((t) => t.name === "@effect-mobilepay/pos")
+    check(pos !== undefined, "no @effect-mobilepay/pos tarball")
+    const alone = project("pos-alone", {
+      "@effect-mobilepay/pos": `^${pos?.version}`,
+      effect: peers["effect"],
+      "@effect/platform": peers["@effect/platform"],
+    })
+    await install("npm", alone)
+    step("npm: @effect-mobilepay/pos alone brings nothing from Node")
+    const nodeOnly = ["@effect/platform-node", "@effect/platform-node-shared", "undici"].filter(
+      (name) => copiesOf(alone, name).length > 0,
+    )
+    check(nodeOnly.length === 0, `@effect-mobilepay/pos installs ${nodeOnly.join(", ")}`)
+    check(
+      copiesOf(alone, "effect").length === 1,
+      "@effect-mobilepay/pos alone: more than one effect",
+    )
+    await run(
+      "node",
+      [
+        "--input-type=module",
+        "-e",
+        'const { PosClient } = await import("@effect-mobilepay/pos"); if (!PosClient.PosClient) process.exit(1)',
+      ],
+      { cwd: alone, env: cleanEnv },
+    )
+  }
+
+  await Promise.all([eachAtMost(2, tarballs, lint), consumer("npm"), consumer("pnpm"), posAlone()])
 
   step(`verify:pack: every check passed (${tarballs.length} packages, npm and pnpm)`)
 } catch (error) {

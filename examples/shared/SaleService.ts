@@ -345,7 +345,15 @@ const Receiver = Layer.scoped(
           "epayments.payment.refunded.v1",
         ],
       }),
-      (made) => Effect.orDie(webhooks.delete(made.id)),
+      // Given back at shutdown; one the platform keeps is deleted by hand (WebhooksClient.list).
+      (made) =>
+        webhooks
+          .delete(made.id)
+          .pipe(
+            Effect.catchAll((error) =>
+              Effect.logWarning(`webhook ${made.id} could not be deleted: ${error._tag}`),
+            ),
+          ),
     )
     yield* Effect.logInfo(`webhook ${registration.id} registered for ${url}`)
     const receiver = yield* WebhookReceiver.make({ url, secrets: registration.secret })

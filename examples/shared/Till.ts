@@ -13,7 +13,7 @@ import { Recovery as EPaymentRecovery, SaleFlow } from "@effect-mobilepay/epayme
 import type { PaymentJournal, PosClient } from "@effect-mobilepay/pos"
 import { PaymentFlow, PointOfSaleFlow, RefundFlow } from "@effect-mobilepay/pos"
 import type { HttpClient } from "@effect/platform"
-import { Config, Context, Effect, Layer } from "effect"
+import { Config, Context, Data, Effect, Layer } from "effect"
 import type { Scope } from "effect"
 import * as Customer from "./Customer.js"
 import * as Journal from "./Journal.js"
@@ -29,9 +29,18 @@ export type Outcome =
   | { readonly _tag: "Paid"; readonly amount: number }
   | { readonly _tag: "NotPaid"; readonly status: string }
 
+/** A V10 refund that ended without paying out (MobilePay or the client cancelled it). */
+export class RefundNotPaidOut extends Data.TaggedError("RefundNotPaidOut")<{
+  readonly refundOrderId: string
+  readonly status: string
+}> {}
+
 /** Every way a till call fails: the V10 flows' errors, or ePayment's. */
 export type TillError =
-  PaymentFlow.PaymentFlowError | RefundFlow.RefundFlowError | SaleFlow.SaleFlowError
+  | PaymentFlow.PaymentFlowError
+  | RefundFlow.RefundFlowError
+  | SaleFlow.SaleFlowError
+  | RefundNotPaidOut
 
 /** A sale the till holds while the customer decides. */
 export interface HeldSale {
@@ -123,7 +132,12 @@ const makeV10 = Effect.gen(function* () {
         Effect.flatMap((refunded) =>
           refunded._tag === "Refunded"
             ? Effect.succeed(toMinor(refunded.amount))
-            : Effect.dieMessage(`refund ${refunded.refundId} ended ${refunded.status}`),
+            : Effect.fail(
+                new RefundNotPaidOut({
+                  refundOrderId: refund.refundOrderId,
+                  status: refunded.status,
+                }),
+              ),
         ),
         Effect.provide(context),
       ),

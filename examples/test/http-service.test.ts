@@ -10,10 +10,12 @@ import { PaymentJournal } from "@effect-mobilepay/pos"
 import { HttpApiClient, HttpClient, HttpServer } from "@effect/platform"
 import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import { expect, it } from "@effect/vitest"
+import { spawn } from "node:child_process"
 import { Context, Effect, Exit, Layer, Logger, Option, Schedule, Scope } from "effect"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { fileURLToPath } from "node:url"
 import * as Platform from "../shared/Platform.js"
 import * as SaleService from "../shared/SaleService.js"
 
@@ -174,4 +176,54 @@ it.scopedLive(
       expect(lines.filter((line) => line.startsWith("shutting down:"))).toHaveLength(1)
     }).pipe(Effect.provide(Captured)),
   120_000,
+)
+
+// The example as a user runs it: `pnpm example http-service`, a sale started with a plain POST,
+// then Ctrl-C (SIGINT): the sale is left to recovery, said in one line, and the process ends.
+it(
+  "the service process leaves a deciding sale to recovery on SIGINT",
+  { timeout: 60_000 },
+  async () => {
+    const env: Record<string, string | undefined> = { ...process.env }
+    delete env["VIPPS_MOBILEPAY_CLIENT_ID"]
+    const child = spawn(process.execPath, ["--import", "tsx", "http-service.ts"], {
+      cwd: fileURLToPath(new URL("..", import.meta.url)),
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    })
+    let output = ""
+    const printed = (pattern: RegExp) =>
+      new Promise<RegExpMatchArray>((resolve) => {
+        const look = () => {
+          const match = pattern.exec(output)
+          if (match !== null) resolve(match)
+        }
+        child.stdout.on("data", (chunk: Buffer) => {
+          output += chunk.toString("utf8")
+          look()
+        })
+        look()
+      })
+    child.stderr.on("data", (chunk: Buffer) => {
+      output += chunk.toString("utf8")
+    })
+    const exited = new Promise<number | null>((resolve) =>
+      child.on("exit", (code) => resolve(code)),
+    )
+    const [, base] = await printed(/Listening on (http:\/\/127\.0\.0\.1:\d+)/)
+    const orderId = `sigint-${Date.now()}`
+    const response = await fetch(`${base}/tills/till-9/sales`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ orderId, amount: 2500 }),
+    })
+    expect(response.status).toBe(201)
+    expect(await response.json()).toMatchObject({ orderId, reference: orderId })
+    child.kill("SIGINT")
+    await exited
+    expect(output).toContain(
+      `shutting down: sale ${orderId} at till-9 left to recovery (journal lease released)`,
+    )
+    expect(output).not.toMatch(/ERROR|Error:/)
+  },
 )

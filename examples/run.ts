@@ -13,6 +13,8 @@ const examples = [
   "epayment-personal-qr",
   "epayment-dynamic-qr",
   "epayment-callback-qr",
+  "till",
+  "http-service",
 ]
 
 const name = process.argv[2]

@@ -154,6 +154,43 @@ describe.concurrent("ePayment examples against the embedded sandbox", () => {
   }
 })
 
+// One till program, the platform chosen by TILL_BACKEND: the same sale, cancel and refund on
+// both, each platform's customer played through its sandbox.
+describe("the till on either platform, against the embedded sandbox", () => {
+  const till = (backend: string, cancelled: string) =>
+    [
+      new RegExp(`till on ${backend}, talking to the embedded sandbox`),
+      /sale till-\d+ of 125\.50 DKK: /,
+      /sale till-\d+ paid: 125\.50 DKK/,
+      new RegExp(`sale till-\\d+-2 cancelled by the till: ${cancelled}`),
+      /refund till-\d+-r1 gave 49\.50 DKK back/,
+      new RegExp(`done: on ${backend}: 125\\.50 DKK paid, a sale cancelled, 49\\.50 DKK refunded`),
+    ] as const
+
+  it(
+    "TILL_BACKEND=v10: the customer checks in on the till's beacon",
+    { timeout: 240_000 },
+    async () => {
+      const result = await run("till", { TILL_BACKEND: "v10" })
+      expectSuccess(result, till("v10", "CancelledByClient"))
+      expect(result.output).toMatch(/: check in on the till's beacon QR [0-9a-f-]{36}/)
+    },
+  )
+
+  it(
+    "TILL_BACKEND=epayment: the customer scans the screen's QR",
+    { timeout: 240_000 },
+    async () => {
+      const result = await run("till", { TILL_BACKEND: "epayment" })
+      expectSuccess(result, till("epayment", "TERMINATED"))
+      expect(result.output).toMatch(
+        /: scan the QR of http:\/\/127\.0\.0\.1:\d+\/sandbox\/v1\/pay\?token=/,
+      )
+      expect(result.output).toMatch(/customer 4512345601 approved in the app: AUTHORIZED/)
+    },
+  )
+})
+
 // One sandbox for all: the V10 examples one after the other (they share points of sale and
 // the test user, as one user's runs would), the ePayment ones one after the other (the
 // simulated customer), the two series side by side.

@@ -77,18 +77,32 @@ export const startSandbox = (options: Sandbox.SandboxOptions = {}) =>
     const sandbox = yield* Sandbox.make(options)
     const context = yield* Layer.build(ePaymentOn(sandbox.baseUrl))
     const client = Context.get(context, EPaymentClient.EPaymentClient)
-    const customerCall = (path: string, body: unknown) =>
+    const customerCall = (path: string, body?: unknown) =>
       Effect.promise(async () => {
-        const response = await fetch(`${sandbox.customerUrl}${path}`, {
-          method: "POST",
-          body: JSON.stringify(body),
-          headers: { "content-type": "application/json" },
-        })
+        const response = await fetch(
+          `${sandbox.customerUrl}${path}`,
+          body === undefined
+            ? {}
+            : {
+                method: "POST",
+                body: JSON.stringify(body),
+                headers: { "content-type": "application/json" },
+              },
+        )
         const text = await response.text()
         return { status: response.status, body: text === "" ? null : (JSON.parse(text) as Json) }
       })
     /** What a customer does in the MobilePay app. */
     const customer = {
+      /** The references of the payment requests waiting in the customer's app. */
+      requests: (phoneNumber: string) =>
+        Effect.map(
+          customerCall(`/requests?phoneNumber=${encodeURIComponent(phoneNumber)}`),
+          (answer) =>
+            [...JSON.stringify(answer.body).matchAll(/"reference":"([^"]+)"/g)].map(
+              (match) => match[1] ?? "",
+            ),
+        ),
       approve: (reference: string, phoneNumber: string) =>
         customerCall("/approve", { phoneNumber, msn: salesUnit.msn, reference }),
       reject: (reference: string, phoneNumber: string) =>

@@ -214,6 +214,47 @@ describe("an ePayment till killed during a sale, then recovery in a new process"
   )
 })
 
+describe("an ePayment till killed after the customer approved, then the order rung up again", () => {
+  it.scopedLive(
+    "held while the dead till's lease lasts; after recovery (within its grace) taken over: one payment, one approval, captured",
+    () =>
+      Effect.gen(function* () {
+        const started = yield* startSandbox()
+        const { client, customer, sandbox } = started
+        const journal = yield* sqliteFile
+        const orderId = "ep-crash-again"
+        // The till reads late: it dies before it learns of the approval.
+        const till = yield* forkTill(sandbox, journal, { ...pay(orderId), firstPoll: 60_000 })
+        const order = pay(orderId)
+        yield* waitFor(stateIs(client, orderId, "CREATED"))
+        yield* customer.approve(orderId, phoneNumber)
+        yield* waitFor(stateIs(client, orderId, "AUTHORIZED"))
+        yield* Fiber.interrupt(till) // SIGKILL
+        // Rung up again at once: the dead till's lease still holds the sale.
+        const early = yield* runTill(sandbox, journal, order)
+        expect(early.result, early.output).toEqual({ ok: false, error: "SaleInProgress" })
+        // Recovery at start-up (exclusive) frees it, and leaves the undecided sale alone
+        // within its grace, for the till to take over.
+        const recovery = yield* runTill(sandbox, journal, {
+          _tag: "Recover",
+          undecidedGrace: 120_000,
+        })
+        expect(recovery.result, recovery.output).toMatchObject({ ok: true, value: { failed: [] } })
+        expect(yield* stateIs(client, orderId, "AUTHORIZED")).toBe(true)
+        const again = yield* runTill(sandbox, journal, order)
+        expect(again.result, again.output).toMatchObject({
+          ok: true,
+          value: { _tag: "Captured", reference: orderId, amount: 800 },
+        })
+        const entries = yield* Effect.flatMap(sqlite(journal), (store) => store.query({ orderId }))
+        expect(yield* judge(started, entries, orderId)).toEqual({ captured: 800, payments: 1 })
+        const events = yield* client.events(orderId)
+        expect(events.filter((e) => e.name === "AUTHORIZED")).toHaveLength(1)
+      }),
+    timeout,
+  )
+})
+
 describe("an ePayment till killed during a refund, then recovery in a new process", () => {
   it.scopedLive(
     "killed before and after each refund is sent: each refunded exactly once",

@@ -56,7 +56,7 @@ export type Task =
       readonly reference: string
       readonly amount: number
     }
-  | { readonly _tag: "Recover" }
+  | { readonly _tag: "Recover"; readonly undecidedGrace?: number }
 
 export interface TillExit {
   /** The signal that ended it (`SIGKILL` for a till killed), or null. */

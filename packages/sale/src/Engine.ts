@@ -323,6 +323,8 @@ export const holdLease = (
   owner: string,
 ): Effect.Effect<void, never, Scope.Scope> =>
   Effect.gen(function* () {
+    // Whoever holds a lease runs (for a re-ring in this process: not to be taken over).
+    yield* markRunning(owner)
     yield* Effect.addFinalizer(() => release(journal, key, owner))
     const every = Math.max(1, Math.floor(Duration.toMillis(lease) / 3))
     const renew = Effect.gen(function* () {
@@ -674,6 +676,18 @@ export const owner = (journal: PaymentJournal.Service): string =>
 // release failed) is taken over at once by a re-ring, not watched for a whole lease.
 const runningOwners = new Map<string, number>()
 
+const enter = (owner: string) =>
+  Effect.sync(() => {
+    runningOwners.set(owner, (runningOwners.get(owner) ?? 0) + 1)
+  })
+
+const leave = (owner: string) =>
+  Effect.sync(() => {
+    const left = (runningOwners.get(owner) ?? 1) - 1
+    if (left > 0) runningOwners.set(owner, left)
+    else runningOwners.delete(owner)
+  })
+
 /**
  * Runs `effect` with `owner` marked as running in this process (see {@link hasEnded}).
  *
@@ -685,15 +699,19 @@ export const asRunning = <A, E, R>(
   effect: Effect.Effect<A, E, R>,
 ): Effect.Effect<A, E, R> =>
   Effect.acquireUseRelease(
-    Effect.sync(() => runningOwners.set(owner, (runningOwners.get(owner) ?? 0) + 1)),
+    enter(owner),
     () => effect,
-    () =>
-      Effect.sync(() => {
-        const left = (runningOwners.get(owner) ?? 1) - 1
-        if (left > 0) runningOwners.set(owner, left)
-        else runningOwners.delete(owner)
-      }),
+    () => leave(owner),
   )
+
+/**
+ * Marks `owner` running in this process until the scope closes (see {@link asRunning}).
+ *
+ * @since 0.2.0
+ * @category leases
+ */
+export const markRunning = (owner: string): Effect.Effect<void, never, Scope.Scope> =>
+  Effect.acquireRelease(enter(owner), () => leave(owner))
 
 /**
  * Whether a lease owner of this process's journal instance has ended: no flow or recovery run

@@ -128,7 +128,7 @@ export class SaleUnresolved extends Schema.TaggedError<SaleUnresolved>()("SaleUn
       this.decision === undefined
         ? "nothing was decided yet: recovery will cancel it"
         : this.decision._tag === "Capture"
-          ? `recovery will capture ${money(this.backend, this.decision.amount)}`
+          ? `recovery will ${this.kind === "Refund" ? "pay out" : "capture"} ${money(this.backend, this.decision.amount)}`
           : "recovery will cancel it"
     const cause =
       typeof this.cause === "object" && this.cause !== null && "message" in this.cause

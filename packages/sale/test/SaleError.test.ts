@@ -48,4 +48,16 @@ describe("sale error messages", () => {
     })
     expect(error.message).toContain("recovery will capture 25.50")
   })
+
+  it("what recovery will pay out of a refund", () => {
+    const error = new SaleError.SaleUnresolved({
+      backend: "EPayment",
+      kind: "Refund",
+      orderId: "refund-1",
+      key: "key-2",
+      decision: { _tag: "Capture", amount: 20000 },
+      cause: new Error("connection reset"),
+    })
+    expect(error.message).toContain("recovery will pay out 200.00")
+  })
 })

@@ -337,8 +337,9 @@ const iso = (millis: number): string => {
  * Keeps `owner`'s lease on `key` alive while the scope is open (renewed at a third of its
  * length), and gives it up when the scope closes (retried, and logged, when that fails).
  * Answers an effect that fails with {@link LeaseLost} once the lease is no longer sure to be
- * `owner`'s: a renewal says it is not (`false`), or renewals failed (or hung) until the lease
- * would run out before the next one. Race the work done under the lease against it, so that
+ * `owner`'s: a renewal says it is not (`false`), or renewals failed until the lease would run
+ * out before the next one (measured on the monotonic clock; a renewal that hangs is judged when
+ * it answers, so the journal's client should time out). Race the work done under the lease against it, so that
  * nothing is done after (see {@link driveHeld}).
  *
  * @since 0.2.0
@@ -355,17 +356,16 @@ export const holdLease = (
     const millis = Duration.toMillis(lease)
     const every = Math.max(1, Math.floor(millis / 3))
     const lost = yield* Deferred.make<never, LeaseLost>()
+    // When the lease was last known to hold, on the monotonic clock (a step of the wall clock
+    // must not look like a lease running out), and on the wall clock for the error.
+    let heldSince = yield* Clock.currentTimeNanos
     let heldAt = yield* now
     const renew = Effect.gen(function* () {
+      const since = yield* Clock.currentTimeNanos
       const at = yield* now
-      // A renewal that hangs (the journal cut off) counts as failed once the next one is due.
-      const answer = yield* journal
-        .renew(key, owner, lease)
-        .pipe(
-          Effect.timeoutFail({ duration: Duration.millis(every), onTimeout: () => "no answer" }),
-          Effect.either,
-        )
+      const answer = yield* Effect.either(journal.renew(key, owner, lease))
       if (answer._tag === "Right" && answer.right) {
+        heldSince = since
         heldAt = at
         return true
       }
@@ -376,7 +376,8 @@ export const holdLease = (
       }
       const cause = answer.left
       // The next renewal would come too late: the lease may have run out by then.
-      if ((yield* now) + every - heldAt >= millis) {
+      const elapsed = Number(((yield* Clock.currentTimeNanos) - heldSince) / 1_000_000n)
+      if (elapsed + every >= millis) {
         yield* Effect.logWarning(
           `could not renew the journal lease on ${key} in time: stopped working on it`,
           cause,

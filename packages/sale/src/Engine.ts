@@ -338,8 +338,8 @@ const iso = (millis: number): string => {
  * length), and gives it up when the scope closes (retried, and logged, when that fails).
  * Answers an effect that fails with {@link LeaseLost} once the lease is no longer sure to be
  * `owner`'s: a renewal says it is not (`false`), or renewals failed until the lease would run
- * out before the next one (measured on the monotonic clock; a renewal that hangs is judged when
- * it answers, so the journal's client should time out). Race the work done under the lease against it, so that
+ * out before the next one (counted in renewals, not timed; a renewal that hangs is judged when it
+ * answers, so the journal's client should time out). Race the work done under the lease against it, so that
  * nothing is done after (see {@link driveHeld}).
  *
  * @since 0.2.0
@@ -356,16 +356,16 @@ export const holdLease = (
     const millis = Duration.toMillis(lease)
     const every = Math.max(1, Math.floor(millis / 3))
     const lost = yield* Deferred.make<never, LeaseLost>()
-    // When the lease was last known to hold, on the monotonic clock (a step of the wall clock
-    // must not look like a lease running out), and on the wall clock for the error.
-    let heldSince = yield* Clock.currentTimeNanos
+    // Renewals come every `every`: after `failed` in a row, the last that held is at least
+    // (failed + 1) * every ago by the next one. Counted, not timed: no clock's step or jump
+    // looks like a lease running out.
+    let failed = 0
     let heldAt = yield* now
     const renew = Effect.gen(function* () {
-      const since = yield* Clock.currentTimeNanos
       const at = yield* now
       const answer = yield* Effect.either(journal.renew(key, owner, lease))
       if (answer._tag === "Right" && answer.right) {
-        heldSince = since
+        failed = 0
         heldAt = at
         return true
       }
@@ -374,10 +374,10 @@ export const holdLease = (
         yield* Deferred.fail(lost, new LeaseLost({ key, reason: "TakenOver", heldAt }))
         return false
       }
+      failed += 1
       const cause = answer.left
       // The next renewal would come too late: the lease may have run out by then.
-      const elapsed = Number(((yield* Clock.currentTimeNanos) - heldSince) / 1_000_000n)
-      if (elapsed + every >= millis) {
+      if ((failed + 1) * every >= millis) {
         yield* Effect.logWarning(
           `could not renew the journal lease on ${key} in time: stopped working on it`,
           cause,

@@ -47,7 +47,8 @@ export const recover = (
 
 /**
  * Recovery of ePayment entries in the background for as long as the layer lives: one run at
- * once, then one every `interval` (default one minute), each logged.
+ * once, then one every `interval` (default one minute), each logged (an entry that keeps failing
+ * with backoff) and told to `onReport`; counted in `@effect-mobilepay/sale`'s `Recovery.metrics`.
  *
  * @since 0.2.0
  * @category layers

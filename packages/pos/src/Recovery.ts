@@ -77,15 +77,16 @@ export const recover = (
  * @since 0.2.0
  * @category options
  */
-export interface LayerOptions extends RecoverOptions {
-  /** The time between runs (the first runs at once). @default "1 minute" */
-  readonly interval?: Duration.DurationInput | undefined
+export interface LayerOptions extends Recovery.LayerOptions {
+  /** The timeout of each call, instead of the client's defaults. */
+  readonly timeout?: Duration.DurationInput | undefined
 }
 
 /**
  * Recovery of V10 entries in the background for as long as the layer lives: one run at once
- * (start-up), then one every `interval`, each logged (recovered entries at Info, failures at
- * Warning).
+ * (start-up), then one every `interval`, each logged (recovered entries at Info; an entry that
+ * keeps failing at Warning, with backoff) and told to `onReport`; counted in
+ * `Recovery.metrics` of `@effect-mobilepay/sale`.
  *
  * @since 0.2.0
  * @category layers

@@ -310,8 +310,41 @@ const release = (
   )
 
 /**
+ * A flow (or recovery) stopped working on an entry because its lease is no longer sure to be
+ * its own: the journal said another holder has it (`TakenOver`), or no renewal succeeded for
+ * so long that the lease may have run out before the next one (`Unrenewed`: e.g. the journal
+ * unreachable). Nothing was sent after; whoever holds the entry now finishes it.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class LeaseLost extends Schema.TaggedError<LeaseLost>()("LeaseLost", {
+  /** The journal entry (its idempotency key). */
+  key: Schema.String,
+  reason: Schema.Literal("TakenOver", "Unrenewed"),
+  /** Epoch milliseconds of the last renewal known to have held (or of the claim). */
+  heldAt: Schema.Number,
+}) {
+  override get message(): string {
+    return this.reason === "TakenOver"
+      ? `The journal lease on ${this.key} was taken by another holder: stopped before acting again`
+      : `The journal lease on ${this.key} could not be renewed since ${iso(this.heldAt)} and may have run out: stopped before acting again`
+  }
+}
+
+const iso = (millis: number): string => {
+  const date = new Date(millis)
+  return Number.isNaN(date.getTime()) ? String(millis) : date.toISOString()
+}
+
+/**
  * Keeps `owner`'s lease on `key` alive while the scope is open (renewed at a third of its
  * length), and gives it up when the scope closes (retried, and logged, when that fails).
+ * Answers an effect that fails with {@link LeaseLost} once the lease is no longer sure to be
+ * `owner`'s: a renewal says it is not (`false`), or renewals failed until the lease would run
+ * out before the next one (counted in renewals, not timed; a renewal that hangs is judged when it
+ * answers, so the journal's client should time out). Race the work done under the lease against it, so that
+ * nothing is done after (see {@link driveHeld}).
  *
  * @since 0.2.0
  * @category leases
@@ -321,16 +354,45 @@ export const holdLease = (
   lease: Duration.Duration,
   key: string,
   owner: string,
-): Effect.Effect<void, never, Scope.Scope> =>
+): Effect.Effect<Effect.Effect<never, LeaseLost>, never, Scope.Scope> =>
   Effect.gen(function* () {
     // Whoever holds a lease runs (for a re-ring in this process: not to be taken over).
     yield* markRunning(owner)
     yield* Effect.addFinalizer(() => release(journal, key, owner))
-    const every = Math.max(1, Math.floor(Duration.toMillis(lease) / 3))
+    const millis = Duration.toMillis(lease)
+    const every = Math.max(1, Math.floor(millis / 3))
+    const lost = yield* Deferred.make<never, LeaseLost>()
+    // Renewals come every `every`: after `failed` in a row, the last that held is at least
+    // (failed + 1) * every ago by the next one. Counted, not timed: no clock's step or jump
+    // looks like a lease running out.
+    let failed = 0
+    let heldAt = yield* now
     const renew = Effect.gen(function* () {
-      const held = yield* Effect.orElseSucceed(journal.renew(key, owner, lease), () => true)
-      if (!held) yield* Effect.logWarning(`lost the journal lease on ${key}`)
-      return held
+      const at = yield* now
+      const answer = yield* Effect.either(journal.renew(key, owner, lease))
+      if (answer._tag === "Right" && answer.right) {
+        failed = 0
+        heldAt = at
+        return true
+      }
+      if (answer._tag === "Right") {
+        yield* Effect.logWarning(`lost the journal lease on ${key}: another holder has it`)
+        yield* Deferred.fail(lost, new LeaseLost({ key, reason: "TakenOver", heldAt }))
+        return false
+      }
+      failed += 1
+      const cause = answer.left
+      // The next renewal would come too late: the lease may have run out by then.
+      if ((failed + 1) * every >= millis) {
+        yield* Effect.logWarning(
+          `could not renew the journal lease on ${key} in time: stopped working on it`,
+          cause,
+        )
+        yield* Deferred.fail(lost, new LeaseLost({ key, reason: "Unrenewed", heldAt }))
+        return false
+      }
+      yield* Effect.logWarning(`could not renew the journal lease on ${key}`, cause)
+      return true
     })
     yield* Effect.forkScoped(
       Effect.repeat(renew, {
@@ -338,6 +400,7 @@ export const holdLease = (
         while: (held) => held,
       }).pipe(Effect.delay(Duration.millis(every))),
     )
+    return Deferred.await(lost)
   })
 
 // ---------------------------------------------------------------------------------------
@@ -624,7 +687,9 @@ export const drive = <P, I, E extends BackendError>(
   )
 
 /**
- * Drives an entry under `owner`'s lease, held (and renewed) while driving.
+ * Drives an entry under `owner`'s lease, held (and renewed) while driving. When the lease is
+ * lost ({@link LeaseLost}), the drive is interrupted wherever it is and fails `SaleUnresolved`
+ * with the `LeaseLost` as its cause: whoever holds the entry now finishes it.
  *
  * @since 0.2.0
  * @category driving
@@ -639,10 +704,22 @@ export const driveHeld = <P, I, E extends BackendError>(
   asRunning(
     owner,
     Effect.scoped(
-      Effect.zipRight(
-        holdLease(engine.journal, engine.lease, entry.key, owner),
-        drive(engine, mode, entry, observe),
-      ),
+      Effect.gen(function* () {
+        const lost = yield* holdLease(engine.journal, engine.lease, entry.key, owner)
+        let latest = entry
+        const observed: Observer = (state) =>
+          Effect.zipRight(
+            Effect.sync(() => {
+              latest = state.entry
+            }),
+            observe(state),
+          )
+        // Lost, the lease stops the drive wherever it is: nothing is sent after.
+        return yield* Effect.raceFirst(
+          drive(engine, mode, entry, observed),
+          Effect.catchTag(lost, "LeaseLost", (error) => Effect.fail(unresolved(latest, error))),
+        )
+      }),
     ),
   )
 
@@ -805,11 +882,35 @@ export interface HeldSale<E2> {
   readonly cancel: Effect.Effect<Entry, RunError<E2>>
 }
 
+// The one line a sale leaves when its scope closes (the program shutting down) before it is
+// finished: by then its lease is given up, and recovery finishes it as the journal says.
+const leftToRecovery = (orderId: string, state: Option.Option<SaleState>): string => {
+  const prefix = `order ${orderId}: interrupted`
+  if (Option.isNone(state)) return `${prefix} before its payment was created: left to recovery`
+  const { entry } = state.value
+  const what = `${entry.kind.toLowerCase()} ${Option.getOrElse(entry.resourceId, () => entry.key)}`
+  switch (state.value._tag) {
+    case "Created":
+      return `${prefix} while the customer was deciding: ${what} left to recovery (lease given up), which cancels it unless the order is rung up again first`
+    case "Reserved":
+      return `${prefix} once the customer approved: ${what} left to recovery (lease given up), which cancels it unless the order is rung up again first`
+    case "Decided":
+      return `${prefix}: ${what} left to recovery (lease given up), which ${
+        state.value.decision._tag === "Capture"
+          ? `captures ${state.value.decision.amount}`
+          : "cancels it"
+      }`
+    case "Finished":
+      return `${prefix} after it finished`
+  }
+}
+
 /**
  * Starts a sale and answers once the payment (refund) exists and is journalled (or at once,
  * with a finished entry, when the order was already paid): the sale goes on in the background,
  * in the caller's scope, which it needs open until it is finished (closing it interrupts the
- * sale: recovery finishes it as recorded). A refused create goes to `onRefused`, which fails,
+ * sale: its lease is given up and one line logged at Info saying what recovery will do with it;
+ * recovery finishes it as recorded). A refused create goes to `onRefused`, which fails,
  * or succeeds to try once more as a new attempt.
  *
  * @since 0.2.0
@@ -845,6 +946,11 @@ export const start = <P, I, E extends BackendError, E2, R>(
           }
         : session.mode
     const fiber = yield* settle({ ...session, mode }, orderId, plan, onRefused, observe).pipe(
+      Effect.onInterrupt(() =>
+        Effect.flatMap(SubscriptionRef.get(latest), (state) =>
+          Effect.logInfo(leftToRecovery(orderId, state)),
+        ),
+      ),
       Effect.onExit((exit) =>
         exit._tag === "Failure" ? Deferred.failCause(first, exit.cause) : Effect.void,
       ),

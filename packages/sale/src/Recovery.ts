@@ -21,7 +21,9 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
 import * as Engine from "./Engine.js"
 import { type Entry, PaymentJournal, type PaymentJournalError } from "./PaymentJournal.js"
@@ -140,6 +142,60 @@ type Result =
     }
 
 /**
+ * Recovery's metrics. Each run adds what it did with the unfinished entries it found to the
+ * counters, per platform (tag `backend`: `PosV10`, `EPayment`), and sets the gauge of entries
+ * it left unfinished; `runs` counts runs by `result`: `ok`, or `failed` when the journal could
+ * not be read. Alert on `failed` growing, or on `unfinished` staying above zero.
+ *
+ * @since 0.2.0
+ * @category metrics
+ */
+export const metrics = {
+  runs: Metric.counter("mobilepay_recovery_runs_total", {
+    description: "Recovery runs, by result (ok, or failed: the journal could not be read)",
+  }),
+  finished: Metric.counter("mobilepay_recovery_finished_total", {
+    description: "Entries recovery finished (their outcome recorded), by backend",
+  }),
+  pending: Metric.counter("mobilepay_recovery_pending_total", {
+    description: "Entries recovery found with nothing to do yet, by backend",
+  }),
+  busy: Metric.counter("mobilepay_recovery_busy_total", {
+    description: "Entries recovery left to the live flow (or process) holding them, by backend",
+  }),
+  failed: Metric.counter("mobilepay_recovery_failed_total", {
+    description:
+      "Entries recovery could not finish (the platform or the network failing), by backend",
+  }),
+  skipped: Metric.counter("mobilepay_recovery_skipped_total", {
+    description: "Entries of a platform the run was not given, by backend",
+  }),
+  unfinished: Metric.gauge("mobilepay_recovery_unfinished", {
+    description: "Entries left unfinished by the latest recovery run, by backend",
+  }),
+}
+
+const record = (platforms: ReadonlyArray<Recoverable>, results: ReadonlyArray<Result>) =>
+  Effect.gen(function* () {
+    const backends = new Set([
+      ...platforms.map((platform) => platform.name),
+      ...results.map((result) => result.entry.backend),
+    ])
+    for (const backend of backends) {
+      const mine = results.filter((result) => result.entry.backend === backend)
+      const count = (tag: Result["_tag"]) => mine.filter((result) => result._tag === tag).length
+      for (const tag of ["finished", "pending", "busy", "failed", "skipped"] as const) {
+        yield* Metric.incrementBy(Metric.tagged(metrics[tag], "backend", backend), count(tag))
+      }
+      yield* Metric.set(
+        Metric.tagged(metrics.unfinished, "backend", backend),
+        mine.length - count("finished"),
+      )
+    }
+    yield* Metric.increment(Metric.tagged(metrics.runs, "result", "ok"))
+  })
+
+/**
  * One run of recovery over every unfinished journal entry of the given platforms. Fails only
  * when the journal cannot be read; each entry's own failure is in the report.
  *
@@ -186,13 +242,16 @@ export const recover = (
           ? ({ _tag: "finished", entry: driven.entry } as const)
           : ({ _tag: "pending", entry: driven.entry } as const)
       }).pipe(Effect.catchAll((error) => Effect.succeed<Result>({ _tag: "failed", entry, error })))
-    const unfinished = yield* journal.unfinished
+    const unfinished = yield* journal.unfinished.pipe(
+      Effect.tapError(() => Metric.increment(Metric.tagged(metrics.runs, "result", "failed"))),
+    )
     const results = yield* Engine.asRunning(
       owner,
       Effect.forEach(unfinished, one, {
         concurrency: Math.max(1, options.concurrency ?? 4),
       }),
     )
+    yield* record(platforms, results)
     const of = <T extends Result["_tag"]>(tag: T) =>
       results.filter((r): r is Extract<Result, { readonly _tag: T }> => r._tag === tag)
     return new RecoveryReport({
@@ -204,22 +263,50 @@ export const recover = (
     })
   }).pipe(Effect.withSpan("Recovery.recover", { captureStackTrace: false }))
 
-const logReport = (report: RecoveryReport) =>
+// An entry that keeps failing (the platform down, or refusing in a way recovery cannot settle)
+// would be logged on every run: its failures are logged on the 1st, 2nd, 4th, 8th, ... run in a
+// row, with the count, and once more when it is finished.
+interface Failing {
+  readonly runs: number
+  readonly since: number
+}
+
+const isLogged = (runs: number): boolean => (runs & (runs - 1)) === 0
+
+const logReport = (failing: Ref.Ref<ReadonlyMap<string, Failing>>, report: RecoveryReport) =>
   Effect.gen(function* () {
+    const before = yield* Ref.get(failing)
+    const at = yield* Clock.currentTimeMillis
+    const after = new Map<string, Failing>()
     for (const entry of report.finished) {
       const outcome = Option.getOrUndefined(entry.outcome)
+      const failed = before.get(entry.key)
       yield* Effect.logInfo(
         `recovered ${entry.kind.toLowerCase()} for order ${entry.orderId}: ${
           outcome?._tag === "Final" ? outcome.status : "never created"
-        }`,
+        }${failed === undefined ? "" : ` (after ${failed.runs} failed runs)`}`,
       )
     }
     for (const [entry, error] of report.failed) {
+      const previous = before.get(entry.key)
+      const now: Failing = { runs: (previous?.runs ?? 0) + 1, since: previous?.since ?? at }
+      after.set(entry.key, now)
+      if (!isLogged(now.runs)) continue
       yield* Effect.logWarning(
-        `could not recover ${entry.kind.toLowerCase()} for order ${entry.orderId} yet`,
+        `could not recover ${entry.kind.toLowerCase()} for order ${entry.orderId} yet (${
+          now.runs === 1
+            ? "first failure"
+            : `${now.runs} runs in a row since ${new Date(now.since).toISOString()}`
+        }; logged again after ${now.runs * 2})`,
         error,
       )
     }
+    // Entries still waiting (pending, busy) keep their count; finished or gone ones are dropped.
+    for (const entry of [...report.pending, ...report.busy]) {
+      const previous = before.get(entry.key)
+      if (previous !== undefined) after.set(entry.key, previous)
+    }
+    yield* Ref.set(failing, after)
   })
 
 /**
@@ -229,11 +316,24 @@ const logReport = (report: RecoveryReport) =>
 export interface LayerOptions extends RecoverOptions {
   /** The time between runs (the first runs at once). @default "1 minute" */
   readonly interval?: Duration.DurationInput | undefined
+  /**
+   * Told each run's report (after it is logged): where a program alerts, e.g. when
+   * `report.failed` is not empty. Its own failures and defects are logged and ignored.
+   */
+  readonly onReport?: ((report: RecoveryReport) => Effect.Effect<void>) | undefined
+  /** Told when a run could not read the journal (after it is logged). */
+  readonly onRunFailure?: ((error: PaymentJournalError) => Effect.Effect<void>) | undefined
 }
+
+const hook = (name: string, effect: Effect.Effect<void>) =>
+  Effect.catchAllCause(effect, (cause) => Effect.logWarning(`recovery's ${name} failed`, cause))
 
 /**
  * Recovery in the background for as long as the layer lives: one run at once (start-up), then
- * one every `interval`, each logged (recovered entries at Info, failures at Warning).
+ * one every `interval`, each logged: recovered entries at Info; an entry that keeps failing at
+ * Warning on its 1st, 2nd, 4th, 8th, ... failed run in a row (with the count), so a platform
+ * that is down for an hour costs a few lines, not one per entry per run. `onReport` and
+ * {@link metrics} are where a program alerts.
  *
  * @since 0.2.0
  * @category layers
@@ -245,8 +345,27 @@ export const layer = (
   Layer.scopedDiscard(
     Effect.gen(function* () {
       const interval = yield* DurationOption.decode("interval", options.interval ?? "1 minute")
+      const failing = yield* Ref.make<ReadonlyMap<string, Failing>>(new Map())
+      const runFailures = yield* Ref.make(0)
+      const { onReport, onRunFailure } = options
       const run = recover(platforms, options).pipe(
-        Effect.flatMap(logReport),
+        Effect.tap(() => Ref.set(runFailures, 0)),
+        Effect.tap((report) => logReport(failing, report)),
+        Effect.tap((report) =>
+          onReport === undefined ? Effect.void : hook("onReport", onReport(report)),
+        ),
+        Effect.catchTag("PaymentJournalError", (error) =>
+          Effect.gen(function* () {
+            const runs = yield* Ref.updateAndGet(runFailures, (n) => n + 1)
+            if (isLogged(runs)) {
+              yield* Effect.logWarning(
+                `payment journal recovery failed (${runs === 1 ? "first failure" : `${runs} runs in a row`})`,
+                error,
+              )
+            }
+            if (onRunFailure !== undefined) yield* hook("onRunFailure", onRunFailure(error))
+          }),
+        ),
         Effect.catchAll((error) => Effect.logWarning("payment journal recovery failed", error)),
       )
       yield* Effect.forkScoped(Effect.repeat(run, Schedule.spaced(interval)))

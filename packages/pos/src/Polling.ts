@@ -15,10 +15,10 @@ import * as Option from "effect/Option"
 import * as Random from "effect/Random"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import type * as Payment from "./Payment.js"
+import * as Payment from "./Payment.js"
 import type * as PointOfSale from "./PointOfSale.js"
 import { type CallOptions, PosClient, type PosClientError } from "./PosClient.js"
-import type * as Refund from "./Refund.js"
+import * as Refund from "./Refund.js"
 
 /**
  * Options of a polling loop. `timeout` (from {@link CallOptions}) is the timeout of each poll,
@@ -198,13 +198,9 @@ const awaitFirst = <A>(
     }),
   )
 
-const finalPaymentStatuses: ReadonlySet<Payment.PaymentStatus> = new Set([
-  "Captured",
-  "CancelledByUser",
-  "CancelledByClient",
-  "CancelledByMobilePay",
-  "ExpiredAndCancelled",
-])
+// The final statuses, from the schemas (the sale engine's V10 backend reads the same ones).
+const isFinalPayment = Schema.is(Payment.FinalPaymentStatus)
+const isFinalRefund = Schema.is(Refund.FinalRefundStatus)
 
 /**
  * Polls a payment until its status is one of `statuses`, or final (a payment that can no
@@ -220,18 +216,11 @@ export const awaitPayment = (
 ) =>
   awaitFirst(
     payment(paymentId, options),
-    (p) => statuses.includes(p.status) || finalPaymentStatuses.has(p.status),
+    (p) => statuses.includes(p.status) || isFinalPayment(p.status),
     (p) => p.status,
     new AwaitTimeout({ resource: "payment", id: paymentId }),
     options.within,
   )
-
-const finalRefundStatuses: ReadonlySet<Refund.RefundStatus> = new Set([
-  "Captured",
-  "CancelledByClient",
-  "CancelledByMobilePay",
-  "ExpiredAndCaptured",
-])
 
 /**
  * Polls a refund until its status is one of `statuses`, or final.
@@ -246,7 +235,7 @@ export const awaitRefund = (
 ) =>
   awaitFirst(
     refund(refundId, options),
-    (r) => statuses.includes(r.status) || finalRefundStatuses.has(r.status),
+    (r) => statuses.includes(r.status) || isFinalRefund(r.status),
     (r) => r.status,
     new AwaitTimeout({ resource: "refund", id: refundId }),
     options.within,

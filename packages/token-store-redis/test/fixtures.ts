@@ -116,13 +116,24 @@ export const tokenService = (
   })
 
 /** A TCP port nothing listens on (the OS picks it; free again once closed). */
-export const freePort = Effect.async<number>((resume) => {
-  const server = createServer()
-  server.listen(0, "127.0.0.1", () => {
-    const address = server.address()
-    const port = address !== null && typeof address !== "string" ? address.port : 0
-    server.close(() => resume(Effect.succeed(port)))
+const listensOn = (port: number) =>
+  Effect.async<boolean>((resume) => {
+    const server = createServer()
+    server.once("error", () => resume(Effect.succeed(false)))
+    server.listen(port, "127.0.0.1", () => server.close(() => resume(Effect.succeed(true))))
   })
+
+/**
+ * A free port for a private redis-server, chosen below Linux's ephemeral range (32768–60999).
+ * A port inside that range can be taken while the server is down: a client reconnecting to
+ * 127.0.0.1:P may be given P as its own source port and connect to itself (TCP self-connect),
+ * and the restarted server then cannot bind. That once hung the Redis-down fleet test.
+ */
+export const freePort: Effect.Effect<number> = Effect.gen(function* () {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000)
+    if (yield* listensOn(port)) return port
+  }
 })
 
 const accepting = (port: number) =>
@@ -156,7 +167,23 @@ export const startRedis = (port: number, ...options: ReadonlyArray<string>) =>
     )
     servers.set(port, server)
     yield* Effect.addFinalizer(() => Effect.sync(() => server.kill("SIGKILL")))
-    while (!(yield* accepting(port))) yield* Effect.sleep("20 millis")
+    // Fails, rather than waits forever, if the server exits (its port taken) or never listens.
+    const exited = Effect.async<never, string>((resume) => {
+      const fail = () => resume(Effect.fail(`redis-server on port ${port} exited`))
+      if (server.exitCode !== null) return fail()
+      server.once("exit", fail)
+      return Effect.sync(() => server.off("exit", fail))
+    })
+    const listening = Effect.gen(function* () {
+      while (!(yield* accepting(port))) yield* Effect.sleep("20 millis")
+    })
+    yield* Effect.raceFirst(listening, exited).pipe(
+      Effect.timeoutFail({
+        duration: "10 seconds",
+        onTimeout: () => `redis-server on port ${port} did not listen within 10 s`,
+      }),
+      Effect.orDie,
+    )
   })
 export const killRedis = (port: number) =>
   Effect.async<void>((resume) => {

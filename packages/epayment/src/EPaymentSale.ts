@@ -505,6 +505,11 @@ export const make = (
       // Not published; the sandbox keeps keys 24 h, V10 kept them at least as long. Past it, a
       // payment is found by its reference, a refund by its key in the event log.
       idempotencyWindow: Duration.hours(24),
+      // A payment is found at its reference, so recovery looks rather than resends: a push or
+      // QR for a sale its till gave up would reach the customer. The default client gives up
+      // a create within about 2 minutes (4 attempts of 15 s, their backoff, a 429's wait); 5
+      // minutes after the entry opened, no create call of it can still arrive.
+      createInFlight: Duration.minutes(5),
       isRefusal: EPaymentError.isRefusal,
       create: (entry, plan) =>
         plan._tag === "Refund" ? sendRefund(entry, plan) : createPayment(entry, plan),

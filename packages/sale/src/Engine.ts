@@ -65,12 +65,16 @@ export interface Engine<P, I, E extends BackendError> {
 
 /**
  * How an entry is driven: by a flow, which waits for the customer (or the platform) as `wait`
- * says; or by recovery, which waits for nobody: what was not decided is cancelled.
+ * says; or by recovery, which waits for nobody: what was not decided is cancelled. With
+ * `createInFlight`, recovery looks for a lost create instead of resending it, where the
+ * platform can (see `SaleBackend.createInFlight`), once the entry is that old.
  *
  * @since 0.2.0
  * @category models
  */
-export type Mode = { readonly _tag: "Flow"; readonly wait: Wait } | { readonly _tag: "Recover" }
+export type Mode =
+  | { readonly _tag: "Flow"; readonly wait: Wait }
+  | { readonly _tag: "Recover"; readonly createInFlight?: Duration.Duration | undefined }
 
 /**
  * Where driving an entry ended.
@@ -474,9 +478,12 @@ const next = <E>(entry: Entry, id: string, customerUrl?: string): Step<E> => ({
 const done = <E>(driven: Driven<E>): Step<E> => ({ _tag: "Done", driven })
 
 // The id of the payment (refund) of `entry`, recorded; or where the entry ended when there is
-// none: the platform refused the create, or past its idempotency window has no trace of it.
+// none: the platform refused the create, or has no trace of it past its idempotency window
+// (or, for recovery on a platform where a create is found by looking, once no create call of
+// it can still be in flight).
 const created = <P, I, E extends BackendError>(
   engine: Engine<P, I, E>,
+  mode: Mode,
   entry: Entry,
   plan: P,
 ): Effect.Effect<Step<E>, Failure> =>
@@ -485,7 +492,24 @@ const created = <P, I, E extends BackendError>(
     const { backend, journal } = engine
     const age = (yield* now) - entry.createdAt
     const withinWindow = age < Duration.toMillis(backend.idempotencyWindow)
-    const known = withinWindow
+    // Recovery does not resend a payment's create where it can look: a till that gave up on
+    // its sale must not have its customer asked to approve it. The platform publishes no bound on how
+    // late a create call can arrive, so the backend's own bound is waited out first.
+    // A refund asks nobody: recovery sends it as decided.
+    const inFlight =
+      mode._tag === "Recover" && entry.kind === "Payment" && backend.createInFlight !== undefined
+        ? mode.createInFlight
+        : undefined
+    const looks = inFlight !== undefined
+    if (inFlight !== undefined && age < Duration.toMillis(inFlight)) {
+      return done<E>({
+        _tag: "Pending",
+        entry,
+        status: "no id yet: its create call may still be in flight",
+      })
+    }
+    const resends = withinWindow && !looks
+    const known = resends
       ? new Set<string>()
       : new Set(
           (yield* journal.attempts(
@@ -495,7 +519,7 @@ const created = <P, I, E extends BackendError>(
             entry.orderId,
           )).flatMap((attempt) => Option.toArray(attempt.resourceId)),
         )
-    const found: Effect.Effect<Option.Option<Created>, E> = withinWindow
+    const found: Effect.Effect<Option.Option<Created>, E> = resends
       ? Effect.map(backend.create(entry, plan), Option.some)
       : Effect.map(
           backend.find(entry, plan, known),
@@ -514,7 +538,9 @@ const created = <P, I, E extends BackendError>(
     if (Option.isNone(result.right)) {
       const stored = yield* complete(engine, entry, {
         _tag: "NotCreated",
-        reason: "past the idempotency window, the platform has no such payment or refund open",
+        reason: withinWindow
+          ? "the platform has none of it, after any create call of it would have arrived; not resent"
+          : "past the idempotency window, the platform has no such payment or refund open",
       })
       return done<E>({ _tag: "Finished", entry: stored })
     }
@@ -673,7 +699,7 @@ export const drive = <P, I, E extends BackendError>(
 ): Effect.Effect<Driven<E>, Failure | PartialCaptureUnavailable> =>
   Effect.gen(function* () {
     const plan = yield* planOf(engine, start)
-    const creating = yield* created(engine, start, plan)
+    const creating = yield* created(engine, mode, start, plan)
     if (creating._tag === "Done") return creating.driven
     const { entry, id, customerUrl } = creating
     yield* observe({ _tag: "Created", entry, id, customerUrl })

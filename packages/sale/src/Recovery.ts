@@ -60,6 +60,15 @@ export interface RecoverOptions {
    * @default "2 minutes"
    */
   readonly undecidedGrace?: Duration.DurationInput | undefined
+  /**
+   * On a platform where a lost create is found by looking (ePayment: at its reference), how
+   * long after an entry opened a create call of it may still arrive. A payment with no id is
+   * looked for once it is this old (left pending until then), never created again: a customer
+   * is not asked to approve a sale whose till gave up. A refund is sent as decided. No effect
+   * on V10, where recovery resends the create within the idempotency window.
+   * @default the platform's own bound (ePayment: "5 minutes")
+   */
+  readonly createInFlight?: Duration.DurationInput | undefined
 }
 
 /**
@@ -104,12 +113,16 @@ export type RecoveryError =
 export interface Recoverable {
   /** The backend's name, as its entries carry it. */
   readonly name: string
-  /** Drives `entry` (its lease held by `owner`) as recovery does: `true` finished, `false` pending. */
+  /**
+   * Drives `entry` (its lease held by `owner`) as recovery does: `true` finished, `false`
+   * pending. `createInFlight` overrides the platform's own bound (see {@link RecoverOptions}).
+   */
   readonly drive: (
     journal: PaymentJournal.Service,
     lease: Duration.Duration,
     owner: string,
     entry: Entry,
+    createInFlight?: Duration.Duration,
   ) => Effect.Effect<{ readonly finished: boolean; readonly entry: Entry }, RecoveryError>
 }
 
@@ -123,9 +136,14 @@ export const recoverable = <P, I, E extends Engine.BackendError>(
   backend: SaleBackend<P, I, E>,
 ): Recoverable => ({
   name: backend.name,
-  drive: (journal, lease, owner, entry) =>
+  drive: (journal, lease, owner, entry, createInFlight) =>
     Effect.map(
-      Engine.driveHeld({ backend, journal, lease }, { _tag: "Recover" }, owner, entry),
+      Engine.driveHeld(
+        { backend, journal, lease },
+        { _tag: "Recover", createInFlight: createInFlight ?? backend.createInFlight },
+        owner,
+        entry,
+      ),
       (driven) => ({ finished: driven._tag !== "Pending", entry: driven.entry }),
     ),
 })
@@ -212,6 +230,12 @@ export const recover = (
     const grace = Duration.toMillis(
       yield* DurationOption.delay("undecidedGrace", options.undecidedGrace, "2 minutes"),
     )
+    const createInFlight =
+      options.createInFlight === undefined
+        ? undefined
+        : yield* DurationOption.decode("createInFlight", options.createInFlight, {
+            allowZero: true,
+          })
     const byName = new Map(platforms.map((platform) => [platform.name, platform]))
     const owner = Engine.owner(journal)
     const one = (entry: Entry): Effect.Effect<Result> =>
@@ -237,7 +261,7 @@ export const recover = (
           yield* journal.release(entry.key, owner)
           return { _tag: "pending", entry } as const
         }
-        const driven = yield* platform.drive(journal, lease, owner, claimed.value)
+        const driven = yield* platform.drive(journal, lease, owner, claimed.value, createInFlight)
         return driven.finished
           ? ({ _tag: "finished", entry: driven.entry } as const)
           : ({ _tag: "pending", entry: driven.entry } as const)

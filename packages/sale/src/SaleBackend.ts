@@ -95,6 +95,17 @@ export interface SaleBackend<P, I, E extends { readonly _tag: string; readonly m
    */
   readonly idempotencyWindow: Duration.Duration
   /**
+   * Set where a lost payment create is found by looking (ePayment: the payment at its
+   * reference): how long after an entry was opened a create call of it may still reach the
+   * platform (retries included). Recovery then looks instead of resending the create, so no
+   * customer is asked to approve a sale whose till gave up; it leaves a younger entry for a
+   * later run. Refunds ask nobody: recovery sends them as decided. Unset (V10): recovery
+   * resends the create within the idempotency window.
+   *
+   * @since 0.2.0
+   */
+  readonly createInFlight?: Duration.Duration | undefined
+  /**
    * Whether the platform answered and refused: it was not carried out, and a resend would be
    * refused again. Anything else (the network, a 5xx, a lost answer) leaves it open.
    */

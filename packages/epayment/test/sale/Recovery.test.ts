@@ -173,6 +173,53 @@ describe("SaleFlow and Recovery when answers are lost or a flow dies", () => {
       }),
   )
 
+  it.scoped.each([
+    {
+      name: "created, its answer lost",
+      fault: Fault.Fault.ConnectionReset(),
+      outcome: { _tag: "Final", status: "TERMINATED" },
+      events: ["CREATED 5000", "TERMINATED 5000"],
+    },
+    {
+      name: "never reached the platform",
+      fault: Fault.Fault.Unavailable(),
+      outcome: { _tag: "NotCreated" },
+      events: [],
+    },
+  ])(
+    "a create with no answer ($name): Recovery does not send it again, it looks once no create can still arrive",
+    ({ fault, outcome, events }) =>
+      Effect.gen(function* () {
+        const setting = yield* sales({
+          client: noRetries,
+          sandbox: { faults: [{ route: "POST /epayment/v1/payments", fault, times: 1 }] },
+        })
+        const orderId = "no-answer-01"
+        const lost = yield* Effect.flip(setting.run(push(orderId)))
+        expect(lost._tag === "SaleUnresolved" && lost.resourceId).toBeUndefined()
+        const creates = Effect.map(setting.modifications, (posts) =>
+          posts.filter((post) => post.path === "/epayment/v1/payments"),
+        )
+        // No grace for the undecided sale: what holds recovery back is the create in flight.
+        const early = yield* setting.run(Recovery.recover({ undecidedGrace: 0 }))
+        expect(early.pending.map((entry) => entry.orderId)).toEqual([orderId])
+        expect(yield* creates).toHaveLength(1)
+        yield* TestClock.adjust("5 minutes")
+        const report = yield* setting.run(Recovery.recover({ undecidedGrace: 0 }))
+        expect(report.finished.map((entry) => Option.getOrUndefined(entry.outcome)?._tag)).toEqual([
+          outcome._tag,
+        ])
+        expect(Option.getOrUndefined(report.finished[0]!.outcome)).toMatchObject(outcome)
+        // One create, ever: the customer was never asked again.
+        expect(yield* creates).toHaveLength(1)
+        const payment = yield* Effect.either(setting.client.get(orderId))
+        expect(payment._tag === "Left" ? payment.left._tag : "found").toBe(
+          events.length === 0 ? "PaymentNotFound" : "found",
+        )
+        if (events.length > 0) expect(yield* eventsOf(setting, orderId)).toEqual(events)
+      }),
+  )
+
   it.scoped("one open payment per till: a live sale blocks the next, typed; nothing is sent", () =>
     Effect.gen(function* () {
       const setting = yield* sales()

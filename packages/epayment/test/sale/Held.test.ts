@@ -29,6 +29,7 @@ describe("SaleFlow.start: a sale the till holds", () => {
       const [entry] = yield* setting.journal.query({ orderId: "held-order-01" })
       expect(Option.getOrUndefined(entry!.resourceId)).toBe("held-order-01")
       const states = yield* Effect.fork(Stream.runCollect(sale.states))
+      const stages = yield* Effect.fork(Stream.runCollect(sale.stages))
       yield* Time.waitUntil(
         Effect.map(setting.customer.requests(anna.phoneNumber), (answer) =>
           JSON.stringify(answer.body).includes('"held-order-01"'),
@@ -42,6 +43,13 @@ describe("SaleFlow.start: a sale the till holds", () => {
       )
       expect(seen[0]).toBe("Open CREATED")
       expect(seen).toContain("Reserved AUTHORIZED")
+      // The engine's stages, as V10's held payment gives them.
+      expect(Chunk.toReadonlyArray(yield* Fiber.join(stages)).map((stage) => stage._tag)).toEqual([
+        "Created",
+        "Reserved",
+        "Decided",
+        "Finished",
+      ])
       // The lookup of support and reconciliation.
       const found = yield* setting.run(SaleFlow.lookup("held-order-01"))
       expect(Option.map(found, (sale) => [sale.reference, sale.entry.isFinished])).toEqual(

@@ -46,8 +46,9 @@ export interface Options {
 const backend = "PosV10"
 const neutral = Till.fromPlatform(backend)
 
-// Minor units to kroner and back: n / 100 is the double nearest the two-decimal number, the
-// one its JSON spells; rounding the product recovers the integer.
+// Minor units to kroner and back: n / 100 is the double nearest the two-decimal number (the
+// one its JSON spells); k * 100 may miss the integer by an ulp (19.99 * 100 is
+// 1998.9999999999998), so it is rounded, never truncated.
 const toKroner = (minor: number): number => minor / 100
 const toMinor = (kroner: number): number => Math.round(kroner * 100)
 

@@ -90,6 +90,15 @@ const recordedOutcome = (entry: Entry, id: string): Option.Option<Till.Outcome> 
 /**
  * Builds the ePayment till.
  *
+ * @example
+ * ```ts
+ * import { EPaymentTill } from "@effect-mobilepay/epayment"
+ * import { Effect } from "effect"
+ *
+ * const till = EPaymentTill.make({ till: "kiosk-2", qrFormat: { format: "TEXT/TARGETURL" } })
+ * const program = Effect.flatMap(till, (t) => t.run({ orderId: "order-1", amount: 1250 }))
+ * ```
+ *
  * @since 0.2.0
  * @category constructors
  */

@@ -114,6 +114,17 @@ const recordedOutcome = (entry: Entry): Option.Option<Till.Outcome> => {
 /**
  * Builds the V10 till: ensures its point of sale, then answers the {@link Till} service.
  *
+ * @example
+ * ```ts
+ * import { PosTill } from "@effect-mobilepay/pos"
+ * import { Effect } from "effect"
+ *
+ * const till = PosTill.make({
+ *   pointOfSale: { merchantPosId: "till-1", storeId: "00000000-0000-0000-0000-000000000000" },
+ * })
+ * const program = Effect.flatMap(till, (t) => t.run({ orderId: "order-1", amount: 1250 }))
+ * ```
+ *
  * @since 0.2.0
  * @category constructors
  */

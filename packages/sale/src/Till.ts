@@ -83,6 +83,16 @@ export type NotPaidReason = "CustomerDeclined" | "Expired" | "Cancelled" | "NotC
 /**
  * Constructors and matchers of {@link Outcome}.
  *
+ * @example
+ * ```ts
+ * import { Till } from "@effect-mobilepay/sale"
+ *
+ * const receipt = Till.Outcome.$match({
+ *   Paid: ({ amount }) => `paid ${amount / 100}`,
+ *   NotPaid: ({ reason }) => `not paid (${reason})`,
+ * })
+ * ```
+ *
  * @since 0.2.0
  * @category models
  */
@@ -140,6 +150,18 @@ export interface Looked {
  * error as `cause`. `refused`: the platform answered no (a 4xx, or the token endpoint
  * refusing the credentials): trying the same again will not help.
  *
+ * @example
+ * ```ts
+ * import { Till } from "@effect-mobilepay/sale"
+ * import { Effect } from "effect"
+ *
+ * const sale = Till.run({ orderId: "order-9", amount: 500 }).pipe(
+ *   Effect.catchTag("PlatformError", (error) =>
+ *     Effect.logWarning(`${error.backend} said ${error.status} ${error.code} (${error.correlationId})`),
+ *   ),
+ * )
+ * ```
+ *
  * @since 0.2.0
  * @category errors
  */
@@ -175,6 +197,16 @@ const isRefusal = (status: number | undefined, tag: string): boolean =>
  * `error` (a platform client's, or its token endpoint's) as a {@link PlatformError} of
  * `backend`: its status, code and correlation id (or `traceId`) where it has them, itself as
  * the `cause`.
+ *
+ * @example
+ * ```ts
+ * import { Till } from "@effect-mobilepay/sale"
+ * import { Data } from "effect"
+ *
+ * class Refused extends Data.TaggedError("Refused")<{ status: number; code: string }> {}
+ * const error = Till.platformError("EPayment", new Refused({ status: 400, code: "5040" }))
+ * // error.status === 400, error.code === "5040", error.refused === true
+ * ```
  *
  * @since 0.2.0
  * @category errors
@@ -217,6 +249,17 @@ const isTillError = <E extends { readonly _tag: string }>(
 /**
  * A platform flow's error as a {@link TillError}: the errors every backend shares (and input
  * refused before sending) as they are, the platform's own wrapped in {@link PlatformError}.
+ *
+ * @example
+ * ```ts
+ * import { Till } from "@effect-mobilepay/sale"
+ * import { Data, Effect } from "effect"
+ *
+ * class Refused extends Data.TaggedError("Refused")<{ status: number }> {}
+ * const create: Effect.Effect<string, Refused | Till.TillError> = new Refused({ status: 503 })
+ * // Refused becomes a PlatformError; a TillError (e.g. SaleInProgress) stays as it is.
+ * const neutral = Effect.mapError(create, Till.fromPlatform("EPayment"))
+ * ```
  *
  * @since 0.2.0
  * @category errors
@@ -449,6 +492,20 @@ export const make = (implementation: Implementation): Till.Service => {
 /**
  * Starts a sale on the {@link Till} in context (see its `start`).
  *
+ * @example
+ * ```ts
+ * import { Till } from "@effect-mobilepay/sale"
+ * import { Effect } from "effect"
+ *
+ * const sale = Effect.scoped(
+ *   Effect.gen(function* () {
+ *     const held = yield* Till.start({ orderId: "order-7", amount: 4500 })
+ *     yield* Effect.log(`show ${held.customerUrl ?? "the till's beacon"}`)
+ *     return yield* held.await // or held.cancel when the customer walks away
+ *   }),
+ * )
+ * ```
+ *
  * @since 0.2.0
  * @category accessors
  */
@@ -457,6 +514,13 @@ export const start = (sale: Sale): Effect.Effect<HeldSale, TillError, Till | Sco
 
 /**
  * Runs a sale to its outcome on the {@link Till} in context.
+ *
+ * @example
+ * ```ts
+ * import { Till } from "@effect-mobilepay/sale"
+ *
+ * const outcome = Till.run({ orderId: "order-8", amount: 1999 }) // 19.99
+ * ```
  *
  * @since 0.2.0
  * @category accessors
@@ -467,6 +531,16 @@ export const run = (sale: Sale): Effect.Effect<Outcome, TillError, Till> =>
 /**
  * Looks an order up on the {@link Till} in context.
  *
+ * @example
+ * ```ts
+ * import { Till } from "@effect-mobilepay/sale"
+ * import { Effect, Option } from "effect"
+ *
+ * const paid = Effect.map(Till.lookup("order-8"), (found) =>
+ *   Option.exists(Option.flatMap(found, (order) => order.outcome), (o) => o._tag === "Paid"),
+ * )
+ * ```
+ *
  * @since 0.2.0
  * @category accessors
  */
@@ -475,6 +549,14 @@ export const lookup = (orderId: string): Effect.Effect<Option.Option<Looked>, Ti
 
 /**
  * Refunds (part of) a paid sale on the {@link Till} in context.
+ *
+ * @example
+ * ```ts
+ * import { Till } from "@effect-mobilepay/sale"
+ *
+ * // 5.00 of order-8 back, as the refund order order-8-r1.
+ * const back = Till.refund({ refundOrderId: "order-8-r1", orderId: "order-8", amount: 500 })
+ * ```
  *
  * @since 0.2.0
  * @category accessors

@@ -4,8 +4,9 @@
  */
 import { SqlPaymentJournal } from "@effect-mobilepay/journal-sql"
 import { NodeEPayment, NodeMobilePay } from "@effect-mobilepay/node"
-import { PaymentFlow, PaymentJournal, RefundFlow, Recovery } from "@effect-mobilepay/pos"
+import { PaymentFlow, PaymentJournal, PosTill, RefundFlow, Recovery } from "@effect-mobilepay/pos"
 import {
+  EPaymentTill,
   QrClient,
   Recovery as EPaymentRecovery,
   SaleFlow,
@@ -13,12 +14,14 @@ import {
   WebhooksClient,
 } from "@effect-mobilepay/epayment"
 import * as SaleRecovery from "@effect-mobilepay/sale/Recovery"
+import * as Till from "@effect-mobilepay/sale/Till"
 import * as HttpRouter from "@effect/platform/HttpRouter"
 import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import { Effect, Layer, Option } from "effect"
 import type { Redacted } from "effect"
 
 declare const posId: string
+declare const storeId: string
 declare const screen: { readonly show: (qr: string | undefined) => Effect.Effect<void> }
 declare const cashierPressedCancel: Effect.Effect<void>
 
@@ -53,6 +56,26 @@ const BothLive = Layer.unwrapEffect(
   Layer.provideMerge(
     Layer.mergeAll(NodeMobilePay.layerConfig(), NodeEPayment.layerConfig(), Journal),
   ),
+)
+
+// -- or change only the layer: one till program on Till -----------------------------------
+
+// A till program on `Till` alone: amounts in minor units (øre, cents), the same on both.
+const ringUp = (orderId: string, amount: number) =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const sale = yield* Till.start({ orderId, amount })
+      yield* screen.show(sale.customerUrl) // ePayment's dynamic QR; none on V10 (the beacon)
+      return yield* sale.await // Paid { amount } or NotPaid { reason, status }
+    }),
+  ).pipe(Effect.catchTag("PlatformError", (error) => Effect.fail(error.code ?? error.message)))
+
+// Before: the V10 till (its point of sale ensured at start). After: the ePayment till.
+const V10TillLive = PosTill.layer({ pointOfSale: { merchantPosId: "till-1", storeId } }).pipe(
+  Layer.provideMerge(V10Live),
+)
+const EPaymentTillLive = EPaymentTill.layer({ till: "till-1" }).pipe(
+  Layer.provideMerge(EPaymentLive),
 )
 
 // -- a sale, to the end --------------------------------------------------------------------
@@ -169,12 +192,14 @@ const toKroner = (minorUnits: number): number => minorUnits / 100
 
 export {
   BothLive,
+  EPaymentTillLive,
   ePaymentHeld,
   ePaymentLookup,
   ePaymentRefund,
   ePaymentSale,
   openOnV10,
   Receiver,
+  ringUp,
   routes,
   setUp,
   toKroner,
@@ -183,4 +208,5 @@ export {
   v10Lookup,
   v10Refund,
   v10Sale,
+  V10TillLive,
 }

@@ -50,8 +50,6 @@ import * as Data from "effect/Data"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
-import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
@@ -568,6 +566,11 @@ export interface HeldSale {
   readonly redirectUrl: string | undefined
   /** Where the payment stands, each time it is read: the latest at once, then each new one; ends with the sale. */
   readonly states: Stream.Stream<View>
+  /**
+   * The sale's stages as the engine reaches them (created, reserved, decided, finished), ending
+   * with finished: what `PaymentFlow.HeldPayment.states` gives on V10.
+   */
+  readonly stages: Stream.Stream<Engine.SaleState>
   /** The outcome, once the sale ends. */
   readonly await: Effect.Effect<SaleOutcome, SaleFlowError>
   /**
@@ -608,52 +611,53 @@ export const start = (
 ): Effect.Effect<HeldSale, SaleFlowError, EPaymentClient | PaymentJournal | Scope.Scope> =>
   Effect.gen(function* () {
     const created = yield* Deferred.make<EPaymentSale.Created>()
-    const cancelled = yield* Deferred.make<void>()
     const seen = yield* SubscriptionRef.make(Option.none<View>())
     const { onCreated, onRead } = options
-    const flow = yield* Effect.forkScoped(
-      payAndCapture(request, {
-        ...options,
-        cancelWhen:
-          options.cancelWhen === undefined
-            ? Deferred.await(cancelled)
-            : Effect.raceFirst(options.cancelWhen, Deferred.await(cancelled)),
-        onCreated: (payment) =>
-          Effect.zipRight(
-            Deferred.succeed(created, payment),
-            onCreated === undefined ? Effect.void : onCreated(payment),
-          ),
-        onRead: (view) =>
-          Effect.zipRight(
-            SubscriptionRef.set(seen, Option.some(view)),
-            onRead === undefined ? Effect.void : onRead(view),
-          ),
-      }),
+    const flowOptions: CaptureOptions = {
+      ...options,
+      onCreated: (payment) =>
+        Effect.zipRight(
+          Deferred.succeed(created, payment),
+          onCreated === undefined ? Effect.void : onCreated(payment),
+        ),
+      onRead: (view) =>
+        Effect.zipRight(
+          SubscriptionRef.set(seen, Option.some(view)),
+          onRead === undefined ? Effect.void : onRead(view),
+        ),
+    }
+    const plan = yield* paymentPlan(
+      {
+        ...request,
+        paymentMethod: request.paymentMethod ?? { type: "WALLET" },
+        customerInteraction: request.customerInteraction ?? "CUSTOMER_PRESENT",
+      },
+      flowOptions,
     )
-    const first = yield* Effect.raceFirst(
-      Effect.map(Deferred.await(created), (payment) => Either.left(payment)),
-      Effect.map(Fiber.join(flow), (outcome) => Either.right(outcome)),
+    const s = yield* session(flowOptions)
+    const orderId = plan.request.reference
+    if (plan.till !== undefined) yield* clearTill(s, plan.till, orderId)
+    const sale = yield* Engine.start(s, orderId, plan, Effect.fail)
+    const ended = Effect.map(sale.await, (entry) => outcomeOf(entry, plan))
+    // The QR: from the create call, or (a payment resumed from the journal) its first read; a
+    // sale that had ended already has none, and its reference is its outcome's.
+    const shown = yield* Effect.raceFirst(
+      Effect.map(Deferred.await(created), Option.some),
+      Effect.as(Effect.either(sale.await), Option.none<EPaymentSale.Created>()),
     )
-    const payment = Either.match(first, {
-      onLeft: (payment) => payment,
-      onRight: (outcome) => ({
-        orderId: outcome.orderId,
-        reference: outcome.reference,
-        redirectUrl: undefined,
-      }),
-    })
-    const ended = Fiber.join(flow)
+    const reference = Option.isSome(shown) ? shown.value.reference : (yield* ended).reference
     return {
-      orderId: payment.orderId,
-      reference: payment.reference,
-      redirectUrl: payment.redirectUrl,
+      orderId,
+      reference,
+      redirectUrl: Option.getOrUndefined(shown)?.redirectUrl,
       states: seen.changes.pipe(
         Stream.filterMap((view) => view),
         Stream.changesWith((a, b) => a.stage === b.stage && a.status === b.status),
-        Stream.interruptWhen(Fiber.await(flow)),
+        Stream.interruptWhen(Effect.either(sale.await)),
       ),
+      stages: sale.states,
       await: ended,
-      cancel: Effect.zipRight(Deferred.succeed(cancelled, undefined), ended),
+      cancel: Effect.map(sale.cancel, (entry) => outcomeOf(entry, plan)),
     }
   }).pipe(Effect.withSpan("SaleFlow.start", { captureStackTrace: false }))
 

@@ -119,3 +119,11 @@ export * as SaleFlow from "./SaleFlow.js"
  * @since 0.2.0
  */
 export * as Recovery from "./Recovery.js"
+
+/**
+ * The till on ePayment: the `Till` service of `@effect-mobilepay/sale` as a layer, each sale a
+ * dynamic QR.
+ *
+ * @since 0.2.0
+ */
+export * as EPaymentTill from "./EPaymentTill.js"

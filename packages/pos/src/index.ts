@@ -77,6 +77,13 @@ export * as Polling from "./Polling.js"
 export * as PosClient from "./PosClient.js"
 
 /**
+ * The till on PoS V10: the `Till` service of `@effect-mobilepay/sale` as a layer.
+ *
+ * @since 0.2.0
+ */
+export * as PosTill from "./PosTill.js"
+
+/**
  * The ways a PoS V10 call fails, as tagged errors a caller can `catchTag`.
  *
  * @since 0.1.0

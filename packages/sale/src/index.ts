@@ -35,3 +35,9 @@ export * as SaleError from "./SaleError.js"
  * @since 0.2.0
  */
 export * as Recovery from "./Recovery.js"
+/**
+ * The till: one service for a till program, on PoS V10 or on ePayment by a layer.
+ *
+ * @since 0.2.0
+ */
+export * as Till from "./Till.js"

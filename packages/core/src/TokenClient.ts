@@ -238,6 +238,24 @@ export const requestToken = (
 /**
  * A {@link TokenClient} for the given credentials and environment.
  *
+ * @example
+ * ```ts
+ * import { ClientCredentials, Environment, TokenClient } from "@effect-mobilepay/core"
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Config, Effect, Layer } from "effect"
+ *
+ * // Options in code; only the credentials from variables, the secret read as `Redacted`.
+ * const TokenClientLive = Layer.unwrapEffect(
+ *   Effect.gen(function* () {
+ *     const credentials = yield* ClientCredentials.make({
+ *       clientId: yield* Config.string("MOBILEPAY_CLIENT_ID"),
+ *       clientSecret: yield* Config.redacted("MOBILEPAY_CLIENT_SECRET"),
+ *     })
+ *     return TokenClient.layer({ credentials, environment: Environment.sandbox })
+ *   }),
+ * ).pipe(Layer.provide(FetchHttpClient.layer))
+ * ```
+ *
  * @since 0.1.0
  * @category layers
  */

@@ -50,6 +50,21 @@ export const recover = (
  * once, then one every `interval` (default one minute), each logged (an entry that keeps failing
  * with backoff) and told to `onReport`; counted in `@effect-mobilepay/sale`'s `Recovery.metrics`.
  *
+ * @example
+ * ```ts
+ * import { EPayment, Recovery } from "@effect-mobilepay/epayment"
+ * import { PaymentJournal } from "@effect-mobilepay/sale"
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Layer } from "effect"
+ *
+ * // Finishes, in the background, the sales a crash or a lost answer left open. Give it the
+ * // journal the flows write to (a durable one in production: `@effect-mobilepay/journal-sql`).
+ * const RecoveryLive = Recovery.layer({ interval: "1 minute" }).pipe(
+ *   Layer.provide(Layer.merge(EPayment.layerConfig(), PaymentJournal.layerMemory)),
+ *   Layer.provide(FetchHttpClient.layer),
+ * )
+ * ```
+ *
  * @since 0.2.0
  * @category layers
  */

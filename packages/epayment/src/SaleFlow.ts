@@ -339,6 +339,30 @@ const runPayment = (session: Session, plan: EPaymentSale.PaymentPlan) =>
  * this with their `userFlow` and `customer` filled in. `paymentMethod` is `WALLET` and
  * `customerInteraction` `CUSTOMER_PRESENT` unless given.
  *
+ * @example
+ * ```ts
+ * import { SaleFlow } from "@effect-mobilepay/epayment"
+ * import { Effect } from "effect"
+ *
+ * // A payment to the customer whose phone number is known, captured once they approve.
+ * const sale = SaleFlow.payAndCapture(
+ *   {
+ *     orderId: "till-1-order-43",
+ *     amount: { currency: "NOK", value: 49900 },
+ *     userFlow: "PUSH_MESSAGE",
+ *     customer: { phoneNumber: "4791234567" },
+ *   },
+ *   { till: "till-1", captureAmount: 39900 },
+ * ).pipe(
+ *   Effect.map((outcome) =>
+ *     SaleFlow.SaleOutcome.$match(outcome, {
+ *       Captured: ({ amount }) => `captured ${amount}`,
+ *       NotCompleted: ({ status }) => `not paid: ${status}`,
+ *     }),
+ *   ),
+ * )
+ * ```
+ *
  * @since 0.2.0
  * @category flows
  */
@@ -370,6 +394,29 @@ const saleFields = (sale: Sale) => ({
 /**
  * The cashier types the customer's phone number: the payment request is pushed to their app.
  * `CustomerCannotPay` (7010): offer another way to pay; never say the number is wrong.
+ *
+ * @example
+ * ```ts
+ * import { EPayment, SaleFlow } from "@effect-mobilepay/epayment"
+ * import { PaymentJournal } from "@effect-mobilepay/sale"
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Effect, Layer } from "effect"
+ *
+ * const sale = SaleFlow.pushToPhone(
+ *   { orderId: "till-1-order-42", amount: { currency: "DKK", value: 1250 }, phoneNumber: "4512345678" },
+ *   { till: "till-1" },
+ * ).pipe(
+ *   Effect.tap((outcome) => Effect.logInfo(outcome._tag)), // Captured or NotCompleted
+ *   Effect.catchTag("CustomerCannotPay", () => Effect.logInfo("offer another way to pay")),
+ * )
+ *
+ * // The clients from VIPPS_MOBILEPAY_* variables; the journal in memory here, in SQL in
+ * // production (`SqlPaymentJournal.layer` from `@effect-mobilepay/journal-sql`).
+ * const program = sale.pipe(
+ *   Effect.provide(Layer.merge(EPayment.layerConfig(), PaymentJournal.layerMemory)),
+ *   Effect.provide(FetchHttpClient.layer),
+ * )
+ * ```
  *
  * @since 0.2.0
  * @category flows
@@ -412,6 +459,21 @@ export const scanPersonalQr = (
  * `redirectUrl` as soon as the payment exists (the image to show, or with `TEXT/TARGETURL`
  * the URL to render), before the customer can act; a payment resumed from the journal shows
  * its QR again.
+ *
+ * @example
+ * ```ts
+ * import { SaleFlow } from "@effect-mobilepay/epayment"
+ * import { Console } from "effect"
+ *
+ * // The QR to show on the customer's screen arrives as soon as the payment exists.
+ * const sale = SaleFlow.dynamicQr(
+ *   { orderId: "kiosk-2-order-7", amount: { currency: "DKK", value: 4500 } },
+ *   {
+ *     till: "kiosk-2",
+ *     onCreated: ({ redirectUrl }) => Console.log(`show the QR of ${redirectUrl}`),
+ *   },
+ * )
+ * ```
  *
  * @since 0.2.0
  * @category flows
@@ -505,6 +567,19 @@ export const callbackQr = (
  * Refunds `amount` (minor units) of the captured payment `reference`, as its own journaled
  * sale: `orderId` is the refund's order id, so several partial refunds of one payment are
  * several orders, and ringing one up again resumes it instead of refunding twice.
+ *
+ * @example
+ * ```ts
+ * import { SaleFlow } from "@effect-mobilepay/epayment"
+ * import { Effect } from "effect"
+ *
+ * // A refund is an order of its own: ringing it up again resumes it, never refunds twice.
+ * const refund = SaleFlow.refund({
+ *   orderId: "till-1-order-42-refund-1",
+ *   reference: "till-1-order-42",
+ *   amount: { currency: "DKK", value: 500 },
+ * }).pipe(Effect.tap(({ amount }) => Effect.logInfo(`refunded ${amount}`)))
+ * ```
  *
  * @since 0.2.0
  * @category flows

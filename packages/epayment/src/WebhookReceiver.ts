@@ -415,6 +415,27 @@ export const layer = (options: Options): Layer.Layer<WebhookReceiver, InvalidInp
  * `VIPPS_MOBILEPAY_WEBHOOK_URL` and `VIPPS_MOBILEPAY_WEBHOOK_SECRET` (read `Redacted`), and,
  * during a switch to a new registration, `VIPPS_MOBILEPAY_WEBHOOK_PREVIOUS_SECRET`.
  *
+ * @example
+ * ```ts
+ * import { WebhookReceiver } from "@effect-mobilepay/epayment"
+ * import { HttpRouter } from "@effect/platform"
+ * import { Effect, Stream } from "effect"
+ *
+ * // Mount the handler at the registered URL's path; consume the verified events.
+ * const routes = HttpRouter.empty.pipe(
+ *   HttpRouter.post(
+ *     "/webhooks/vipps",
+ *     Effect.flatMap(WebhookReceiver.WebhookReceiver, (receiver) => receiver.handler),
+ *   ),
+ * )
+ *
+ * const logEvents = Effect.flatMap(WebhookReceiver.WebhookReceiver, (receiver) =>
+ *   Stream.runForEach(receiver.events, (event) => Effect.logInfo(event._tag)),
+ * )
+ *
+ * const program = logEvents.pipe(Effect.provide(WebhookReceiver.layerConfig()))
+ * ```
+ *
  * @since 0.2.0
  * @category layers
  */

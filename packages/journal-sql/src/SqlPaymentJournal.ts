@@ -464,6 +464,24 @@ export const make = (
  * The journal as a layer on the `SqlClient` in context, e.g.
  * `SqlPaymentJournal.layer().pipe(Layer.provide(SqliteClient.layer({ filename: "journal.db" })))`.
  *
+ * @example
+ * ```ts
+ * import { SqlPaymentJournal } from "@effect-mobilepay/journal-sql"
+ * import { PgClient } from "@effect/sql-pg"
+ * import { SqliteClient } from "@effect/sql-sqlite-node"
+ * import { Config, Layer } from "effect"
+ *
+ * // One till: a SQLite file beside the program, created and migrated at start.
+ * const TillJournal = SqlPaymentJournal.layer().pipe(
+ *   Layer.provide(SqliteClient.layer({ filename: "journal.db" })),
+ * )
+ *
+ * // A fleet sharing one journal: PostgreSQL.
+ * const FleetJournal = SqlPaymentJournal.layer().pipe(
+ *   Layer.provide(PgClient.layerConfig({ url: Config.redacted("DATABASE_URL") })),
+ * )
+ * ```
+ *
  * @since 0.2.0
  * @category layers
  */

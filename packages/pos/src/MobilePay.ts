@@ -54,6 +54,30 @@ export type Services = PosClient.PosClient | TokenService.TokenService
 /**
  * Everything, from explicit options, over the `HttpClient` in context.
  *
+ * @example
+ * ```ts
+ * import { ClientCredentials, Environment } from "@effect-mobilepay/core"
+ * import { MobilePay } from "@effect-mobilepay/pos"
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Config, Effect, Layer } from "effect"
+ *
+ * // Options in code; only the credentials from variables, the secret read as `Redacted`.
+ * const MobilePayLive = Layer.unwrapEffect(
+ *   Effect.gen(function* () {
+ *     const credentials = yield* ClientCredentials.make({
+ *       clientId: yield* Config.string("MOBILEPAY_CLIENT_ID"),
+ *       clientSecret: yield* Config.redacted("MOBILEPAY_CLIENT_SECRET"),
+ *     })
+ *     return MobilePay.layer({
+ *       credentials,
+ *       environment: Environment.sandbox,
+ *       clientSystemVersion: "1.0.0",
+ *       merchantVat: "DK12345678",
+ *     })
+ *   }),
+ * ).pipe(Layer.provide(FetchHttpClient.layer))
+ * ```
+ *
  * @since 0.1.0
  * @category layers
  */

@@ -346,6 +346,34 @@ export const recoverActivePayment = (
  * second payment, an unfinished one continues where it stands, one that ended without money
  * starts a new payment. Everything is checked before anything is written or sent.
  *
+ * @example
+ * ```ts
+ * import { MobilePay, PaymentFlow, PaymentJournal } from "@effect-mobilepay/pos"
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Effect, Layer } from "effect"
+ *
+ * const sale = PaymentFlow.payAndCapture({
+ *   posId: "pos-1",
+ *   orderId: "order-1",
+ *   amount: 125.5,
+ *   currencyCode: "DKK",
+ *   plannedCaptureDelay: "None",
+ * }).pipe(
+ *   Effect.tap((outcome) =>
+ *     outcome._tag === "Captured"
+ *       ? Effect.log(`captured ${outcome.amount}`)
+ *       : Effect.log(`not paid: ${outcome.status}`),
+ *   ),
+ * )
+ *
+ * // The client from MOBILEPAY_* variables; the journal in memory here, in SQL in production
+ * // (`SqlPaymentJournal.layer` from `@effect-mobilepay/journal-sql`).
+ * const program = sale.pipe(
+ *   Effect.provide(Layer.merge(MobilePay.layerConfig(), PaymentJournal.layerMemory)),
+ *   Effect.provide(FetchHttpClient.layer),
+ * )
+ * ```
+ *
  * @since 0.1.0
  * @category flows
  */

@@ -639,6 +639,25 @@ export interface ConfigOptions extends Omit<
  * `MOBILEPAY_CLIENT_SYSTEM_VERSION` (required), `MOBILEPAY_MERCHANT_VAT` (the default merchant;
  * without it every call names its own, or fails with `InvalidInput` before sending).
  *
+ * @example
+ * ```ts
+ * import { PosClient } from "@effect-mobilepay/pos"
+ * import { TokenService } from "@effect-mobilepay/token-service"
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Effect, Layer } from "effect"
+ *
+ * // The client on a TokenService of its own, both from MOBILEPAY_* (what `MobilePay.layerConfig`
+ * // composes); with `TokenService.layerShared`, the tokens of a whole fleet.
+ * const PosClientLive = PosClient.layerConfig().pipe(
+ *   Layer.provide(TokenService.layerConfig()),
+ *   Layer.provide(FetchHttpClient.layer),
+ * )
+ *
+ * const stores = Effect.flatMap(PosClient.PosClient, (client) => client.getStores()).pipe(
+ *   Effect.provide(PosClientLive),
+ * )
+ * ```
+ *
  * @since 0.1.0
  * @category layers
  */

@@ -88,6 +88,20 @@ export interface LayerOptions extends Recovery.LayerOptions {
  * keeps failing at Warning, with backoff) and told to `onReport`; counted in
  * `Recovery.metrics` of `@effect-mobilepay/sale`.
  *
+ * @example
+ * ```ts
+ * import { MobilePay, PaymentJournal, Recovery } from "@effect-mobilepay/pos"
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Layer } from "effect"
+ *
+ * // Finishes, in the background, the sales a crash or a lost answer left open. Give it the
+ * // journal the flows write to (a durable one in production: `@effect-mobilepay/journal-sql`).
+ * const RecoveryLive = Recovery.layer({ interval: "1 minute" }).pipe(
+ *   Layer.provide(Layer.merge(MobilePay.layerConfig(), PaymentJournal.layerMemory)),
+ *   Layer.provide(FetchHttpClient.layer),
+ * )
+ * ```
+ *
  * @since 0.2.0
  * @category layers
  */

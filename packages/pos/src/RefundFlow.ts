@@ -108,6 +108,26 @@ const toOutcome = (entry: Entry, planned: number): Effect.Effect<RefundOutcome> 
  * `InsufficientStoreBalance` 1368). The refund order id identifies the refund: running it again
  * answers with the refund already made (or resumes it), never a second one.
  *
+ * @example
+ * ```ts
+ * import { RefundFlow } from "@effect-mobilepay/pos"
+ * import { Effect } from "effect"
+ *
+ * // The refund order id is the refund's identity: running this again never refunds twice.
+ * const refund = RefundFlow.refund({
+ *   paymentId: "186d2b31-ff25-4414-9fd1-bfe9807fa8b7",
+ *   refundOrderId: "order-1-refund-1",
+ *   amount: 25.5,
+ *   currencyCode: "DKK",
+ * }).pipe(
+ *   Effect.tap((outcome) =>
+ *     outcome._tag === "Refunded"
+ *       ? Effect.log(`refunded ${outcome.amount}`)
+ *       : Effect.log(`not refunded: ${outcome.status}`),
+ *   ),
+ * )
+ * ```
+ *
  * @since 0.1.0
  * @category flows
  */

@@ -359,6 +359,23 @@ const hook = (name: string, effect: Effect.Effect<void>) =>
  * that is down for an hour costs a few lines, not one per entry per run. `onReport` and
  * {@link metrics} are where a program alerts.
  *
+ * @example
+ * ```ts
+ * import { PaymentJournal, Recovery } from "@effect-mobilepay/sale"
+ * import { Effect, Layer } from "effect"
+ *
+ * // One recovery for every platform a program sells on: each backend offers its own
+ * // `Recovery.recoverable` (in `@effect-mobilepay/pos` and `@effect-mobilepay/epayment`).
+ * const recovery = (platforms: ReadonlyArray<Recovery.Recoverable>) =>
+ *   Recovery.layer(platforms, {
+ *     interval: "1 minute",
+ *     onReport: (report) =>
+ *       report.failed.length > 0
+ *         ? Effect.logWarning(`${report.failed.length} sales still open`)
+ *         : Effect.void,
+ *   }).pipe(Layer.provide(PaymentJournal.layerMemory))
+ * ```
+ *
  * @since 0.2.0
  * @category layers
  */

@@ -437,6 +437,21 @@ const update = (world: World, change: (state: State) => State): Effect.Effect<vo
 /**
  * Starts a sandbox in the current scope; it stops when the scope closes.
  *
+ * @example
+ * ```ts
+ * import { Sandbox } from "@effect-mobilepay/sandbox"
+ * import { Effect } from "effect"
+ *
+ * // A local MobilePay while the scope is open; port 0 (the default) picks a free one.
+ * const program = Effect.scoped(
+ *   Effect.gen(function* () {
+ *     const sandbox = yield* Sandbox.make({ port: 4010 })
+ *     yield* Effect.log(`token server ${sandbox.authUrl}, PoS V10 ${sandbox.posUrl}`)
+ *     yield* Effect.never
+ *   }),
+ * )
+ * ```
+ *
  * @since 0.1.0
  * @category constructors
  */
@@ -628,6 +643,18 @@ export const make = (
 
 /**
  * The sandbox as a layer: listens while the layer is alive.
+ *
+ * @example
+ * ```ts
+ * import { Sandbox } from "@effect-mobilepay/sandbox"
+ * import { Effect } from "effect"
+ *
+ * // In a test: point the client at `sandbox.authUrl` and `sandbox.posUrl` (with `Environment.custom`
+ * // from `@effect-mobilepay/core`), run the code under test, then look at what the sandbox saw.
+ * const payments = Effect.flatMap(Sandbox.Sandbox, (sandbox) => sandbox.payments).pipe(
+ *   Effect.provide(Sandbox.layer()),
+ * )
+ * ```
  *
  * @since 0.1.0
  * @category layers

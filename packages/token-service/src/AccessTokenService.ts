@@ -235,6 +235,18 @@ const asConfig = <ROut, RIn>(built: Layer.Layer<ROut, InvalidInput.InvalidInput,
  * `@effect-mobilepay/core`), the cache from {@link optionsConfig} (`VIPPS_MOBILEPAY_TOKEN_*`);
  * options given here win.
  *
+ * @example
+ * ```ts
+ * import { AccessTokenService } from "@effect-mobilepay/token-service"
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Effect, Layer } from "effect"
+ *
+ * // Keys and host from VIPPS_MOBILEPAY_*; the cache's options from VIPPS_MOBILEPAY_TOKEN_*.
+ * const AccessTokensLive = AccessTokenService.layerConfig().pipe(Layer.provide(FetchHttpClient.layer))
+ *
+ * const program = AccessTokenService.get("123456").pipe(Effect.provide(AccessTokensLive))
+ * ```
+ *
  * @since 0.2.0
  * @category layers
  */

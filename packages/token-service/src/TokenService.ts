@@ -218,6 +218,22 @@ export const get = (merchantVat?: string) =>
 /**
  * The {@link TokenService} on the {@link TokenClient} in context.
  *
+ * @example
+ * ```ts
+ * import { TokenClient } from "@effect-mobilepay/core"
+ * import { TokenService } from "@effect-mobilepay/token-service"
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Effect, Layer } from "effect"
+ *
+ * // Renewed 10 minutes before expiry instead of the default; the token request from MOBILEPAY_*.
+ * const TokenServiceLive = TokenService.layer({ refreshAhead: "10 minutes" }).pipe(
+ *   Layer.provide(TokenClient.layerConfig()),
+ *   Layer.provide(FetchHttpClient.layer),
+ * )
+ *
+ * const program = TokenService.get("DK12345678").pipe(Effect.provide(TokenServiceLive))
+ * ```
+ *
  * @since 0.1.0
  * @category layers
  */
@@ -268,6 +284,18 @@ const asConfig = <ROut, RIn>(built: Layer.Layer<ROut, InvalidInput.InvalidInput,
  * The {@link TokenService} with its {@link TokenClient}, both configured from the
  * environment (see `MobilePayConfig` in `@effect-mobilepay/core`, and {@link optionsConfig});
  * options given here win over the environment's.
+ *
+ * @example
+ * ```ts
+ * import { TokenService } from "@effect-mobilepay/token-service"
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Effect, Layer } from "effect"
+ *
+ * // Credentials, environment and cache options all from MOBILEPAY_* variables.
+ * const TokenServiceLive = TokenService.layerConfig().pipe(Layer.provide(FetchHttpClient.layer))
+ *
+ * const program = TokenService.get("DK12345678").pipe(Effect.provide(TokenServiceLive))
+ * ```
  *
  * @since 0.1.0
  * @category layers

@@ -586,6 +586,21 @@ const variables: Record<string, string> = {
  * `2 seconds`; optional). An option given in code wins over its variable. A malformed key or
  * duration is a `ConfigError` naming the variable.
  *
+ * @example
+ * ```ts
+ * import { TokenService } from "@effect-mobilepay/token-service"
+ * import { RedisTokenStore } from "@effect-mobilepay/token-store-redis"
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Layer } from "effect"
+ *
+ * // Every process of the fleet shares one token per merchant through Redis: the store from
+ * // MOBILEPAY_TOKEN_STORE_*, the token request from MOBILEPAY_*.
+ * const TokenServiceLive = TokenService.layerSharedConfig().pipe(
+ *   Layer.provide(RedisTokenStore.layerConfig()),
+ *   Layer.provide(FetchHttpClient.layer),
+ * )
+ * ```
+ *
  * @since 0.2.0
  * @category layers
  */

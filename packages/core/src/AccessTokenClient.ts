@@ -163,14 +163,9 @@ const lifetime = (
   return until > 0 ? Option.some(Duration.millis(until)) : Option.none()
 }
 
-/**
- * The header names whose values are secrets on this API: Effect's HTTP logging and tracing
- * show them as `<redacted>`.
- *
- * @since 0.2.0
- * @category headers
- */
-export const redactedHeaderNames: ReadonlyArray<string> = [
+// The header names whose values are secrets on this API: Effect's HTTP logging and tracing
+// show them as `<redacted>`.
+const redactedHeaderNames: ReadonlyArray<string> = [
   "authorization",
   "client_secret",
   "ocp-apim-subscription-key",

@@ -76,6 +76,8 @@ const urlVariables = {
  * (`MOBILEPAY_USER_SIMULATION_URL` is optional). One of them alone is a `ConfigError` naming
  * the other: falling back to MobilePay's host for it would send the token request and the
  * payments to different places (a misspelt variable would otherwise go unnoticed).
+ * `MOBILEPAY_ENVIRONMENT=production` together with any of the URLs is a `ConfigError` too: one
+ * of the two is a mistake, and the URLs would quietly win.
  *
  * @since 0.2.0
  * @category config
@@ -92,6 +94,18 @@ export const environment: Config.Config<Environment.Environment> = Config.all({
   Config.mapOrFail(({ name, authUrl, posUrl, userSimulationUrl }) => {
     if (Option.isNone(authUrl) && Option.isNone(posUrl) && Option.isNone(userSimulationUrl)) {
       return Either.right(name === "production" ? Environment.production : Environment.sandbox)
+    }
+    if (name === "production") {
+      const set = (["authUrl", "posUrl", "userSimulationUrl"] as const)
+        .filter((key) => Option.isSome({ authUrl, posUrl, userSimulationUrl }[key]))
+        .map((key) => urlVariables[key])
+      return Either.left(
+        ConfigError.InvalidData(
+          ["MOBILEPAY_ENVIRONMENT"],
+          `MOBILEPAY_ENVIRONMENT is production but ${set.join(" and ")} ${set.length === 1 ? "is" : "are"} ` +
+            `set too: unset one of them (production with custom URLs would not go to MobilePay's production)`,
+        ),
+      )
     }
     if (Option.isSome(authUrl) && Option.isSome(posUrl)) {
       return Either.right(

@@ -99,6 +99,8 @@ import type { InvalidInput } from "./InvalidInput.js"
 import * as RetryPolicy from "./RetryPolicy.js"
 import type { TokenError } from "./TokenError.js"
 import { correlationIdFromHeaders } from "./internal/correlationId.js"
+import * as Transience from "./internal/transience.js"
+import { describeTransportError } from "./internal/transportError.js"
 import * as Untrusted from "./Untrusted.js"
 
 /**
@@ -239,16 +241,6 @@ export const answer = <A, I>(schema: Schema.Schema<A, I>): Answer<A> => {
 }
 
 /**
- * Whether a status is transient on every API: a server error, a timeout (408), a lock (423)
- * or a rate limit (429). The one classification every client retries by.
- *
- * @since 0.2.0
- * @category classification
- */
-export const isTransientStatus = (status: number): boolean =>
-  status >= 500 || status === 408 || status === 423 || status === 429
-
-/**
  * The path of one API.
  *
  * @since 0.2.0
@@ -354,7 +346,7 @@ const makeWith = <Operation extends string, E, C extends Call<Operation>>(
             api.unreachable(
               call,
               "Transport",
-              scrubWith(secretsWith(token))(Untrusted.describeTransportError(error)),
+              scrubWith(secretsWith(token))(describeTransportError(error)),
             ),
             atOnce,
             false,
@@ -376,7 +368,7 @@ const makeWith = <Operation extends string, E, C extends Call<Operation>>(
               response,
               body,
               token,
-              Option.getOrUndefined(RetryPolicy.parseRetryAfter(header, now)),
+              Option.getOrUndefined(Transience.parseRetryAfter(header, now)),
             ),
           ),
         )
@@ -404,7 +396,7 @@ const makeWith = <Operation extends string, E, C extends Call<Operation>>(
       secrets,
       scrub,
     })
-    const transient = isTransientStatus(status) || api.retryable?.(error) === true
+    const transient = Transience.isTransientStatus(status) || api.retryable?.(error) === true
     return new Rejected(
       error,
       transient ? Option.some(retryAfter ?? Duration.zero) : permanent,

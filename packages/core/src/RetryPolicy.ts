@@ -145,21 +145,3 @@ export const schedule = <E>(
     ),
   )
 }
-
-/**
- * Reads a `Retry-After` header (delay in seconds, or an HTTP date) relative to `now` (epoch
- * milliseconds). Anything unreadable counts as absent.
- *
- * @since 0.1.0
- * @category headers
- */
-export const parseRetryAfter = (
-  value: string | undefined,
-  now: number,
-): Option.Option<Duration.Duration> => {
-  if (value === undefined) return Option.none()
-  const trimmed = value.trim()
-  if (/^\d+$/.test(trimmed)) return Option.some(Duration.seconds(Number(trimmed)))
-  const date = Date.parse(trimmed)
-  return Number.isNaN(date) ? Option.none() : Option.some(Duration.millis(Math.max(0, date - now)))
-}

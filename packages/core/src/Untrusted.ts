@@ -13,7 +13,6 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
-import * as Predicate from "effect/Predicate"
 import * as Stream from "effect/Stream"
 import { InvalidInput } from "./InvalidInput.js"
 
@@ -171,34 +170,4 @@ export const sanitize = (text: string, options: SanitizeOptions = {}): string =>
     .replace(/\b(Bearer|Basic)(\s|%20|\+)+[^\s"',;]+/gi, "$1 [redacted]")
   const maxLength = options.maxLength ?? 300
   return cleaned.length > maxLength ? `${cleaned.slice(0, maxLength)}…` : cleaned
-}
-
-const causeMessages = (cause: unknown): ReadonlyArray<string> => {
-  const messages: Array<string> = []
-  let current: unknown = cause
-  for (let depth = 0; depth < 5 && Predicate.isObject(current); depth++) {
-    const code = "code" in current && typeof current.code === "string" ? current.code : undefined
-    const message =
-      "message" in current && typeof current.message === "string" ? current.message : undefined
-    const text = [code, message].filter((part) => part !== undefined && part !== "").join(" ")
-    if (text !== "" && !messages.includes(text)) messages.push(text)
-    current = "cause" in current ? current.cause : undefined
-  }
-  return messages
-}
-
-/**
- * What went wrong in the transport, for an error's description: the platform's description,
- * or the codes and messages of the cause chain (e.g. `ECONNREFUSED connect ECONNREFUSED
- * 127.0.0.1:9`), sanitised.
- *
- * @since 0.2.0
- * @category sanitising
- */
-export const describeTransportError = (error: HttpClientError.HttpClientError): string => {
-  const parts = [
-    ...(error.description === undefined ? [] : [error.description]),
-    ...causeMessages(error.cause),
-  ]
-  return sanitize(parts.length === 0 ? `${error.reason} error` : parts.join(": "))
 }

@@ -21,6 +21,8 @@
  * @since 0.2.0
  */
 import * as Config from "effect/Config"
+import * as ConfigError from "effect/ConfigError"
+import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
@@ -84,7 +86,8 @@ export const merchantSerialNumber: Config.Config<Option.Option<MerchantSerialNum
 
 /**
  * `VIPPS_MOBILEPAY_BASE_URL` when set (a custom host), otherwise
- * `VIPPS_MOBILEPAY_ENVIRONMENT` (`test` by default, or `production`).
+ * `VIPPS_MOBILEPAY_ENVIRONMENT` (`test` by default, or `production`). Both a base URL and
+ * `production` is a `ConfigError`: one of the two is a mistake, and the URL would quietly win.
  *
  * @since 0.2.0
  * @category config
@@ -96,10 +99,20 @@ export const environment: Config.Config<VippsEnvironment.VippsEnvironment> = Con
   )("VIPPS_MOBILEPAY_ENVIRONMENT").pipe(Config.withDefault("test" as const)),
   baseUrl: Config.option(Config.nonEmptyString("VIPPS_MOBILEPAY_BASE_URL")),
 }).pipe(
-  Config.map(({ name, baseUrl }) =>
+  Config.mapOrFail(({ name, baseUrl }) =>
     Option.match(baseUrl, {
-      onSome: VippsEnvironment.custom,
-      onNone: () => (name === "production" ? VippsEnvironment.production : VippsEnvironment.test),
+      onSome: (url) =>
+        name === "production"
+          ? Either.left(
+              ConfigError.InvalidData(
+                ["VIPPS_MOBILEPAY_ENVIRONMENT"],
+                "VIPPS_MOBILEPAY_ENVIRONMENT is production but VIPPS_MOBILEPAY_BASE_URL is set too: " +
+                  "unset one of them (production with a custom URL would not go to Vipps MobilePay's production)",
+              ),
+            )
+          : Either.right(VippsEnvironment.custom(url)),
+      onNone: () =>
+        Either.right(name === "production" ? VippsEnvironment.production : VippsEnvironment.test),
     }),
   ),
 )

@@ -99,6 +99,63 @@ describe("MobilePayConfig.config", () => {
     )
   }
 
+  const custom = {
+    MOBILEPAY_AUTH_URL: `${local}/integrator-authentication`,
+    MOBILEPAY_POS_URL: `${local}/pos/v10`,
+  }
+  const withProduction: ReadonlyArray<Record<string, string>> = [
+    custom,
+    { MOBILEPAY_POS_URL: custom.MOBILEPAY_POS_URL },
+    { MOBILEPAY_USER_SIMULATION_URL: `${local}/pos/app/usersimulation` },
+  ]
+  for (const urls of withProduction) {
+    it.effect(
+      `MOBILEPAY_ENVIRONMENT=production with ${Object.keys(urls).join(", ")} is a ConfigError naming the conflict`,
+      () =>
+        Effect.gen(function* () {
+          const error = yield* Effect.flip(
+            read({ ...minimal, ...urls, MOBILEPAY_ENVIRONMENT: "production" }),
+          )
+          expect(error).toMatchObject({ _op: "InvalidData", path: ["MOBILEPAY_ENVIRONMENT"] })
+          for (const name of Object.keys(urls)) expect(String(error)).toContain(name)
+          expect(String(error)).toContain("production")
+        }),
+    )
+  }
+
+  it.effect("MOBILEPAY_ENVIRONMENT=sandbox with both URLs is the custom environment", () =>
+    Effect.gen(function* () {
+      const config = yield* read({ ...minimal, ...custom, MOBILEPAY_ENVIRONMENT: "sandbox" })
+      expect(config.environment.name).toBe("custom")
+    }),
+  )
+
+  const readVipps = (env: Record<string, string>) =>
+    Effect.withConfigProvider(
+      VippsConfig.environment,
+      ConfigProvider.fromMap(new Map(Object.entries(env))),
+    )
+
+  it.effect(
+    "VIPPS_MOBILEPAY_BASE_URL alone is a custom environment, with production a ConfigError",
+    () =>
+      Effect.gen(function* () {
+        const base = { VIPPS_MOBILEPAY_BASE_URL: local }
+        expect((yield* readVipps(base)).name).toBe("custom")
+        expect((yield* readVipps({ ...base, VIPPS_MOBILEPAY_ENVIRONMENT: "test" })).name).toBe(
+          "custom",
+        )
+        const error = yield* Effect.flip(
+          readVipps({ ...base, VIPPS_MOBILEPAY_ENVIRONMENT: "production" }),
+        )
+        expect(error).toMatchObject({ _op: "InvalidData", path: ["VIPPS_MOBILEPAY_ENVIRONMENT"] })
+        expect(String(error)).toContain("VIPPS_MOBILEPAY_BASE_URL")
+        expect((yield* readVipps({ VIPPS_MOBILEPAY_ENVIRONMENT: "production" })).name).toBe(
+          "production",
+        )
+      }),
+  )
+
   it.effect("a missing or empty secret is a ConfigError that says so and names the variable", () =>
     Effect.gen(function* () {
       for (const env of [

@@ -1,6 +1,7 @@
 import { RetryPolicy } from "@effect-mobilepay/core"
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Option } from "effect"
+import * as Transience from "../src/internal/transience.js"
 
 describe("RetryPolicy", () => {
   it("defaults to MobilePay's suggested 2 retries", () => {
@@ -15,11 +16,11 @@ describe("RetryPolicy", () => {
 
   it("reads Retry-After as seconds or as an HTTP date", () => {
     const now = Date.parse("2026-11-28T10:00:00Z")
-    expect(RetryPolicy.parseRetryAfter("7", now)).toEqual(Option.some(Duration.seconds(7)))
-    expect(RetryPolicy.parseRetryAfter("Sat, 28 Nov 2026 10:00:05 GMT", now)).toEqual(
+    expect(Transience.parseRetryAfter("7", now)).toEqual(Option.some(Duration.seconds(7)))
+    expect(Transience.parseRetryAfter("Sat, 28 Nov 2026 10:00:05 GMT", now)).toEqual(
       Option.some(Duration.seconds(5)),
     )
-    expect(RetryPolicy.parseRetryAfter("soon", now)).toEqual(Option.none())
-    expect(RetryPolicy.parseRetryAfter(undefined, now)).toEqual(Option.none())
+    expect(Transience.parseRetryAfter("soon", now)).toEqual(Option.none())
+    expect(Transience.parseRetryAfter(undefined, now)).toEqual(Option.none())
   })
 })

@@ -74,6 +74,7 @@ import { IdempotencyKey, Reference } from "./Domain.js"
 import * as EPaymentError from "./EPaymentError.js"
 import * as Payment from "./Payment.js"
 import { type AccessTokens, AccessTokenService } from "./internal/tokens.js"
+import * as VippsCall from "./internal/vippsCall.js"
 
 /**
  * Every way an ePayment call can fail: the platform's answer
@@ -368,6 +369,10 @@ export const make = (
   HttpClient.HttpClient | AccessTokenService
 > =>
   Effect.gen(function* () {
+    // Checked here, as the other clients do, so that a bad key or URL fails the layer rather
+    // than the first call.
+    const baseUrl = yield* VippsCall.checkBaseUrl(options.environment)
+    yield* VippsCall.checkSubscriptionKey(options.subscriptionKey)
     const readTimeout = yield* DurationOption.timeout(
       "readTimeout",
       options.readTimeout,
@@ -402,7 +407,7 @@ export const make = (
         retries: Math.min(retryPolicy.retries, maxModificationRetries),
       }),
     })
-    const base = `${options.environment.baseUrl}/epayment/v1`
+    const base = `${baseUrl}/epayment/v1`
     const payment = (reference: string) => `${base}/payments/${reference}`
 
     // What every call resolves before sending: its sales unit (its token and its header), its

@@ -117,14 +117,9 @@ const signedHeadersPrefix =
 // RFC 1123, as the platform writes it: "Thu, 30 Mar 2023 08:38:32 GMT".
 const rfc1123 = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/
 
-/**
- * The registered URL's `host` (with a port only when it is not the scheme's default, as `URL`
- * keeps it) and path with query, or an {@link InvalidInput} for `url`.
- *
- * @since 0.2.0
- * @category constructors
- */
-export const signedTarget = (
+// The registered URL's `host` (with a port only when it is not the scheme's default, as `URL`
+// keeps it) and path with query, or an `InvalidInput` for `url`.
+const signedTarget = (
   url: string | URL,
 ): Effect.Effect<{ readonly host: string; readonly pathAndQuery: string }, InvalidInput> => {
   const parsed = URL.canParse(url.toString()) ? new URL(url.toString()) : undefined

@@ -10,6 +10,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Config, ConfigProvider, Effect, Exit, Layer, Option, Redacted } from "effect"
 import { AccessTokenService } from "@effect-mobilepay/token-service"
+import { VippsEnvironment } from "@effect-mobilepay/core"
 import * as Tokens from "./support/Tokens.js"
 
 const tokens = Layer.succeed(
@@ -55,6 +56,34 @@ describe("EPaymentClient.layerConfig", () => {
         build({ ...keys, VIPPS_MOBILEPAY_MSN: "123456" }, { readTimeout: -1 }),
       )
       expect(String(Exit.isFailure(exit) ? exit.cause : "")).toContain("readTimeout")
+    }),
+  )
+})
+
+describe("EPaymentClient.make", () => {
+  const make = (options: {
+    readonly environment?: VippsEnvironment.VippsEnvironment
+    readonly subscriptionKey?: Redacted.Redacted<string>
+  }) =>
+    EPaymentClient.make({
+      environment: options.environment ?? VippsEnvironment.custom("http://127.0.0.1:9"),
+      subscriptionKey: options.subscriptionKey ?? Redacted.make("subscription-key-0a1b2c3d4e5f"),
+      merchantSerialNumber: "123456",
+    }).pipe(Effect.provide(Layer.merge(NodeHttpClient.layerUndici, tokens)))
+
+  it.effect("a bad subscription key or base URL fails at construction, naming the option", () =>
+    Effect.gen(function* () {
+      const client = yield* make({})
+      expect(client.merchantSerialNumber).toBe("123456")
+      for (const key of ["", "line\nbreak"]) {
+        const error = yield* Effect.flip(make({ subscriptionKey: Redacted.make(key) }))
+        expect(error).toMatchObject({ _tag: "InvalidInput", field: "subscriptionKey" })
+        if (key !== "") expect(String(error)).not.toContain(key)
+      }
+      for (const url of ["not a url", "ftp://127.0.0.1:9"]) {
+        const error = yield* Effect.flip(make({ environment: VippsEnvironment.custom(url) }))
+        expect(error).toMatchObject({ _tag: "InvalidInput", field: "environment" })
+      }
     }),
   )
 })

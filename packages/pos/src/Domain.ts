@@ -1,15 +1,13 @@
 /**
  * The values every part of the PoS V10 API shares: resource ids, beacon ids, idempotency keys,
  * amounts, currencies, date-times, poll delays and the customer's tokens, as schemas whose
- * decoded side is checked and branded, and {@link decodeRequest}, which turns a caller's plain
- * input into those values or fails with `InvalidInput` naming the field, before anything is
- * sent. Strict on what is sent, tolerant of what MobilePay returns: answers use
+ * decoded side is checked and branded, so that a caller's plain input becomes those values
+ * or fails with `InvalidInput` naming the field, before anything is sent. Strict on what is sent, tolerant of what MobilePay returns: answers use
  * {@link tolerant} sets and plain numbers and texts where the contract states no rule.
  *
  * @since 0.1.0
  */
-import { Domain as Core, InvalidInput } from "@effect-mobilepay/core"
-import type * as Effect from "effect/Effect"
+import { Domain as Core } from "@effect-mobilepay/core"
 import * as Schema from "effect/Schema"
 
 /**
@@ -197,21 +195,6 @@ export const MobilePayDateTime = Core.dateTimeSchema({
   identifier: "MobilePayDateTime",
   expected: "a date-time is ISO 8601 with an offset, e.g. 2022-10-17T06:07:45.4847176+00:00",
 })
-
-/**
- * Decodes a caller's plain input (the schema's encoded side, as it goes on the wire) into
- * checked, branded values, failing with `InvalidInput` whose `field` is the path of the first
- * offending field (e.g. `orderId`, `restrictions.debitCardDisallowed`). `name` names the value
- * itself, for a problem not inside it: a single value such as the `paymentId` of a path.
- * Core's `InvalidInput.decoder`, the one rule every client checks input by.
- *
- * @since 0.1.0
- * @category decoding
- */
-export const decodeRequest = <A, I>(
-  schema: Schema.Schema<A, I>,
-  name: string,
-): ((input: I) => Effect.Effect<A, InvalidInput.InvalidInput>) => InvalidInput.decoder(schema, name)
 
 /**
  * An opaque token identifying the customer to the merchant (loyalty integrations), present

@@ -5,7 +5,7 @@
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
-import { decodeRequest } from "./Domain.js"
+import { decodeRequest } from "./internal/decodeRequest.js"
 import * as PointOfSale from "./PointOfSale.js"
 import { type CreateOptions, PosClient } from "./PosClient.js"
 

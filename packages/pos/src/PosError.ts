@@ -70,6 +70,13 @@ interface ResponseDetails {
   readonly correlationId?: string | undefined
 }
 
+// The Schema class of an error is typed with this shape rather than each class: enough for
+// decoding and `catchTag` (which reads `_tag` from the instance), and lets one function make
+// every class of a table.
+interface Problem extends ResponseDetails {
+  readonly _tag: string
+}
+
 const describe = (error: ResponseDetails, what: string): string => {
   const code = error.code === undefined ? "" : `, code ${error.code}`
   const description = error.description === undefined ? "" : `: ${error.description}`
@@ -78,6 +85,37 @@ const describe = (error: ResponseDetails, what: string): string => {
   return `${error.operation}: ${what} (HTTP ${error.status}${code})${description}${correlation}`
 }
 
+// The classes' types, spelt out so that their declarations can be emitted.
+type ProblemClass<
+  Tag extends string,
+  Fields extends Schema.Struct.Fields,
+> = Schema.TaggedErrorClass<Problem, Tag, { readonly _tag: Schema.tag<Tag> } & Fields>
+
+type ConflictClass<Tag extends string> = ProblemClass<Tag, typeof codedFields> & {
+  /** The MobilePay error code this class stands for (with HTTP 409). */
+  readonly code: string
+}
+
+// One row of the table: the class for an HTTP status.
+const statusError = <Tag extends string>(
+  tag: Tag,
+  what: string,
+): ProblemClass<Tag, typeof responseFields> =>
+  class extends Schema.TaggedError<Problem>()(tag, responseFields) {
+    override get message(): string {
+      return describe(this, what)
+    }
+  }
+
+// One row of the table: the class for a 409 with a code a program reacts to.
+const conflict = <Tag extends string>(tag: Tag, code: string, what: string): ConflictClass<Tag> =>
+  class extends Schema.TaggedError<Problem>()(tag, codedFields) {
+    static readonly code = code
+    override get message(): string {
+      return describe(this, what)
+    }
+  }
+
 /**
  * MobilePay refused the request as malformed (HTTP 400), e.g. an invalid header, a filter that
  * is not specific enough (1109, 1110, 1121) or a value it does not accept. Not retried.
@@ -85,14 +123,10 @@ const describe = (error: ResponseDetails, what: string): string => {
  * @since 0.1.0
  * @category errors
  */
-export class PosBadRequest extends Schema.TaggedError<PosBadRequest>()(
+export class PosBadRequest extends statusError(
   "PosBadRequest",
-  responseFields,
-) {
-  override get message(): string {
-    return describe(this, "MobilePay refused the request as invalid")
-  }
-}
+  "MobilePay refused the request as invalid",
+) {}
 
 /**
  * MobilePay did not accept the access token (HTTP 401, no body): missing, expired or revoked.
@@ -100,14 +134,10 @@ export class PosBadRequest extends Schema.TaggedError<PosBadRequest>()(
  * @since 0.1.0
  * @category errors
  */
-export class PosUnauthorized extends Schema.TaggedError<PosUnauthorized>()(
+export class PosUnauthorized extends statusError(
   "PosUnauthorized",
-  responseFields,
-) {
-  override get message(): string {
-    return describe(this, "MobilePay did not accept the access token")
-  }
-}
+  "MobilePay did not accept the access token",
+) {}
 
 /**
  * The resource belongs to another integrator or merchant (HTTP 403, codes 1400–1411).
@@ -115,14 +145,10 @@ export class PosUnauthorized extends Schema.TaggedError<PosUnauthorized>()(
  * @since 0.1.0
  * @category errors
  */
-export class PosForbidden extends Schema.TaggedError<PosForbidden>()(
+export class PosForbidden extends statusError(
   "PosForbidden",
-  responseFields,
-) {
-  override get message(): string {
-    return describe(this, "the resource belongs to another integrator or merchant")
-  }
-}
+  "the resource belongs to another integrator or merchant",
+) {}
 
 /**
  * The point of sale, payment, refund or store does not exist (HTTP 404).
@@ -130,11 +156,7 @@ export class PosForbidden extends Schema.TaggedError<PosForbidden>()(
  * @since 0.1.0
  * @category errors
  */
-export class PosNotFound extends Schema.TaggedError<PosNotFound>()("PosNotFound", responseFields) {
-  override get message(): string {
-    return describe(this, "not found")
-  }
-}
+export class PosNotFound extends statusError("PosNotFound", "not found") {}
 
 /**
  * The request conflicts with the state of the resource (HTTP 409) for a reason without a
@@ -143,11 +165,10 @@ export class PosNotFound extends Schema.TaggedError<PosNotFound>()("PosNotFound"
  * @since 0.1.0
  * @category errors
  */
-export class PosConflict extends Schema.TaggedError<PosConflict>()("PosConflict", responseFields) {
-  override get message(): string {
-    return describe(this, "the request conflicts with the state of the resource")
-  }
-}
+export class PosConflict extends statusError(
+  "PosConflict",
+  "the request conflicts with the state of the resource",
+) {}
 
 /**
  * MobilePay failed (HTTP 5xx) and the retries are spent. Keep `code` (2000–2999) and
@@ -156,14 +177,10 @@ export class PosConflict extends Schema.TaggedError<PosConflict>()("PosConflict"
  * @since 0.1.0
  * @category errors
  */
-export class PosServerError extends Schema.TaggedError<PosServerError>()(
+export class PosServerError extends statusError(
   "PosServerError",
-  responseFields,
-) {
-  override get message(): string {
-    return describe(this, "MobilePay failed to process the request")
-  }
-}
+  "MobilePay failed to process the request",
+) {}
 
 /**
  * MobilePay answered with a status the API does not document for errors (e.g. 405, 429).
@@ -171,14 +188,10 @@ export class PosServerError extends Schema.TaggedError<PosServerError>()(
  * @since 0.1.0
  * @category errors
  */
-export class PosUnexpectedStatus extends Schema.TaggedError<PosUnexpectedStatus>()(
+export class PosUnexpectedStatus extends statusError(
   "PosUnexpectedStatus",
-  responseFields,
-) {
-  override get message(): string {
-    return describe(this, "unexpected answer from MobilePay")
-  }
-}
+  "unexpected answer from MobilePay",
+) {}
 
 /**
  * 409, code 1200: another point of sale of this merchant already has this `merchantPosId`.
@@ -186,14 +199,11 @@ export class PosUnexpectedStatus extends Schema.TaggedError<PosUnexpectedStatus>
  * @since 0.1.0
  * @category errors
  */
-export class MerchantPosIdTaken extends Schema.TaggedError<MerchantPosIdTaken>()(
+export class MerchantPosIdTaken extends conflict(
   "MerchantPosIdTaken",
-  codedFields,
-) {
-  override get message(): string {
-    return describe(this, "another point of sale already has this merchantPosId")
-  }
-}
+  "1200",
+  "another point of sale already has this merchantPosId",
+) {}
 
 /**
  * 409, code 1202: another point of sale already has this `beaconId`.
@@ -201,14 +211,11 @@ export class MerchantPosIdTaken extends Schema.TaggedError<MerchantPosIdTaken>()
  * @since 0.1.0
  * @category errors
  */
-export class BeaconIdTaken extends Schema.TaggedError<BeaconIdTaken>()(
+export class BeaconIdTaken extends conflict(
   "BeaconIdTaken",
-  codedFields,
-) {
-  override get message(): string {
-    return describe(this, "another point of sale already has this beaconId")
-  }
-}
+  "1202",
+  "another point of sale already has this beaconId",
+) {}
 
 /**
  * 409, code 1204: the store is not activated for MobilePay PoS yet, so no point of sale can be
@@ -217,14 +224,11 @@ export class BeaconIdTaken extends Schema.TaggedError<BeaconIdTaken>()(
  * @since 0.1.0
  * @category errors
  */
-export class StoreNotActivated extends Schema.TaggedError<StoreNotActivated>()(
+export class StoreNotActivated extends conflict(
   "StoreNotActivated",
-  codedFields,
-) {
-  override get message(): string {
-    return describe(this, "the store is not activated")
-  }
-}
+  "1204",
+  "the store is not activated",
+) {}
 
 /**
  * 409, code 1300: the payment is in a state where it cannot be cancelled (e.g. captured).
@@ -232,14 +236,11 @@ export class StoreNotActivated extends Schema.TaggedError<StoreNotActivated>()(
  * @since 0.1.0
  * @category errors
  */
-export class PaymentCannotBeCancelled extends Schema.TaggedError<PaymentCannotBeCancelled>()(
+export class PaymentCannotBeCancelled extends conflict(
   "PaymentCannotBeCancelled",
-  codedFields,
-) {
-  override get message(): string {
-    return describe(this, "the payment cannot be cancelled in its current state")
-  }
-}
+  "1300",
+  "the payment cannot be cancelled in its current state",
+) {}
 
 /**
  * 409, code 1301: a payment is already active on this point of sale. Find it
@@ -248,14 +249,11 @@ export class PaymentCannotBeCancelled extends Schema.TaggedError<PaymentCannotBe
  * @since 0.1.0
  * @category errors
  */
-export class PaymentAlreadyActive extends Schema.TaggedError<PaymentAlreadyActive>()(
+export class PaymentAlreadyActive extends conflict(
   "PaymentAlreadyActive",
-  codedFields,
-) {
-  override get message(): string {
-    return describe(this, "a payment is already active on this point of sale")
-  }
-}
+  "1301",
+  "a payment is already active on this point of sale",
+) {}
 
 /**
  * 409, code 1304: the payment is not reserved, so it cannot be captured.
@@ -263,14 +261,11 @@ export class PaymentAlreadyActive extends Schema.TaggedError<PaymentAlreadyActiv
  * @since 0.1.0
  * @category errors
  */
-export class PaymentNotReserved extends Schema.TaggedError<PaymentNotReserved>()(
+export class PaymentNotReserved extends conflict(
   "PaymentNotReserved",
-  codedFields,
-) {
-  override get message(): string {
-    return describe(this, "the payment is not reserved")
-  }
-}
+  "1304",
+  "the payment is not reserved",
+) {}
 
 /**
  * 409, code 1305: the capture amount is higher than the reserved amount.
@@ -278,14 +273,11 @@ export class PaymentNotReserved extends Schema.TaggedError<PaymentNotReserved>()
  * @since 0.1.0
  * @category errors
  */
-export class CaptureAmountTooHigh extends Schema.TaggedError<CaptureAmountTooHigh>()(
+export class CaptureAmountTooHigh extends conflict(
   "CaptureAmountTooHigh",
-  codedFields,
-) {
-  override get message(): string {
-    return describe(this, "the capture amount is higher than the reserved amount")
-  }
-}
+  "1305",
+  "the capture amount is higher than the reserved amount",
+) {}
 
 /**
  * 409, code 1306: this idempotency key was already used for a different request. Use a fresh
@@ -294,14 +286,11 @@ export class CaptureAmountTooHigh extends Schema.TaggedError<CaptureAmountTooHig
  * @since 0.1.0
  * @category errors
  */
-export class IdempotencyKeyReused extends Schema.TaggedError<IdempotencyKeyReused>()(
+export class IdempotencyKeyReused extends conflict(
   "IdempotencyKeyReused",
-  codedFields,
-) {
-  override get message(): string {
-    return describe(this, "the idempotency key was already used for a different request")
-  }
-}
+  "1306",
+  "the idempotency key was already used for a different request",
+) {}
 
 /**
  * 409, code 1307: the payment was already captured, with another amount (capturing again with
@@ -310,14 +299,11 @@ export class IdempotencyKeyReused extends Schema.TaggedError<IdempotencyKeyReuse
  * @since 0.1.0
  * @category errors
  */
-export class PaymentCapturedWithAnotherAmount extends Schema.TaggedError<PaymentCapturedWithAnotherAmount>()(
+export class PaymentCapturedWithAnotherAmount extends conflict(
   "PaymentCapturedWithAnotherAmount",
-  codedFields,
-) {
-  override get message(): string {
-    return describe(this, "the payment was already captured with another amount")
-  }
-}
+  "1307",
+  "the payment was already captured with another amount",
+) {}
 
 /**
  * 409, code 1308: the capture amount is lower than the reserved amount, and partial capture is
@@ -326,14 +312,11 @@ export class PaymentCapturedWithAnotherAmount extends Schema.TaggedError<Payment
  * @since 0.1.0
  * @category errors
  */
-export class PartialCaptureNotPossible extends Schema.TaggedError<PartialCaptureNotPossible>()(
+export class PartialCaptureNotPossible extends conflict(
   "PartialCaptureNotPossible",
-  codedFields,
-) {
-  override get message(): string {
-    return describe(this, "partial capture is not possible for this payment")
-  }
-}
+  "1308",
+  "partial capture is not possible for this payment",
+) {}
 
 /**
  * 409, code 1354: the payment is not captured; only captured payments can be refunded.
@@ -341,14 +324,11 @@ export class PartialCaptureNotPossible extends Schema.TaggedError<PartialCapture
  * @since 0.1.0
  * @category errors
  */
-export class PaymentNotCaptured extends Schema.TaggedError<PaymentNotCaptured>()(
+export class PaymentNotCaptured extends conflict(
   "PaymentNotCaptured",
-  codedFields,
-) {
-  override get message(): string {
-    return describe(this, "only a captured payment can be refunded")
-  }
-}
+  "1354",
+  "only a captured payment can be refunded",
+) {}
 
 /**
  * 409, code 1365: the refund's currency is not the payment's currency.
@@ -356,14 +336,11 @@ export class PaymentNotCaptured extends Schema.TaggedError<PaymentNotCaptured>()
  * @since 0.1.0
  * @category errors
  */
-export class RefundCurrencyMismatch extends Schema.TaggedError<RefundCurrencyMismatch>()(
+export class RefundCurrencyMismatch extends conflict(
   "RefundCurrencyMismatch",
-  codedFields,
-) {
-  override get message(): string {
-    return describe(this, "the refund's currency is not the payment's currency")
-  }
-}
+  "1365",
+  "the refund's currency is not the payment's currency",
+) {}
 
 /**
  * 409, code 1366: the payment is too old to be refunded (more than 90 days).
@@ -371,14 +348,11 @@ export class RefundCurrencyMismatch extends Schema.TaggedError<RefundCurrencyMis
  * @since 0.1.0
  * @category errors
  */
-export class RefundPeriodExpired extends Schema.TaggedError<RefundPeriodExpired>()(
+export class RefundPeriodExpired extends conflict(
   "RefundPeriodExpired",
-  codedFields,
-) {
-  override get message(): string {
-    return describe(this, "the payment is too old to be refunded")
-  }
-}
+  "1366",
+  "the payment is too old to be refunded",
+) {}
 
 /**
  * 409, code 1367: the refunds of the payment would together exceed the captured amount.
@@ -386,14 +360,11 @@ export class RefundPeriodExpired extends Schema.TaggedError<RefundPeriodExpired>
  * @since 0.1.0
  * @category errors
  */
-export class RefundExceedsCapturedAmount extends Schema.TaggedError<RefundExceedsCapturedAmount>()(
+export class RefundExceedsCapturedAmount extends conflict(
   "RefundExceedsCapturedAmount",
-  codedFields,
-) {
-  override get message(): string {
-    return describe(this, "the refunds would exceed the captured amount")
-  }
-}
+  "1367",
+  "the refunds would exceed the captured amount",
+) {}
 
 /**
  * 409, code 1368: the store's balance does not cover the refund.
@@ -401,14 +372,11 @@ export class RefundExceedsCapturedAmount extends Schema.TaggedError<RefundExceed
  * @since 0.1.0
  * @category errors
  */
-export class InsufficientStoreBalance extends Schema.TaggedError<InsufficientStoreBalance>()(
+export class InsufficientStoreBalance extends conflict(
   "InsufficientStoreBalance",
-  codedFields,
-) {
-  override get message(): string {
-    return describe(this, "the store's balance does not cover the refund")
-  }
-}
+  "1368",
+  "the store's balance does not cover the refund",
+) {}
 
 /**
  * No answer from MobilePay once the retries are spent: every attempt timed out (`Timeout`) or
@@ -543,25 +511,24 @@ export type PosConflictError =
  */
 export type PosError = PosResponseError | PosTransportError | PosDecodeError | PosResponseTooLarge
 
-type CodedFields = Schema.Struct.Constructor<typeof codedFields>
-
-const conflictByCode: Readonly<Record<string, (fields: CodedFields) => PosConflictError>> = {
-  "1200": (fields) => new MerchantPosIdTaken(fields),
-  "1202": (fields) => new BeaconIdTaken(fields),
-  "1204": (fields) => new StoreNotActivated(fields),
-  "1300": (fields) => new PaymentCannotBeCancelled(fields),
-  "1301": (fields) => new PaymentAlreadyActive(fields),
-  "1304": (fields) => new PaymentNotReserved(fields),
-  "1305": (fields) => new CaptureAmountTooHigh(fields),
-  "1306": (fields) => new IdempotencyKeyReused(fields),
-  "1307": (fields) => new PaymentCapturedWithAnotherAmount(fields),
-  "1308": (fields) => new PartialCaptureNotPossible(fields),
-  "1354": (fields) => new PaymentNotCaptured(fields),
-  "1365": (fields) => new RefundCurrencyMismatch(fields),
-  "1366": (fields) => new RefundPeriodExpired(fields),
-  "1367": (fields) => new RefundExceedsCapturedAmount(fields),
-  "1368": (fields) => new InsufficientStoreBalance(fields),
-}
+// The named 409 classes; their codes are all different.
+const conflicts = [
+  MerchantPosIdTaken,
+  BeaconIdTaken,
+  StoreNotActivated,
+  PaymentCannotBeCancelled,
+  PaymentAlreadyActive,
+  PaymentNotReserved,
+  CaptureAmountTooHigh,
+  IdempotencyKeyReused,
+  PaymentCapturedWithAnotherAmount,
+  PartialCaptureNotPossible,
+  PaymentNotCaptured,
+  RefundCurrencyMismatch,
+  RefundPeriodExpired,
+  RefundExceedsCapturedAmount,
+  InsufficientStoreBalance,
+] as const
 
 // MobilePay's error body `{ code, message, correlationId }` (plus `origin` on refunds). Each
 // field is read on its own, so one odd field does not hide the others.
@@ -646,14 +613,10 @@ export const fromResponse = (response: {
       return new PosNotFound(fields)
     case 409: {
       const code = fields.code
-      // Own keys only: a code such as "valueOf" must not find Object.prototype's.
-      const named =
-        code === undefined || !Object.hasOwn(conflictByCode, code)
-          ? undefined
-          : conflictByCode[code]
-      return named === undefined || code === undefined
+      const Named = code === undefined ? undefined : conflicts.find((named) => named.code === code)
+      return Named === undefined || code === undefined
         ? new PosConflict(fields)
-        : named({ ...fields, code })
+        : new Named({ ...fields, code })
     }
     default:
       return response.status >= 500 && response.status <= 599

@@ -2,8 +2,9 @@ import { Domain as CoreDomain } from "@effect-mobilepay/core"
 import { Domain } from "@effect-mobilepay/pos"
 import { describe, expect, it } from "@effect/vitest"
 import { DateTime, Effect, Schema } from "effect"
+import { decodeRequest } from "../src/internal/decodeRequest.js"
 
-const decodeAmount = Domain.decodeRequest(Domain.Amount, "amount")
+const decodeAmount = decodeRequest(Domain.Amount, "amount")
 const decodeDateTime = Schema.decodeUnknown(Domain.MobilePayDateTime)
 
 describe("Amount", () => {
@@ -114,7 +115,7 @@ describe("MobilePayDateTime", () => {
 describe("ids", () => {
   it.effect("a beacon id is a GUID or exactly 15 digits", () =>
     Effect.gen(function* () {
-      const decode = Domain.decodeRequest(Domain.BeaconId, "beaconId")
+      const decode = decodeRequest(Domain.BeaconId, "beaconId")
       expect(yield* decode("a7b69d37-6753-4e94-afc3-ef5dab04b7f4")).toBe(
         "a7b69d37-6753-4e94-afc3-ef5dab04b7f4",
       )
@@ -129,7 +130,7 @@ describe("ids", () => {
 
   it.effect("resource ids are GUIDs", () =>
     Effect.gen(function* () {
-      const decode = Domain.decodeRequest(Domain.PaymentId, "paymentId")
+      const decode = decodeRequest(Domain.PaymentId, "paymentId")
       expect(yield* decode("3974eae6-e36f-4148-b5ee-22689e528c75")).toBe(
         "3974eae6-e36f-4148-b5ee-22689e528c75",
       )
@@ -140,7 +141,7 @@ describe("ids", () => {
 
   it.effect("an idempotency key is 1 to 36 valid characters", () =>
     Effect.gen(function* () {
-      const decode = Domain.decodeRequest(Domain.IdempotencyKey, "idempotencyKey")
+      const decode = decodeRequest(Domain.IdempotencyKey, "idempotencyKey")
       expect(yield* decode("8a3d4c2e-0b1f-4e5a-9c7d-6e2f1a0b3c4d")).toHaveLength(36)
       expect((yield* Effect.flip(decode("x".repeat(37)))).field).toBe("idempotencyKey")
       expect((yield* Effect.flip(decode("key\u0000"))).field).toBe("idempotencyKey")
@@ -150,7 +151,7 @@ describe("ids", () => {
 
   it.effect("a malformed merchant VAT number fails naming the field", () =>
     Effect.gen(function* () {
-      const decode = Domain.decodeRequest(CoreDomain.MerchantVat, "merchantVat")
+      const decode = decodeRequest(CoreDomain.MerchantVat, "merchantVat")
       expect(yield* decode("DK90000028")).toBe("DK90000028")
       for (const bad of ["DK1234567", "SE12345678", "dk12345678", "DK123456789"]) {
         const error = yield* Effect.flip(decode(bad))

@@ -1,6 +1,7 @@
-import { Payment, PointOfSale, Refund, Store, UserSimulation, Domain } from "@effect-mobilepay/pos"
+import { Payment, PointOfSale, Refund, Store, UserSimulation } from "@effect-mobilepay/pos"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Schema } from "effect"
+import { decodeRequest } from "../src/internal/decodeRequest.js"
 
 const posId = "c85916b1-8e17-4275-a388-551e16aa6293"
 const paymentId = "fc4e7476-894e-4d84-a9c8-a063067aad3a"
@@ -16,7 +17,7 @@ const initiate: Payment.InitiatePaymentRequest.Encoded = {
   merchantPaymentLabel: "PaymentLabel",
   plannedCaptureDelay: "None",
 }
-const decodeInitiate = Domain.decodeRequest(Payment.InitiatePaymentRequest, "request")
+const decodeInitiate = decodeRequest(Payment.InitiatePaymentRequest, "request")
 
 const createPos: PointOfSale.CreatePosRequest.Encoded = {
   merchantPosId: "My-Pos-1",
@@ -27,13 +28,13 @@ const createPos: PointOfSale.CreatePosRequest.Encoded = {
   supportedBeaconTypes: ["QR", "Bluetooth"],
   requirePaymentBeforeCheckin: false,
 }
-const decodeCreatePos = Domain.decodeRequest(PointOfSale.CreatePosRequest, "request")
+const decodeCreatePos = decodeRequest(PointOfSale.CreatePosRequest, "request")
 
 // Decodes the caller's input and encodes it again: what would go on the wire.
 const toWire =
   <A, I>(schema: Schema.Schema<A, I>) =>
   (input: I) =>
-    Domain.decodeRequest(schema, "request")(input).pipe(Effect.flatMap(Schema.encode(schema)))
+    decodeRequest(schema, "request")(input).pipe(Effect.flatMap(Schema.encode(schema)))
 
 describe("request bodies decode from plain input and encode to the wire unchanged", () => {
   it.effect("every request example of the OpenAPI file", () =>
@@ -145,7 +146,7 @@ describe("invalid input fails with InvalidInput naming the field", () => {
         expect(error.field).toBe(field)
       }
       const refund = yield* Effect.flip(
-        Domain.decodeRequest(
+        decodeRequest(
           Refund.CreateRefundRequest,
           "request",
         )({
@@ -175,7 +176,7 @@ describe("invalid input fails with InvalidInput naming the field", () => {
       expect(decimals.field).toBe("amount")
       expect(decimals.reason).toContain("at most 2 decimals")
       const capture = yield* Effect.flip(
-        Domain.decodeRequest(Payment.PaymentCaptureRequest, "request")({ amount: 0 }),
+        decodeRequest(Payment.PaymentCaptureRequest, "request")({ amount: 0 }),
       )
       expect(capture.field).toBe("amount")
     }),
@@ -184,7 +185,7 @@ describe("invalid input fails with InvalidInput naming the field", () => {
   it.effect("a currency, capture delay or restriction MobilePay does not know", () =>
     Effect.gen(function* () {
       const currency = yield* Effect.flip(
-        Domain.decodeRequest(
+        decodeRequest(
           Payment.InitiatePaymentRequest,
           "request",
         )({
@@ -195,7 +196,7 @@ describe("invalid input fails with InvalidInput naming the field", () => {
       )
       expect(currency.field).toBe("currencyCode")
       const delay = yield* Effect.flip(
-        Domain.decodeRequest(
+        decodeRequest(
           Payment.PaymentReadyRequest,
           "request",
         )({
@@ -223,7 +224,7 @@ describe("invalid input fails with InvalidInput naming the field", () => {
         "posId",
       )
       const query = yield* Effect.flip(
-        Domain.decodeRequest(Refund.QueryRefundIdsRequest, "request")({ paymentId: "1" }),
+        decodeRequest(Refund.QueryRefundIdsRequest, "request")({ paymentId: "1" }),
       )
       expect(query.field).toBe("paymentId")
     }),
@@ -234,7 +235,7 @@ describe("invalid input fails with InvalidInput naming the field", () => {
       const create = yield* Effect.flip(decodeCreatePos({ ...createPos, beaconId: "12345" }))
       expect(create.field).toBe("beaconId")
       const filter = yield* Effect.flip(
-        Domain.decodeRequest(
+        decodeRequest(
           PointOfSale.GetPosWithFilterRequest,
           "request",
         )({
@@ -243,7 +244,7 @@ describe("invalid input fails with InvalidInput naming the field", () => {
       )
       expect(filter.field).toBe("beaconId")
       const checkIn = yield* Effect.flip(
-        Domain.decodeRequest(
+        decodeRequest(
           UserSimulation.UserCheckInRequest,
           "request",
         )({
@@ -271,7 +272,7 @@ describe("invalid input fails with InvalidInput naming the field", () => {
 
   it.effect("a bad merchant brand id or location id", () =>
     Effect.gen(function* () {
-      const decode = Domain.decodeRequest(Store.GetStoresRequest, "request")
+      const decode = decodeRequest(Store.GetStoresRequest, "request")
       expect(yield* decode({ merchantBrandId: "POSDK12345", merchantLocationId: "10001" })).toEqual(
         {
           merchantBrandId: "POSDK12345",
@@ -301,7 +302,7 @@ describe("invalid input fails with InvalidInput naming the field", () => {
   it.effect("a phone number that is not in international format", () =>
     Effect.gen(function* () {
       const error = yield* Effect.flip(
-        Domain.decodeRequest(
+        decodeRequest(
           UserSimulation.AcceptPaymentRequest,
           "request",
         )({
@@ -316,7 +317,7 @@ describe("invalid input fails with InvalidInput naming the field", () => {
   it.effect("a missing required field", () =>
     Effect.gen(function* () {
       const error = yield* Effect.flip(
-        Domain.decodeRequest(
+        decodeRequest(
           Payment.PreparePaymentRequest,
           "request",
         )(

@@ -843,7 +843,7 @@ export type RunError<E2> =
 
 // Opens or resumes the order, drives it, and after an entry that was never created (past the
 // idempotency window) or refused (when `onRefused` allows it) opens the next attempt.
-const settle = <P, I, E extends BackendError, E2, R>(
+const driveOrder = <P, I, E extends BackendError, E2, R>(
   session: Session<P, I, E>,
   orderId: string,
   plan: P,
@@ -971,7 +971,7 @@ export const start = <P, I, E extends BackendError, E2, R>(
             },
           }
         : session.mode
-    const fiber = yield* settle({ ...session, mode }, orderId, plan, onRefused, observe).pipe(
+    const fiber = yield* driveOrder({ ...session, mode }, orderId, plan, onRefused, observe).pipe(
       Effect.onInterrupt(() =>
         Effect.flatMap(SubscriptionRef.get(latest), (state) =>
           Effect.logInfo(leftToRecovery(orderId, state)),

@@ -149,12 +149,12 @@ export const recoverable = <P, I, E extends Engine.BackendError>(
 })
 
 type Result =
-  | { readonly _tag: "finished"; readonly entry: Entry }
-  | { readonly _tag: "pending"; readonly entry: Entry }
-  | { readonly _tag: "busy"; readonly entry: Entry }
-  | { readonly _tag: "skipped"; readonly entry: Entry }
+  | { readonly _tag: "Finished"; readonly entry: Entry }
+  | { readonly _tag: "Pending"; readonly entry: Entry }
+  | { readonly _tag: "Busy"; readonly entry: Entry }
+  | { readonly _tag: "Skipped"; readonly entry: Entry }
   | {
-      readonly _tag: "failed"
+      readonly _tag: "Failed"
       readonly entry: Entry
       readonly error: RecoveryError
     }
@@ -202,12 +202,18 @@ const record = (platforms: ReadonlyArray<Recoverable>, results: ReadonlyArray<Re
     for (const backend of backends) {
       const mine = results.filter((result) => result.entry.backend === backend)
       const count = (tag: Result["_tag"]) => mine.filter((result) => result._tag === tag).length
-      for (const tag of ["finished", "pending", "busy", "failed", "skipped"] as const) {
-        yield* Metric.incrementBy(Metric.tagged(metrics[tag], "backend", backend), count(tag))
+      for (const [tag, counter] of [
+        ["Finished", metrics.finished],
+        ["Pending", metrics.pending],
+        ["Busy", metrics.busy],
+        ["Failed", metrics.failed],
+        ["Skipped", metrics.skipped],
+      ] as const) {
+        yield* Metric.incrementBy(Metric.tagged(counter, "backend", backend), count(tag))
       }
       yield* Metric.set(
         Metric.tagged(metrics.unfinished, "backend", backend),
-        mine.length - count("finished"),
+        mine.length - count("Finished"),
       )
     }
     yield* Metric.increment(Metric.tagged(metrics.runs, "result", "ok"))
@@ -241,31 +247,31 @@ export const recover = (
     const one = (entry: Entry): Effect.Effect<Result> =>
       Effect.gen(function* () {
         const platform = byName.get(entry.backend)
-        if (platform === undefined) return { _tag: "skipped", entry } as const
+        if (platform === undefined) return { _tag: "Skipped", entry } as const
         // A sale nobody decided on whose flow is gone may be rung up again by its till: it is
         // left for the grace after its flow last wrote to it (recovery, within the grace, does
         // not write to it either, so the grace runs out).
         const inGrace = (at: number) =>
           Option.isNone(entry.decision) && at - entry.updatedAt < grace
         if (Option.isNone(entry.leaseOwner) && inGrace(yield* Clock.currentTimeMillis)) {
-          return { _tag: "pending", entry } as const
+          return { _tag: "Pending", entry } as const
         }
         const claimed = yield* journal.claim(entry.key, owner, {
           takeOverOwn: Engine.hasEnded,
           duration: lease,
           takeOverForeign: options.exclusive,
         })
-        if (Option.isNone(claimed)) return { _tag: "busy", entry } as const
+        if (Option.isNone(claimed)) return { _tag: "Busy", entry } as const
         // Its flow died holding it (recently): given up again, the grace runs on from now.
         if (inGrace(yield* Clock.currentTimeMillis)) {
           yield* journal.release(entry.key, owner)
-          return { _tag: "pending", entry } as const
+          return { _tag: "Pending", entry } as const
         }
         const driven = yield* platform.drive(journal, lease, owner, claimed.value, createInFlight)
         return driven.finished
-          ? ({ _tag: "finished", entry: driven.entry } as const)
-          : ({ _tag: "pending", entry: driven.entry } as const)
-      }).pipe(Effect.catchAll((error) => Effect.succeed<Result>({ _tag: "failed", entry, error })))
+          ? ({ _tag: "Finished", entry: driven.entry } as const)
+          : ({ _tag: "Pending", entry: driven.entry } as const)
+      }).pipe(Effect.catchAll((error) => Effect.succeed<Result>({ _tag: "Failed", entry, error })))
     const unfinished = yield* journal.unfinished.pipe(
       Effect.tapError(() => Metric.increment(Metric.tagged(metrics.runs, "result", "failed"))),
     )
@@ -279,11 +285,11 @@ export const recover = (
     const of = <T extends Result["_tag"]>(tag: T) =>
       results.filter((r): r is Extract<Result, { readonly _tag: T }> => r._tag === tag)
     return new RecoveryReport({
-      finished: of("finished").map((r) => r.entry),
-      pending: of("pending").map((r) => r.entry),
-      busy: of("busy").map((r) => r.entry),
-      failed: of("failed").map((r) => [r.entry, r.error] as const),
-      skipped: of("skipped").map((r) => r.entry),
+      finished: of("Finished").map((r) => r.entry),
+      pending: of("Pending").map((r) => r.entry),
+      busy: of("Busy").map((r) => r.entry),
+      failed: of("Failed").map((r) => [r.entry, r.error] as const),
+      skipped: of("Skipped").map((r) => r.entry),
     })
   }).pipe(Effect.withSpan("Recovery.recover", { captureStackTrace: false }))
 

@@ -5,8 +5,9 @@ import * as Duration from "effect/Duration"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import * as RequestPath from "../RequestPath.js"
+import type * as RequestPath from "../RequestPath.js"
 import type * as RetryPolicy from "../RetryPolicy.js"
+import * as Transience from "./transience.js"
 import {
   InvalidClientCredentials,
   MalformedTokenResponse,
@@ -87,7 +88,7 @@ export const api = (settings: Settings): RequestPath.Api<Operation, TokenError, 
       status >= 400 &&
       status < 500 &&
       Option.isSome(errorBody) &&
-      !RequestPath.isTransientStatus(status)
+      !Transience.isTransientStatus(status)
     ) {
       const description = errorBody.value.error_description
       return new TokenRequestRejected({

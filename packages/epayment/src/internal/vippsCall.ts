@@ -51,22 +51,38 @@ export interface Settings {
 /** Header names whose values Effect's HTTP logging and tracing must show redacted. */
 export const redactedHeaders: ReadonlyArray<string> = ["ocp-apim-subscription-key"]
 
+/** The environment's base URL without a trailing slash, if it is an absolute http(s) URL. */
+export const checkBaseUrl = (
+  environment: VippsEnvironment.VippsEnvironment,
+): Effect.Effect<string, InvalidInput> => {
+  const baseUrl = environment.baseUrl.replace(/\/+$/, "")
+  return URL.canParse(baseUrl) && /^https?:$/.test(new URL(baseUrl).protocol)
+    ? Effect.succeed(baseUrl)
+    : Effect.fail(new InvalidInput({ field: "environment", reason: "needs an http(s) base URL" }))
+}
+
+/** The subscription key's value, if it can go into its header. */
+export const checkSubscriptionKey = (
+  subscriptionKey: Redacted.Redacted<string>,
+): Effect.Effect<string, InvalidInput> => {
+  const key = Redacted.value(subscriptionKey)
+  return key.length > 0 && isHeaderSafe(key)
+    ? Effect.succeed(key)
+    : // The reason must not quote the key.
+      Effect.fail(
+        new InvalidInput({
+          field: "subscriptionKey",
+          reason: "must be a non-empty header value (Latin-1, no control characters)",
+        }),
+      )
+}
+
 export const settingsFrom = (
   options: ClientOptions,
 ): Effect.Effect<Settings, InvalidInput, AccessTokenService> =>
   Effect.gen(function* () {
-    const baseUrl = options.environment.baseUrl.replace(/\/+$/, "")
-    if (!URL.canParse(baseUrl) || !/^https?:$/.test(new URL(baseUrl).protocol)) {
-      return yield* new InvalidInput({ field: "environment", reason: "needs an http(s) base URL" })
-    }
-    const key = Redacted.value(options.subscriptionKey)
-    if (key.length === 0 || !isHeaderSafe(key)) {
-      // The reason must not quote the key.
-      return yield* new InvalidInput({
-        field: "subscriptionKey",
-        reason: "must be a non-empty header value (Latin-1, no control characters)",
-      })
-    }
+    const baseUrl = yield* checkBaseUrl(options.environment)
+    const key = yield* checkSubscriptionKey(options.subscriptionKey)
     return {
       baseUrl,
       tokens: yield* AccessTokenService,

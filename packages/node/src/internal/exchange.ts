@@ -114,7 +114,7 @@ const outgoing = (
  * The answer: status and headers as they arrived, the body as the chunks that arrive, read
  * once by whoever asks (`text`, `stream`, ...); later reads get the same bytes.
  */
-class Answer extends Inspectable.Class implements HttpClientResponse.HttpClientResponse {
+class UndiciResponse extends Inspectable.Class implements HttpClientResponse.HttpClientResponse {
   readonly [HttpClientResponse.TypeId]: HttpClientResponse.TypeId = HttpClientResponse.TypeId
   readonly [HttpIncomingMessage.TypeId]: HttpIncomingMessage.TypeId = HttpIncomingMessage.TypeId
   readonly remoteAddress: Option.Option<string> = Option.none()
@@ -328,7 +328,7 @@ class Abandoned extends Error {
  */
 class Exchange implements Dispatcher.DispatchHandler {
   private controller: Dispatcher.DispatchController | undefined
-  private answer: Answer | undefined
+  private response: UndiciResponse | undefined
   private ended = false
   private abortWith: Error | undefined
   private timer: ReturnType<typeof setTimeout> | undefined
@@ -409,8 +409,8 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   private fail(cause: unknown): void {
     this.finish()
-    if (this.answer !== undefined) {
-      this.answer.fail(cause)
+    if (this.response !== undefined) {
+      this.response.fail(cause)
     } else {
       this.resumeHead?.(
         Effect.fail(
@@ -439,18 +439,18 @@ class Exchange implements Dispatcher.DispatchHandler {
     headers: Record<string, string | Array<string> | undefined>,
   ): void {
     if (statusCode < 200 || this.ended) return // 1xx: the real head follows
-    this.answer = new Answer(this.request, statusCode, headers, this)
-    this.resumeHead?.(Effect.succeed(this.answer))
+    this.response = new UndiciResponse(this.request, statusCode, headers, this)
+    this.resumeHead?.(Effect.succeed(this.response))
     this.resumeHead = undefined
   }
 
   onResponseData(_controller: Dispatcher.DispatchController, chunk: Uint8Array): void {
-    this.answer?.push(chunk)
+    this.response?.push(chunk)
   }
 
   onResponseEnd(): void {
     this.finish()
-    this.answer?.end()
+    this.response?.end()
   }
 
   onResponseError(_controller: Dispatcher.DispatchController | undefined, error: Error): void {

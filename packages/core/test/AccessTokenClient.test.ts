@@ -418,7 +418,7 @@ describe("AccessTokenClient.layerConfig", () => {
     }).pipe(Effect.provide(NodeHttpClient.layerUndici)),
   )
 
-  it.effect("the environment is test by default, production when asked", () =>
+  it.effect("the environment is test by default, production when asked, custom by URL", () =>
     Effect.gen(function* () {
       const read = (map: Record<string, string>) =>
         Effect.withConfigProvider(
@@ -429,12 +429,17 @@ describe("AccessTokenClient.layerConfig", () => {
       expect((yield* read({ VIPPS_MOBILEPAY_ENVIRONMENT: "production" })).baseUrl).toBe(
         "https://api.vipps.no",
       )
-      expect(
-        (yield* read({
+      expect((yield* read({ VIPPS_MOBILEPAY_BASE_URL: "http://127.0.0.1:4010/" })).baseUrl).toBe(
+        "http://127.0.0.1:4010",
+      )
+      // Production and a custom URL together: which was meant cannot be told.
+      const both = yield* Effect.flip(
+        read({
           VIPPS_MOBILEPAY_ENVIRONMENT: "production",
           VIPPS_MOBILEPAY_BASE_URL: "http://127.0.0.1:4010/",
-        })).baseUrl,
-      ).toBe("http://127.0.0.1:4010")
+        }),
+      )
+      expect(String(both)).toContain("VIPPS_MOBILEPAY_BASE_URL")
     }),
   )
 

@@ -44,15 +44,15 @@ export const makeVariant = async (key: VariantKey, origin: string): Promise<Vari
   switch (key) {
     case "undici":
     case "fetch":
-      return (await import("./posVariantsPlain.js")).plainVariant(key, origin)
+      return (await import("./variantsPlain.js")).plainVariant(key, origin)
     case "posUndici":
-      return (await import("./posVariantsPos.js")).leanVariant(origin)
+      return (await import("./variantsPos.js")).leanVariant(origin)
     case "undiciInEffect":
-      return (await import("./posVariantsPos.js")).undiciInEffect(origin)
+      return (await import("./variantsPos.js")).undiciInEffect(origin)
     case "undiciLoaded":
-      return (await import("./posVariantsPos.js")).undiciLoaded(origin)
+      return (await import("./variantsPos.js")).undiciLoaded(origin)
     default:
-      return (await import("./posVariantsEffect.js")).effectVariant(key, origin)
+      return (await import("./variantsEffect.js")).effectVariant(key, origin)
   }
 }
 

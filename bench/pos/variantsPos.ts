@@ -11,8 +11,8 @@ import type { HttpClient } from "@effect/platform/HttpClient"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
-import { plainVariant } from "./posVariantsPlain.js"
-import { clientId, merchantVat, paymentId, type Variant, variantNames } from "./posVariants.js"
+import { plainVariant } from "./variantsPlain.js"
+import { clientId, merchantVat, paymentId, type Variant, variantNames } from "./variants.js"
 
 export const posClient = (name: string, origin: string, http: Layer.Layer<HttpClient>): Variant => {
   const runtime = ManagedRuntime.make(

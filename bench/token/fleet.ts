@@ -11,9 +11,9 @@ import * as Http from "node:http"
 import { connect } from "node:net"
 import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
-import { clientId, clientSecret } from "./loopback.js"
-import type { Stats } from "./measure.js"
-import type { Section } from "./report.js"
+import { clientId, clientSecret } from "./endpoint.js"
+import type { Stats } from "../harness/measure.js"
+import type { Section } from "../harness/report.js"
 
 const merchants = 100
 const fleetSizes = [1, 4, 16] as const
@@ -109,7 +109,7 @@ const expectLine = async (worker: Worker, prefix: string): Promise<string> => {
   return line.slice(prefix.length).trim()
 }
 
-// Stats from raw samples (nanoseconds), as measure.ts computes them for its cases.
+// Stats from raw samples (nanoseconds), as harness/measure.ts computes them for its cases.
 const statsOf = (name: string, samples: ReadonlyArray<number>): Stats => {
   const sorted = [...samples].sort((a, b) => a - b)
   const at = (p: number) =>

@@ -19,7 +19,7 @@ import * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import { Pool } from "undici"
-import { table } from "./report.js"
+import { table } from "../harness/report.js"
 import type { Route } from "./sdkRoute.js"
 import {
   apiHeaders,
@@ -29,7 +29,7 @@ import {
   sdkClient,
   sdkToken,
   type VariantKey,
-} from "./epaymentVariants.js"
+} from "./variants.js"
 
 export const saleCount = 100
 const inFlight = 25

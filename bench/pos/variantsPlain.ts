@@ -3,7 +3,7 @@
  * JSON parsed; over undici's `Pool` (the limit here) or the global `fetch`.
  */
 import { Pool } from "undici"
-import { clientId, paymentId, type Variant, variantNames } from "./posVariants.js"
+import { clientId, paymentId, type Variant, variantNames } from "./variants.js"
 
 const headers = {
   accept: "application/json",

@@ -9,9 +9,9 @@ import { TokenClient } from "@effect-mobilepay/core"
 import { TokenService } from "@effect-mobilepay/token-service"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Effect, Layer, ManagedRuntime } from "effect"
-import { type TokenEndpoint, tokenClientOptions } from "./loopback.js"
-import { compare } from "./measure.js"
-import type { Section } from "./report.js"
+import { type TokenEndpoint, tokenClientOptions } from "./endpoint.js"
+import { compare } from "../harness/measure.js"
+import type { Section } from "../harness/report.js"
 
 const callers = 1_000
 const fanOut = (effect: () => Effect.Effect<unknown, unknown>) =>

@@ -7,8 +7,8 @@ import { Payment } from "@effect-mobilepay/pos"
 import { HttpClient, HttpClientResponse } from "@effect/platform"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Effect, ManagedRuntime } from "effect"
-import { clientId, paymentId, type Variant, variantNames } from "./posVariants.js"
-import { posClient } from "./posVariantsPos.js"
+import { clientId, paymentId, type Variant, variantNames } from "./variants.js"
+import { posClient } from "./variantsPos.js"
 
 const headers = {
   accept: "application/json",

@@ -1,6 +1,6 @@
 /**
  * Benchmark 5: one PoS call, side by side with what users would pick instead. `QueryPayment`
- * against a canned MobilePay in another process (posServer.ts, pinned to its own core where
+ * against a canned MobilePay in another process (server.ts, pinned to its own core where
  * `taskset` exists), made by raw undici (the limit here), `fetch`, `@effect/platform-node`'s
  * default client with Schema, and the full `PosClient.queryPayment` on each transport the
  * project ships. After a warm-up, the variants take turns (A B C … each round) at 1 and at 32
@@ -11,9 +11,14 @@
 import { execFile } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { build } from "esbuild"
-import { drive } from "./posDrive.js"
-import { table } from "./report.js"
-import { onClientCore, pinned, pinThisProcess, startPosServer } from "./posServerProcess.js"
+import { drive } from "./drive.js"
+import { table } from "../harness/report.js"
+import {
+  onClientCore,
+  pinned,
+  pinThisProcess,
+  startServerProcess,
+} from "../harness/serverProcess.js"
 import {
   checkAnswer,
   makeVariant,
@@ -21,7 +26,7 @@ import {
   type VariantKey,
   variantKeys,
   variantNames,
-} from "./posVariants.js"
+} from "./variants.js"
 
 const concurrencies = [1, 32] as const
 const rounds = 5
@@ -92,6 +97,7 @@ const median = (values: ReadonlyArray<number>): number => {
 }
 
 const here = fileURLToPath(new URL(".", import.meta.url))
+const bench = fileURLToPath(new URL("..", import.meta.url))
 
 // The solo runs are plain `node` on compiled JavaScript (the packages' dist/, the bench's
 // files bundled by esbuild): a loader compiling TypeScript on the fly would add its own memory.
@@ -101,9 +107,9 @@ const compileSolo = async (): Promise<string> => {
       error === null ? resolve() : reject(error),
     ),
   )
-  const outdir = `${here}node_modules/.cache/pos-bench`
+  const outdir = `${bench}node_modules/.cache/pos-bench`
   await build({
-    entryPoints: [`${here}posSolo.ts`],
+    entryPoints: [`${here}solo.ts`],
     outdir,
     bundle: true,
     splitting: true,
@@ -113,7 +119,7 @@ const compileSolo = async (): Promise<string> => {
     outExtension: { ".js": ".mjs" },
     logLevel: "warning",
   })
-  return `${outdir}/posSolo.mjs`
+  return `${outdir}/solo.mjs`
 }
 
 const solo = (script: string, run: (typeof rssRuns)[number], origin: string): Promise<RssRow> =>
@@ -151,7 +157,7 @@ export const posCalls = async (
   keys: ReadonlyArray<VariantKey> = variantKeys,
 ): Promise<PosResult> => {
   pinThisProcess()
-  const server = await startPosServer()
+  const server = await startServerProcess("pos/server.ts")
   const variants: Array<Variant> = []
   try {
     for (const key of keys) variants.push(await makeVariant(key, server.origin))

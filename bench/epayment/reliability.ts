@@ -22,14 +22,15 @@ import { Pool } from "undici"
 import { table } from "../harness/report.js"
 import type { Route } from "./sdkRoute.js"
 import {
+  accessToken,
   apiHeaders,
   createRequest,
-  ePaymentLayer,
+  paymentsPath,
+  redirectUrl,
   salesUnit,
-  sdkClient,
-  sdkToken,
-  type VariantKey,
-} from "./variants.js"
+  tokenPath,
+} from "./sale.js"
+import { ePaymentLayer, sdkClient, sdkToken, type VariantKey, variantNames } from "./variants.js"
 
 export const saleCount = 100
 const inFlight = 25
@@ -83,14 +84,14 @@ const startCommitAndCut = async (): Promise<CommitAndCut> => {
         })
         res.end(body)
       }
-      if (req.method === "POST" && req.url === "/accesstoken/get") {
+      if (req.method === "POST" && req.url === tokenPath) {
         return reply(
           200,
-          JSON.stringify({ token_type: "Bearer", expires_in: 3600, access_token: "eyJ.rel.sig" }),
+          JSON.stringify({ token_type: "Bearer", expires_in: 3600, access_token: accessToken }),
         )
       }
       const key = req.headers["idempotency-key"]
-      if (req.method !== "POST" || req.url !== "/epayment/v1/payments" || typeof key !== "string") {
+      if (req.method !== "POST" || req.url !== paymentsPath || typeof key !== "string") {
         return reply(404, problem(404, "Not Found", "not a create"))
       }
       creates++
@@ -105,7 +106,7 @@ const startCommitAndCut = async (): Promise<CommitAndCut> => {
       if (references.has(reference)) {
         return reply(409, problem(409, "Conflict", "reference exists (4150)"))
       }
-      const answer = JSON.stringify({ reference, redirectUrl: "https://landing.vipps.no?t=1" })
+      const answer = JSON.stringify({ reference, redirectUrl })
       byKey.set(key, { body, answer })
       references.add(reference)
       const before = held.get(sale) ?? 0
@@ -158,12 +159,12 @@ const retryOnce = async (attempt: (index: number) => Promise<boolean>): Promise<
 }
 
 const undiciCaller = (sameKey: boolean): Caller => ({
-  name: "raw undici Pool.request",
+  name: variantNames.undici,
   retry: sameKey ? "once, the same key" : "once, a new key (as the SDK)",
   variant: "undici",
   start: async (origin) => {
     const pool = new Pool(origin)
-    const headers = apiHeaders("eyJ.rel.sig")
+    const headers = apiHeaders(accessToken)
     return {
       sale: (sale, reference) => {
         const body = JSON.stringify(createRequest(reference, sale))
@@ -171,7 +172,7 @@ const undiciCaller = (sameKey: boolean): Caller => ({
         return retryOnce(async (index) => {
           const response = await pool.request({
             method: "POST",
-            path: "/epayment/v1/payments",
+            path: paymentsPath,
             headers: {
               ...headers,
               "content-type": "application/json",
@@ -189,16 +190,16 @@ const undiciCaller = (sameKey: boolean): Caller => ({
 })
 
 const fetchCaller: Caller = {
-  name: "global fetch",
+  name: variantNames.fetch,
   retry: "once, a new key (as the SDK)",
   variant: "fetch",
   start: async (origin) => {
-    const headers = apiHeaders("eyJ.rel.sig")
+    const headers = apiHeaders(accessToken)
     return {
       sale: (sale, reference) => {
         const body = JSON.stringify(createRequest(reference, sale))
         return retryOnce(async () => {
-          const response = await fetch(`${origin}/epayment/v1/payments`, {
+          const response = await fetch(`${origin}${paymentsPath}`, {
             method: "POST",
             headers: {
               ...headers,

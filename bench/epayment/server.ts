@@ -10,34 +10,35 @@
  * serves until stdin closes.
  */
 import * as Http from "node:http"
+import { accessToken, amount, paymentsPath, redirectUrl, tokenPath } from "./sale.js"
 
 const tokenBody = JSON.stringify({
   token_type: "Bearer",
   expires_in: 3600,
   ext_expires_in: 3600,
-  access_token: "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJlcGF5bWVudC1iZW5jaCJ9.c2lnbmF0dXJl",
+  access_token: accessToken,
 })
 
 /** An authorized ePayment as `getPayment` answers it (every field the contract lists). */
 const paymentBody = (reference: string): string =>
   JSON.stringify({
     aggregate: {
-      authorizedAmount: { currency: "DKK", value: 12550 },
+      authorizedAmount: amount,
       cancelledAmount: { currency: "DKK", value: 0 },
       capturedAmount: { currency: "DKK", value: 0 },
       refundedAmount: { currency: "DKK", value: 0 },
     },
-    amount: { currency: "DKK", value: 12550 },
+    amount,
     state: "AUTHORIZED",
     paymentMethod: { type: "WALLET", cardBin: "540185" },
     profile: { sub: "c06c4afe-d9e1-4c5d-939a-177d752a0944" },
     pspReference: "8f3a1c0e-5b7d-4e2a-9c6f-0d1e2f3a4b5c",
-    redirectUrl: "https://landing.vipps.no?token=eyJraWQiOiJqd3RrZXkiLCJhbGciOiJSUzI1NiJ9",
+    redirectUrl,
     reference,
     metadata: { till: "4", order: "42" },
   })
 
-const paymentPath = /^\/epayment\/v1\/payments\/([a-zA-Z0-9-]{8,64})$/
+const paymentPath = new RegExp(`^${paymentsPath}/([a-zA-Z0-9-]{8,64})$`)
 
 const counts = { tokens: 0, creates: 0, gets: 0, refused: 0 }
 
@@ -67,7 +68,7 @@ const referenceOf = (body: string): string | undefined => {
 
 const answer = (req: Http.IncomingMessage, body: string): readonly [number, string] | undefined => {
   const url = req.url ?? ""
-  if (req.method === "POST" && url === "/accesstoken/get") {
+  if (req.method === "POST" && url === tokenPath) {
     if (req.headers["client_id"] === undefined || req.headers["client_secret"] === undefined) {
       return undefined
     }
@@ -76,7 +77,7 @@ const answer = (req: Http.IncomingMessage, body: string): readonly [number, stri
   }
   if (req.method === "GET" && url === "/bench/counts") return [200, JSON.stringify(counts)]
   if (!hasApiHeaders(req.headers)) return undefined
-  if (req.method === "POST" && url === "/epayment/v1/payments") {
+  if (req.method === "POST" && url === paymentsPath) {
     const reference = referenceOf(body)
     if (
       reference === undefined ||
@@ -90,7 +91,7 @@ const answer = (req: Http.IncomingMessage, body: string): readonly [number, stri
       201,
       JSON.stringify({
         reference,
-        redirectUrl: "https://landing.vipps.no?token=eyJraWQiOiJqd3RrZXkiLCJhbGciOiJSUzI1NiJ9",
+        redirectUrl,
       }),
     ]
   }

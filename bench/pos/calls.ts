@@ -19,14 +19,8 @@ import {
   pinThisProcess,
   startServerProcess,
 } from "../harness/serverProcess.js"
-import {
-  checkAnswer,
-  makeVariant,
-  type Variant,
-  type VariantKey,
-  variantKeys,
-  variantNames,
-} from "./variants.js"
+import { type Variant, type VariantKey, variantNames } from "./variant.js"
+import { checkAnswer, makeVariant, variantKeys } from "./variants.js"
 
 const concurrencies = [1, 32] as const
 const rounds = 5

@@ -5,9 +5,10 @@
  * stdout, then serves until stdin closes.
  */
 import * as Http from "node:http"
+import { accessToken } from "./variant.js"
 
 const tokenBody = JSON.stringify({
-  access_token: "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJwb3MtYmVuY2gifQ.c2lnbmF0dXJl",
+  access_token: accessToken,
   expires_in: 3700,
   token_type: "Bearer",
   scope: "integrator_scope",

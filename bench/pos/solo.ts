@@ -8,7 +8,8 @@
  */
 import { drive } from "./drive.js"
 import { startServerProcess } from "../harness/serverProcess.js"
-import { checkAnswer, makeVariant, type VariantKey, variantNames } from "./variants.js"
+import { type VariantKey, variantNames } from "./variant.js"
+import { checkAnswer, makeVariant } from "./variants.js"
 
 const [key = "", callsText = "", concurrencyText = "", given] = process.argv.slice(2)
 const isVariant = (k: string): k is VariantKey => Object.keys(variantNames).includes(k)

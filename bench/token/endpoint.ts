@@ -3,12 +3,16 @@
  * answers every POST with the same token and counts the requests, and the client credentials
  * and environment that point at it.
  */
-import { ClientCredentials, Environment } from "@effect-mobilepay/core"
-import { Effect } from "effect"
+import { ClientCredentials, Environment, TokenClient } from "@effect-mobilepay/core"
+import { TokenService } from "@effect-mobilepay/token-service"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import { Effect, Layer } from "effect"
 import * as Http from "node:http"
 
 export const clientId = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
 export const clientSecret = "bench-secret"
+/** The merchant the token benchmarks ask for when one merchant will do. */
+export const merchantVat = "DK12345678"
 
 const tokenBody = JSON.stringify({
   access_token: "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJiZW5jaCJ9.c2lnbmF0dXJl",
@@ -72,3 +76,10 @@ export const tokenClientOptions = (endpoint: TokenEndpoint) => ({
     posUrl: "http://127.0.0.1:1/pos/v10",
   }),
 })
+
+/** A `TokenService` on its defaults over `TokenClient` on `NodeHttpClient.layerUndici`. */
+export const tokenServiceLayer = (endpoint: TokenEndpoint) =>
+  TokenService.layer().pipe(
+    Layer.provide(TokenClient.layer(tokenClientOptions(endpoint))),
+    Layer.provide(NodeHttpClient.layerUndici),
+  )

@@ -11,11 +11,16 @@ import { HttpClient, HttpClientRequest } from "@effect/platform"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import { Agent, request } from "undici"
-import { clientId, clientSecret, type TokenEndpoint, tokenClientOptions } from "./endpoint.js"
+import {
+  clientId,
+  clientSecret,
+  merchantVat,
+  type TokenEndpoint,
+  tokenClientOptions,
+} from "./endpoint.js"
 import { type Case, compare } from "../harness/measure.js"
 import type { Section } from "../harness/report.js"
 
-const merchantVat = "DK12345678"
 const concurrency = 16
 const requestsPerBatch = 256
 

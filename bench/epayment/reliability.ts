@@ -10,7 +10,6 @@
  * as a careful caller would; the server then counts what it holds per sale.
  */
 import { randomUUID } from "node:crypto"
-import * as Http from "node:http"
 import { UndiciHttpClient } from "@effect-mobilepay/node"
 import { EPaymentClient } from "@effect-mobilepay/epayment"
 import type { HttpClient } from "@effect/platform/HttpClient"
@@ -19,6 +18,8 @@ import * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import { Pool } from "undici"
+import { reset, respond } from "@effect-mobilepay/test-support/TokenEndpoint"
+import { startLoopback } from "../harness/loopback.js"
 import { table } from "../harness/report.js"
 import type { Route } from "./sdkRoute.js"
 import {
@@ -73,61 +74,46 @@ const startCommitAndCut = async (): Promise<CommitAndCut> => {
   const references = new Set<string>()
   const held = new Map<string, number>()
   let creates = 0
-  const server = Http.createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
-    const chunks: Array<Buffer> = []
-    req.on("data", (chunk: Buffer) => chunks.push(chunk))
-    req.on("end", () => {
-      const reply = (status: number, body: string) => {
-        res.writeHead(status, {
-          "content-type": status < 300 ? "application/json" : "application/problem+json",
-          "content-length": Buffer.byteLength(body),
-        })
-        res.end(body)
-      }
-      if (req.method === "POST" && req.url === tokenPath) {
-        return reply(
-          200,
-          JSON.stringify({ token_type: "Bearer", expires_in: 3600, access_token: accessToken }),
-        )
-      }
-      const key = req.headers["idempotency-key"]
-      if (req.method !== "POST" || req.url !== paymentsPath || typeof key !== "string") {
-        return reply(404, problem(404, "Not Found", "not a create"))
-      }
-      creates++
-      const body = Buffer.concat(chunks).toString()
-      const seen = byKey.get(key)
-      if (seen !== undefined) {
-        return seen.body === body
-          ? reply(201, seen.answer)
-          : reply(409, problem(409, "Conflict", "Idempotency-Key already exists (4020)"))
-      }
-      const { reference, sale } = fields(body)
-      if (references.has(reference)) {
-        return reply(409, problem(409, "Conflict", "reference exists (4150)"))
-      }
-      const answer = JSON.stringify({ reference, redirectUrl })
-      byKey.set(key, { body, answer })
-      references.add(reference)
-      const before = held.get(sale) ?? 0
-      held.set(sale, before + 1)
-      // Committed: the first create of a sale loses its answer.
-      if (before === 0) return req.socket.destroy()
-      reply(201, answer)
+  const reply = (status: number, body: string) =>
+    respond(status, body, {
+      "content-type": status < 300 ? "application/json" : "application/problem+json",
+      "content-length": String(Buffer.byteLength(body)),
     })
+  const server = await startLoopback((_, request) => {
+    if (request.method === "POST" && request.path === tokenPath) {
+      return reply(
+        200,
+        JSON.stringify({ token_type: "Bearer", expires_in: 3600, access_token: accessToken }),
+      )
+    }
+    const key = request.headers["idempotency-key"]
+    if (request.method !== "POST" || request.path !== paymentsPath || typeof key !== "string") {
+      return reply(404, problem(404, "Not Found", "not a create"))
+    }
+    creates++
+    const seen = byKey.get(key)
+    if (seen !== undefined) {
+      return seen.body === request.body
+        ? reply(201, seen.answer)
+        : reply(409, problem(409, "Conflict", "Idempotency-Key already exists (4020)"))
+    }
+    const { reference, sale } = fields(request.body)
+    if (references.has(reference)) {
+      return reply(409, problem(409, "Conflict", "reference exists (4150)"))
+    }
+    const answer = JSON.stringify({ reference, redirectUrl })
+    byKey.set(key, { body: request.body, answer })
+    references.add(reference)
+    const before = held.get(sale) ?? 0
+    held.set(sale, before + 1)
+    // Committed: the first create of a sale loses its answer.
+    return before === 0 ? reset : reply(201, answer)
   })
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  const address = server.address()
-  const port = address !== null && typeof address !== "string" ? address.port : 0
   return {
-    origin: `http://127.0.0.1:${port}`,
+    origin: server.origin,
     held: () => held,
     creates: () => creates,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
+    close: server.close,
   }
 }
 

@@ -1,13 +1,14 @@
 /**
- * What the benchmarks talk to: a token endpoint on loopback (node:http, in this process) that
- * answers every POST with the same token and counts the requests, and the client credentials
- * and environment that point at it.
+ * What the token benchmarks talk to: a token endpoint on loopback (test-support's
+ * `TokenEndpoint`, in this process) that answers every request with the same token and counts
+ * them, and the client credentials, merchant and environment that point at it.
  */
 import { ClientCredentials, Environment, TokenClient } from "@effect-mobilepay/core"
 import { TokenService } from "@effect-mobilepay/token-service"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Effect, Layer } from "effect"
-import * as Http from "node:http"
+import { respond } from "@effect-mobilepay/test-support/TokenEndpoint"
+import { type Loopback, startLoopback } from "../harness/loopback.js"
 
 export const clientId = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
 export const clientSecret = "bench-secret"
@@ -20,53 +21,18 @@ const tokenBody = JSON.stringify({
   token_type: "Bearer",
   scope: "integrator_scope",
 })
+const tokenReply = respond(200, tokenBody, {
+  "content-type": "application/json",
+  "content-length": String(Buffer.byteLength(tokenBody)),
+})
 
-export interface TokenEndpoint {
-  /** The base URL to use as `authUrl`. */
-  readonly authUrl: string
-  /** The full token URL (`{authUrl}/connect/token`). */
-  readonly tokenUrl: string
-  /** Requests answered so far. */
-  readonly requests: () => number
-  /** The header names and body of the last request, to check two clients send the same. */
-  readonly lastRequest: () => { readonly headerNames: ReadonlyArray<string>; readonly body: string }
-  readonly close: () => Promise<void>
-}
+/** The endpoint the token benchmarks share: every request answered with the same token. */
+export type TokenEndpoint = Loopback
 
-export const startTokenEndpoint = async (): Promise<TokenEndpoint> => {
-  let requests = 0
-  let last = { headerNames: new Array<string>(), body: "" }
-  const server = Http.createServer((req, res) => {
-    const chunks: Array<Buffer> = []
-    req.on("data", (chunk: Buffer) => chunks.push(chunk))
-    req.on("end", () => {
-      requests++
-      last = { headerNames: Object.keys(req.headers), body: Buffer.concat(chunks).toString() }
-      res.writeHead(200, {
-        "content-type": "application/json",
-        "content-length": Buffer.byteLength(tokenBody),
-      })
-      res.end(tokenBody)
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  const address = server.address()
-  if (address === null || typeof address === "string") {
-    throw new Error("the token endpoint has no TCP address")
-  }
-  const authUrl = `http://127.0.0.1:${address.port}/integrator-authentication`
-  return {
-    authUrl,
-    tokenUrl: `${authUrl}/connect/token`,
-    requests: () => requests,
-    lastRequest: () => last,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
-  }
-}
+export const startTokenEndpoint = (): Promise<TokenEndpoint> => startLoopback(() => tokenReply)
+
+/** The full token URL (`{authUrl}/connect/token`). */
+export const tokenUrl = (endpoint: TokenEndpoint): string => `${endpoint.authUrl}/connect/token`
 
 /** The `TokenClient` options for the endpoint. */
 export const tokenClientOptions = (endpoint: TokenEndpoint) => ({

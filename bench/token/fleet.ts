@@ -7,10 +7,11 @@
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { randomBytes, randomUUID } from "node:crypto"
-import * as Http from "node:http"
 import { connect } from "node:net"
 import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
+import { respond } from "@effect-mobilepay/test-support/TokenEndpoint"
+import { startLoopback } from "../harness/loopback.js"
 import { clientId, clientSecret } from "./endpoint.js"
 import type { Stats } from "../harness/measure.js"
 import type { Section } from "../harness/report.js"
@@ -30,38 +31,18 @@ const redisUrl = process.env["MOBILEPAY_TEST_REDIS_URL"] || "redis://127.0.0.1:6
 const stores = ["in-process", "redis"] as const
 type Store = (typeof stores)[number]
 
-/** A token endpoint issuing short-lived tokens and counting requests per merchant. */
-const startShortLivedEndpoint = async () => {
-  let requests = 0
-  const server = Http.createServer((req, res) => {
-    req.resume()
-    req.on("end", () => {
-      requests++
-      const body = JSON.stringify({
-        access_token: `fleet-token-${requests}`,
+/** A token endpoint issuing short-lived tokens, a new one per request, and counting them. */
+const startShortLivedEndpoint = () =>
+  startLoopback(
+    (index) =>
+      respond(200, {
+        access_token: `fleet-token-${index + 1}`,
         expires_in: tokenLifetimeSeconds,
         token_type: "Bearer",
-      })
-      res.writeHead(200, { "content-type": "application/json" })
-      res.end(body)
-    })
-  })
-  // A 16-process cold start opens 1,600 connections at once.
-  await new Promise<void>((resolve) =>
-    server.listen({ port: 0, host: "127.0.0.1", backlog: 4096 }, resolve),
-  )
-  const address = server.address()
-  const port = address !== null && typeof address !== "string" ? address.port : 0
-  return {
-    authUrl: `http://127.0.0.1:${port}/integrator-authentication`,
-    requests: () => requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
       }),
-  }
-}
+    // A 16-process cold start opens 1,600 connections at once.
+    { backlog: 4096 },
+  )
 
 const reachable = (url: string) =>
   new Promise<boolean>((resolve) => {

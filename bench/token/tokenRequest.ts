@@ -17,6 +17,7 @@ import {
   merchantVat,
   type TokenEndpoint,
   tokenClientOptions,
+  tokenUrl,
 } from "./endpoint.js"
 import { type Case, compare } from "../harness/measure.js"
 import type { Section } from "../harness/report.js"
@@ -51,7 +52,7 @@ export const tokenRequest = async (endpoint: TokenEndpoint): Promise<ReadonlyArr
     const body = new URLSearchParams(form).toString()
 
     const raw = async () => {
-      const response = await request(endpoint.tokenUrl, {
+      const response = await request(tokenUrl(endpoint), {
         dispatcher: agent,
         method: "POST",
         headers,
@@ -61,7 +62,7 @@ export const tokenRequest = async (endpoint: TokenEndpoint): Promise<ReadonlyArr
       if (response.statusCode !== 200) throw new Error(`status ${response.statusCode}`)
       return JSON.parse(text)
     }
-    const platformRequest = HttpClientRequest.post(endpoint.tokenUrl).pipe(
+    const platformRequest = HttpClientRequest.post(tokenUrl(endpoint)).pipe(
       HttpClientRequest.setHeaders(headers),
       HttpClientRequest.bodyUrlParams(form),
     )
@@ -74,7 +75,8 @@ export const tokenRequest = async (endpoint: TokenEndpoint): Promise<ReadonlyArr
     // The same request on the wire, apart from what the Effect client adds on its own.
     const sent = async (send: () => Promise<unknown>) => {
       await send()
-      return endpoint.lastRequest()
+      const request = endpoint.latest()
+      return { headerNames: Object.keys(request?.headers ?? {}), body: request?.body ?? "" }
     }
     const rawSent = await sent(raw)
     const tokenClientSent = await sent(() => Effect.runPromise(tokenClient))

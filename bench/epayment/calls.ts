@@ -9,6 +9,7 @@
  * token requests it made while measured. Then the reliability comparison
  * (reliability.ts).
  */
+import { median, percentile } from "../harness/measure.js"
 import { table } from "../harness/report.js"
 import { pinned, pinThisProcess, startServerProcess } from "../harness/serverProcess.js"
 import { type ReliabilityRow, reliability, renderReliability, saleCount } from "./reliability.js"
@@ -44,17 +45,6 @@ export interface EPaymentResult {
   readonly rows: ReadonlyArray<EPaymentRow>
   readonly reliability: ReadonlyArray<ReliabilityRow>
 }
-
-const median = (values: ReadonlyArray<number>): number => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1
-    ? (sorted[middle] ?? NaN)
-    : ((sorted[middle - 1] ?? NaN) + (sorted[middle] ?? NaN)) / 2
-}
-
-const percentile = (sorted: Float64Array, p: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? NaN
 
 interface Timed {
   readonly seconds: number

@@ -9,7 +9,8 @@
  * `GET /bench/counts` tells how many of each it answered. Prints its port on stdout, then
  * serves until stdin closes.
  */
-import * as Http from "node:http"
+import type * as Http from "node:http"
+import { serveCanned } from "../harness/cannedServer.js"
 import { accessToken, amount, paymentsPath, redirectUrl, tokenPath } from "./sale.js"
 
 const tokenBody = JSON.stringify({
@@ -103,34 +104,16 @@ const answer = (req: Http.IncomingMessage, body: string): readonly [number, stri
   return undefined
 }
 
-const server = Http.createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
-  const chunks: Array<Buffer> = []
-  req.on("data", (chunk: Buffer) => chunks.push(chunk))
-  req.on("end", () => {
-    const answered = answer(req, Buffer.concat(chunks).toString())
-    if (answered === undefined) {
-      counts.refused++
-      res.writeHead(400, { "content-type": "application/problem+json" })
-      res.end(JSON.stringify({ title: "Bad Request", status: 400, detail: "refused by the bench" }))
-      return
+serveCanned((req, body) => {
+  const answered = answer(req, body)
+  if (answered === undefined) {
+    counts.refused++
+    return {
+      status: 400,
+      body: JSON.stringify({ title: "Bad Request", status: 400, detail: "refused by the bench" }),
+      headers: { "content-type": "application/problem+json" },
     }
-    const [status, body] = answered
-    res.writeHead(status, {
-      "content-type": "application/json; charset=utf-8",
-      "content-length": Buffer.byteLength(body),
-    })
-    res.end(body)
-  })
-})
-server.keepAliveTimeout = 60_000
-
-server.listen({ port: 0, host: "127.0.0.1", backlog: 1024 }, () => {
-  const address = server.address()
-  process.stdout.write(`${address !== null && typeof address !== "string" ? address.port : 0}\n`)
-})
-// The parent closes stdin when it is done (or dies): stop then.
-process.stdin.resume()
-process.stdin.on("end", () => {
-  server.closeAllConnections()
-  server.close(() => process.exit(0))
+  }
+  const [status, answerBody] = answered
+  return { status, body: answerBody }
 })

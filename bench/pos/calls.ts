@@ -12,6 +12,7 @@ import { execFile } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { build } from "esbuild"
 import { drive } from "./drive.js"
+import { median } from "../harness/measure.js"
 import { table } from "../harness/report.js"
 import {
   onClientCore,
@@ -80,14 +81,6 @@ export interface PosResult {
   readonly pinned: boolean
   readonly rows: ReadonlyArray<PosRow>
   readonly rss: ReadonlyArray<RssRow>
-}
-
-const median = (values: ReadonlyArray<number>): number => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1
-    ? (sorted[middle] ?? NaN)
-    : ((sorted[middle - 1] ?? NaN) + (sorted[middle] ?? NaN)) / 2
 }
 
 const here = fileURLToPath(new URL(".", import.meta.url))

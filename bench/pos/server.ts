@@ -4,7 +4,7 @@
  * one token and every `GET /pos/v10/payments/{id}` with the same payment. Prints its port on
  * stdout, then serves until stdin closes.
  */
-import * as Http from "node:http"
+import { serveCanned } from "../harness/cannedServer.js"
 import { accessToken } from "./variant.js"
 
 const tokenBody = JSON.stringify({
@@ -36,38 +36,16 @@ const paymentBody = (paymentId: string): string =>
 
 const paymentPath = /^\/pos\/v10\/payments\/([0-9a-f-]{36})$/
 
-const server = Http.createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
-  req.resume()
-  req.on("end", () => {
-    const url = req.url ?? ""
-    const payment = paymentPath.exec(url)
-    const body =
-      req.method === "POST" && url.endsWith("/connect/token")
-        ? tokenBody
-        : req.method === "GET" && payment !== null && req.headers.authorization !== undefined
-          ? paymentBody(payment[1] ?? "")
-          : undefined
-    if (body === undefined) {
-      res.writeHead(404).end()
-      return
-    }
-    res.writeHead(200, {
-      "content-type": "application/json; charset=utf-8",
-      "content-length": Buffer.byteLength(body),
-      "x-correlation-id": "bench-correlation-id",
-    })
-    res.end(body)
-  })
-})
-server.keepAliveTimeout = 60_000
-
-server.listen({ port: 0, host: "127.0.0.1", backlog: 1024 }, () => {
-  const address = server.address()
-  process.stdout.write(`${address !== null && typeof address !== "string" ? address.port : 0}\n`)
-})
-// The parent closes stdin when it is done (or dies): stop then.
-process.stdin.resume()
-process.stdin.on("end", () => {
-  server.closeAllConnections()
-  server.close(() => process.exit(0))
+serveCanned((req) => {
+  const url = req.url ?? ""
+  const payment = paymentPath.exec(url)
+  const body =
+    req.method === "POST" && url.endsWith("/connect/token")
+      ? tokenBody
+      : req.method === "GET" && payment !== null && req.headers.authorization !== undefined
+        ? paymentBody(payment[1] ?? "")
+        : undefined
+  return body === undefined
+    ? { status: 404, body: "" }
+    : { status: 200, body, headers: { "x-correlation-id": "bench-correlation-id" } }
 })

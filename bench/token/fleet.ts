@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url"
 import { respond } from "@effect-mobilepay/test-support/TokenEndpoint"
 import { startLoopback } from "../harness/loopback.js"
 import { clientId, clientSecret } from "./endpoint.js"
-import type { Stats } from "../harness/measure.js"
+import { summarize } from "../harness/measure.js"
 import type { Section } from "../harness/report.js"
 
 const merchants = 100
@@ -88,16 +88,6 @@ const expectLine = async (worker: Worker, prefix: string): Promise<string> => {
   const line = await worker.line()
   if (!line.startsWith(prefix)) throw new Error(`fleet worker: expected ${prefix}, got ${line}`)
   return line.slice(prefix.length).trim()
-}
-
-// Stats from raw samples (nanoseconds), as harness/measure.ts computes them for its cases.
-const statsOf = (name: string, samples: ReadonlyArray<number>): Stats => {
-  const sorted = [...samples].sort((a, b) => a - b)
-  const at = (p: number) =>
-    sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? NaN
-  const mean = sorted.reduce((sum, x) => sum + x, 0) / sorted.length
-  const sd = Math.sqrt(sorted.reduce((sum, x) => sum + (x - mean) ** 2, 0) / (sorted.length - 1))
-  return { name, n: sorted.length, mean, p50: at(0.5), p99: at(0.99), rsd: sd / mean }
 }
 
 interface Outcome {
@@ -245,14 +235,14 @@ export const fleet = async (): Promise<ReadonlyArray<Section>> => {
     {
       title: `Fleet: cold start, ${merchants} merchants, every process asks for all at once`,
       unit: "one first get, from its call to its token (waiting on another process's request included)",
-      rows: outcomes.map((o) => statsOf(rowName(o.store, o.processes), o.cold)),
+      rows: outcomes.map((o) => summarize(rowName(o.store, o.processes), o.cold)),
       baseline,
       notes: checks,
     },
     {
       title: "Fleet: cache hit in each process",
       unit: `one get, timed as one Effect.runPromise of 10,000 gets over the ${merchants} merchants`,
-      rows: outcomes.map((o) => statsOf(rowName(o.store, o.processes), o.hits)),
+      rows: outcomes.map((o) => summarize(rowName(o.store, o.processes), o.hits)),
       baseline,
       notes: ["design target for a hit: < 1 µs, with or without Redis behind the cache"],
     },

@@ -25,6 +25,7 @@ import type { Route } from "./sdkRoute.js"
 import {
   accessToken,
   apiHeaders,
+  createHeaders,
   createRequest,
   paymentsPath,
   redirectUrl,
@@ -159,11 +160,7 @@ const undiciCaller = (sameKey: boolean): Caller => ({
           const response = await pool.request({
             method: "POST",
             path: paymentsPath,
-            headers: {
-              ...headers,
-              "content-type": "application/json",
-              "idempotency-key": (sameKey ? keys[0] : keys[index]) ?? "",
-            },
+            headers: createHeaders(headers, (sameKey ? keys[0] : keys[index]) ?? ""),
             body,
           })
           await response.body.text()
@@ -187,11 +184,7 @@ const fetchCaller: Caller = {
         return retryOnce(async () => {
           const response = await fetch(`${origin}${paymentsPath}`, {
             method: "POST",
-            headers: {
-              ...headers,
-              "content-type": "application/json",
-              "idempotency-key": randomUUID(),
-            },
+            headers: createHeaders(headers, randomUUID()),
             body,
           })
           await response.text()

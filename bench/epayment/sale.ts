@@ -50,6 +50,16 @@ export const apiHeaders = (token: string): Record<string, string> => ({
   "vipps-system-plugin-version": system.pluginVersion,
 })
 
+/** The headers of a create: the call's, its JSON body's type, and its idempotency key. */
+export const createHeaders = (
+  headers: Record<string, string>,
+  idempotencyKey: string,
+): Record<string, string> => ({
+  ...headers,
+  "content-type": "application/json",
+  "idempotency-key": idempotencyKey,
+})
+
 /** The headers of a hand-written integration's token request. */
 export const tokenHeaders = {
   client_id: salesUnit.clientId,

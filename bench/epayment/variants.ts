@@ -27,6 +27,7 @@ import * as Redacted from "effect/Redacted"
 import { Pool } from "undici"
 import {
   apiHeaders,
+  createHeaders,
   createRequest,
   paymentsPath,
   salesUnit,
@@ -91,11 +92,7 @@ const undici = async (origin: string): Promise<Variant> => {
         {
           method: "POST",
           path: paymentsPath,
-          headers: {
-            ...headers,
-            "content-type": "application/json",
-            "idempotency-key": randomUUID(),
-          },
+          headers: createHeaders(headers, randomUUID()),
           body: JSON.stringify(createRequest(reference)),
         },
         201,
@@ -124,11 +121,7 @@ const fetchVariant = async (origin: string): Promise<Variant> => {
         `${origin}${paymentsPath}`,
         {
           method: "POST",
-          headers: {
-            ...headers,
-            "content-type": "application/json",
-            "idempotency-key": randomUUID(),
-          },
+          headers: createHeaders(headers, randomUUID()),
           body: JSON.stringify(createRequest(reference)),
         },
         201,

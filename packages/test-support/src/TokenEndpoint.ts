@@ -2,7 +2,7 @@
  * A real token endpoint on loopback for the tests: it records every request it receives and
  * answers as the test scripts it to.
  */
-import { Effect, Exit, Queue, Ref, Runtime, TestClock } from "effect"
+import { Effect, Exit, Queue, Runtime, TestClock } from "effect"
 import * as Http from "node:http"
 
 export interface ReceivedRequest {
@@ -47,6 +47,9 @@ export const respond = (
 
 export const hang: Reply = { _tag: "Hang" }
 
+/** Destroys the connection without answering (an answer lost after the server acted). */
+export const reset: Reply = { _tag: "Reset" }
+
 export const endless = (chunk: string): Reply => ({ _tag: "Endless", chunk })
 
 export const tokenBody = (overrides: Record<string, unknown> = {}) => ({
@@ -60,21 +63,57 @@ export const tokenBody = (overrides: Record<string, unknown> = {}) => ({
 export interface TokenEndpoint {
   /** The base URL to use as `authUrl`. */
   readonly authUrl: string
-  /** Every request received so far, in order. */
+  /** The server's origin (`http://127.0.0.1:{port}`), for a script that answers other paths. */
+  readonly origin: string
+  /** Every request received so far, in order (only the latest with `keep: "latest"`). */
   readonly received: Effect.Effect<ReadonlyArray<ReceivedRequest>>
-  /** Waits for the next request to arrive (each arrival is delivered once). */
+  /** How many requests have been received so far, whatever `keep` says. */
+  readonly count: Effect.Effect<number>
+  /**
+   * Waits for the next request to arrive (each arrival is delivered once; with
+   * `keep: "latest"`, only the latest of those not yet taken).
+   */
   readonly nextArrival: Effect.Effect<ReceivedRequest>
 }
 
+/** How the endpoint keeps what it receives and how it listens. */
+export interface Options {
+  /**
+   * Which requests `received` and `nextArrival` keep: every one (what a test asserts on), or
+   * only the latest (for a benchmark sending tens of thousands, whose memory would otherwise
+   * grow with each).
+   * @default "every"
+   */
+  readonly keep?: "every" | "latest"
+  /**
+   * Connections waiting to be accepted (a fleet's cold start opens thousands at once).
+   * @default 511 (Node's)
+   */
+  readonly backlog?: number
+}
+
 /** Starts the endpoint; `script(n)` says how to answer the n-th request (0-based). */
-export const make = (script: (index: number, request: ReceivedRequest) => Reply) =>
+export const make = (
+  script: (index: number, request: ReceivedRequest) => Reply,
+  options: Options = {},
+) =>
   Effect.gen(function* () {
-    const received = yield* Ref.make<ReadonlyArray<ReceivedRequest>>([])
-    const arrivals = yield* Queue.unbounded<ReceivedRequest>()
+    const latestOnly = options.keep === "latest"
+    // Written synchronously in the request handler (a push, not a copy per request: a
+    // benchmark sends tens of thousands); read as a snapshot.
+    const received: Array<ReceivedRequest> = []
+    let count = 0
+    const arrivals = latestOnly
+      ? yield* Queue.sliding<ReceivedRequest>(1)
+      : yield* Queue.unbounded<ReceivedRequest>()
     const runtime = yield* Effect.runtime<never>()
+    // Whether the runtime has a TestClock is fixed when it is captured: asked once here, so
+    // that a request on the live clock pays for no fiber.
+    const onTestClock = Exit.isSuccess(Runtime.runSyncExit(runtime)(TestClock.sleeps()))
     // Read synchronously when the request has arrived, before any answer is written: what the
     // client's fibers were sleeping on at that moment. Empty on the live clock.
     const sleepsNow = (): ReadonlyArray<number> => {
+      if (!onTestClock) return []
       const exit = Runtime.runSyncExit(runtime)(TestClock.sleeps())
       return Exit.isSuccess(exit) ? [...exit.value] : []
     }
@@ -89,10 +128,10 @@ export const make = (script: (index: number, request: ReceivedRequest) => Reply)
           body: Buffer.concat(chunks).toString("utf8"),
           sleepsAtArrival: sleepsNow(),
         }
-        const index = Effect.runSync(
-          Ref.modify(received, (all) => [all.length, [...all, request]] as const),
-        )
-        Effect.runSync(Queue.offer(arrivals, request))
+        const index = count++
+        if (latestOnly) received.length = 0
+        received.push(request)
+        arrivals.unsafeOffer(request)
         const reply = script(index, request)
         switch (reply._tag) {
           case "Hang":
@@ -118,7 +157,14 @@ export const make = (script: (index: number, request: ReceivedRequest) => Reply)
     })
     yield* Effect.acquireRelease(
       Effect.async<void>((resume) => {
-        server.listen(0, "127.0.0.1", () => resume(Effect.void))
+        server.listen(
+          {
+            port: 0,
+            host: "127.0.0.1",
+            ...(options.backlog === undefined ? {} : { backlog: options.backlog }),
+          },
+          () => resume(Effect.void),
+        )
       }),
       () =>
         Effect.async<void>((resume) => {
@@ -130,9 +176,12 @@ export const make = (script: (index: number, request: ReceivedRequest) => Reply)
     if (address === null || typeof address === "string") {
       return yield* Effect.dieMessage("the token endpoint has no TCP address")
     }
+    const origin = `http://127.0.0.1:${address.port}`
     return {
-      authUrl: `http://127.0.0.1:${address.port}/integrator-authentication`,
-      received: Ref.get(received),
+      authUrl: `${origin}/integrator-authentication`,
+      origin,
+      received: Effect.sync((): ReadonlyArray<ReceivedRequest> => [...received]),
+      count: Effect.sync(() => count),
       nextArrival: Queue.take(arrivals),
     } satisfies TokenEndpoint
   })

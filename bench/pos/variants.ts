@@ -5,29 +5,7 @@
  * variant has its own connection pool, and loads only what it uses (so that a process running
  * one variant alone shows that variant's memory).
  */
-
-export const paymentId = "6f1f2d1e-8a7b-4c3d-9e0f-112233445566"
-export const merchantVat = "DK90000028"
-export const clientId = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
-
-export interface Variant {
-  readonly name: string
-  /** One `QueryPayment`, its answer read and decoded. */
-  readonly call: () => Promise<unknown>
-  readonly close: () => Promise<void>
-}
-
-export const variantNames = {
-  undici: "raw undici Pool.request",
-  fetch: "global fetch",
-  platform: "NodeHttpClient + Schema",
-  posPlatform: "PosClient.queryPayment (NodeHttpClient)",
-  posUndici: "PosClient.queryPayment (UndiciHttpClient)",
-  undiciInEffect: "raw undici in Effect.promise, PosClient's modules loaded",
-  undiciLoaded: "raw undici, PosClient's modules loaded",
-} as const
-
-export type VariantKey = keyof typeof variantNames
+import { paymentId, type Variant, type VariantKey, variantNames } from "./variant.js"
 
 /**
  * The variants that only run alone, for their memory: side by side with the others, in the one
@@ -44,15 +22,15 @@ export const makeVariant = async (key: VariantKey, origin: string): Promise<Vari
   switch (key) {
     case "undici":
     case "fetch":
-      return (await import("./posVariantsPlain.js")).plainVariant(key, origin)
+      return (await import("./variantsPlain.js")).plainVariant(key, origin)
     case "posUndici":
-      return (await import("./posVariantsPos.js")).leanVariant(origin)
+      return (await import("./variantsPos.js")).leanVariant(origin)
     case "undiciInEffect":
-      return (await import("./posVariantsPos.js")).undiciInEffect(origin)
+      return (await import("./variantsPos.js")).undiciInEffect(origin)
     case "undiciLoaded":
-      return (await import("./posVariantsPos.js")).undiciLoaded(origin)
+      return (await import("./variantsPos.js")).undiciLoaded(origin)
     default:
-      return (await import("./posVariantsEffect.js")).effectVariant(key, origin)
+      return (await import("./variantsEffect.js")).effectVariant(key, origin)
   }
 }
 

@@ -7,13 +7,14 @@
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { randomBytes, randomUUID } from "node:crypto"
-import * as Http from "node:http"
 import { connect } from "node:net"
 import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
-import { clientId, clientSecret } from "./loopback.js"
-import type { Stats } from "./measure.js"
-import type { Section } from "./report.js"
+import { respond } from "@effect-mobilepay/test-support/TokenEndpoint"
+import { startLoopback } from "../harness/loopback.js"
+import { clientId, clientSecret } from "./endpoint.js"
+import { summarize } from "../harness/measure.js"
+import type { Section } from "../harness/report.js"
 
 const merchants = 100
 const fleetSizes = [1, 4, 16] as const
@@ -30,38 +31,18 @@ const redisUrl = process.env["MOBILEPAY_TEST_REDIS_URL"] || "redis://127.0.0.1:6
 const stores = ["in-process", "redis"] as const
 type Store = (typeof stores)[number]
 
-/** A token endpoint issuing short-lived tokens and counting requests per merchant. */
-const startShortLivedEndpoint = async () => {
-  let requests = 0
-  const server = Http.createServer((req, res) => {
-    req.resume()
-    req.on("end", () => {
-      requests++
-      const body = JSON.stringify({
-        access_token: `fleet-token-${requests}`,
+/** A token endpoint issuing short-lived tokens, a new one per request, and counting them. */
+const startShortLivedEndpoint = () =>
+  startLoopback(
+    (index) =>
+      respond(200, {
+        access_token: `fleet-token-${index + 1}`,
         expires_in: tokenLifetimeSeconds,
         token_type: "Bearer",
-      })
-      res.writeHead(200, { "content-type": "application/json" })
-      res.end(body)
-    })
-  })
-  // A 16-process cold start opens 1,600 connections at once.
-  await new Promise<void>((resolve) =>
-    server.listen({ port: 0, host: "127.0.0.1", backlog: 4096 }, resolve),
-  )
-  const address = server.address()
-  const port = address !== null && typeof address !== "string" ? address.port : 0
-  return {
-    authUrl: `http://127.0.0.1:${port}/integrator-authentication`,
-    requests: () => requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
       }),
-  }
-}
+    // A 16-process cold start opens 1,600 connections at once.
+    { backlog: 4096 },
+  )
 
 const reachable = (url: string) =>
   new Promise<boolean>((resolve) => {
@@ -107,16 +88,6 @@ const expectLine = async (worker: Worker, prefix: string): Promise<string> => {
   const line = await worker.line()
   if (!line.startsWith(prefix)) throw new Error(`fleet worker: expected ${prefix}, got ${line}`)
   return line.slice(prefix.length).trim()
-}
-
-// Stats from raw samples (nanoseconds), as measure.ts computes them for its cases.
-const statsOf = (name: string, samples: ReadonlyArray<number>): Stats => {
-  const sorted = [...samples].sort((a, b) => a - b)
-  const at = (p: number) =>
-    sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? NaN
-  const mean = sorted.reduce((sum, x) => sum + x, 0) / sorted.length
-  const sd = Math.sqrt(sorted.reduce((sum, x) => sum + (x - mean) ** 2, 0) / (sorted.length - 1))
-  return { name, n: sorted.length, mean, p50: at(0.5), p99: at(0.99), rsd: sd / mean }
 }
 
 interface Outcome {
@@ -264,14 +235,14 @@ export const fleet = async (): Promise<ReadonlyArray<Section>> => {
     {
       title: `Fleet: cold start, ${merchants} merchants, every process asks for all at once`,
       unit: "one first get, from its call to its token (waiting on another process's request included)",
-      rows: outcomes.map((o) => statsOf(rowName(o.store, o.processes), o.cold)),
+      rows: outcomes.map((o) => summarize(rowName(o.store, o.processes), o.cold)),
       baseline,
       notes: checks,
     },
     {
       title: "Fleet: cache hit in each process",
       unit: `one get, timed as one Effect.runPromise of 10,000 gets over the ${merchants} merchants`,
-      rows: outcomes.map((o) => statsOf(rowName(o.store, o.processes), o.hits)),
+      rows: outcomes.map((o) => summarize(rowName(o.store, o.processes), o.hits)),
       baseline,
       notes: ["design target for a hit: < 1 µs, with or without Redis behind the cache"],
     },

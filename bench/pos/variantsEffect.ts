@@ -7,19 +7,12 @@ import { Payment } from "@effect-mobilepay/pos"
 import { HttpClient, HttpClientResponse } from "@effect/platform"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Effect, ManagedRuntime } from "effect"
-import { clientId, paymentId, type Variant, variantNames } from "./posVariants.js"
-import { posClient } from "./posVariantsPos.js"
-
-const headers = {
-  accept: "application/json",
-  authorization: "Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJwb3MtYmVuY2gifQ.c2lnbmF0dXJl",
-  "x-ibm-client-id": clientId,
-  "x-mobilepay-client-system-version": "1.0.0",
-}
+import { headers, paymentPath, type Variant, variantNames } from "./variant.js"
+import { posClient } from "./variantsPos.js"
 
 const platform = (origin: string): Variant => {
   const runtime = ManagedRuntime.make(NodeHttpClient.layerUndici)
-  const url = `${origin}/pos/v10/payments/${paymentId}`
+  const url = `${origin}${paymentPath}`
   const call = Effect.flatMap(HttpClient.HttpClient, (client) =>
     HttpClient.filterStatusOk(client)
       .get(url, { headers })

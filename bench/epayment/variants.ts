@@ -14,7 +14,7 @@ import {
   VippsEnvironment,
   VippsSystem,
 } from "@effect-mobilepay/core"
-import { EPaymentClient, type Payment } from "@effect-mobilepay/epayment"
+import { EPaymentClient } from "@effect-mobilepay/epayment"
 import { UndiciHttpClient } from "@effect-mobilepay/node"
 import { AccessTokenService } from "@effect-mobilepay/token-service"
 import type { HttpClient } from "@effect/platform/HttpClient"
@@ -25,50 +25,16 @@ import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Redacted from "effect/Redacted"
 import { Pool } from "undici"
-
-export const salesUnit = {
-  clientId: "9a2d5c1e-7b3f-4e8a-b6d0-1c2e3f4a5b6c",
-  clientSecret: "bench-client-secret",
-  subscriptionKey: "bench-subscription-key",
-  msn: "123456",
-} as const
-export const system = {
-  name: "acme-pos",
-  version: "3.2.1",
-  pluginName: "effect-mobilepay-bench",
-  pluginVersion: "0.2.0",
-} as const
-
-/** The create body of every variant: a push to the customer's phone at the till. */
-export const createRequest = (reference: string, description = "Till 4, order 42") =>
-  ({
-    amount: { currency: "DKK", value: 12550 },
-    paymentMethod: { type: "WALLET" },
-    reference,
-    userFlow: "PUSH_MESSAGE",
-    customer: { phoneNumber: "4512345678" },
-    customerInteraction: "CUSTOMER_PRESENT",
-    paymentDescription: description,
-  }) satisfies Payment.CreatePaymentRequest.Encoded
-
-/** The headers of every ePayment call a hand-written integration sends. */
-export const apiHeaders = (token: string): Record<string, string> => ({
-  accept: "application/json",
-  authorization: `Bearer ${token}`,
-  "ocp-apim-subscription-key": salesUnit.subscriptionKey,
-  "merchant-serial-number": salesUnit.msn,
-  "vipps-system-name": system.name,
-  "vipps-system-version": system.version,
-  "vipps-system-plugin-name": system.pluginName,
-  "vipps-system-plugin-version": system.pluginVersion,
-})
-
-const tokenHeaders = {
-  client_id: salesUnit.clientId,
-  client_secret: salesUnit.clientSecret,
-  "ocp-apim-subscription-key": salesUnit.subscriptionKey,
-  "merchant-serial-number": salesUnit.msn,
-}
+import {
+  apiHeaders,
+  createHeaders,
+  createRequest,
+  paymentsPath,
+  salesUnit,
+  system,
+  tokenHeaders,
+  tokenPath,
+} from "./sale.js"
 
 const accessTokenOf = (json: unknown): string => {
   if (
@@ -106,7 +72,7 @@ export const variantKeys = Object.keys(variantNames).filter(
 const undici = async (origin: string): Promise<Variant> => {
   const pool = new Pool(origin)
   const token = await pool
-    .request({ method: "POST", path: "/accesstoken/get", headers: tokenHeaders })
+    .request({ method: "POST", path: tokenPath, headers: tokenHeaders })
     .then((response) => response.body.json())
     .then(accessTokenOf)
   const headers = apiHeaders(token)
@@ -125,24 +91,20 @@ const undici = async (origin: string): Promise<Variant> => {
       await json(
         {
           method: "POST",
-          path: "/epayment/v1/payments",
-          headers: {
-            ...headers,
-            "content-type": "application/json",
-            "idempotency-key": randomUUID(),
-          },
+          path: paymentsPath,
+          headers: createHeaders(headers, randomUUID()),
           body: JSON.stringify(createRequest(reference)),
         },
         201,
       )
-      return json({ method: "GET", path: `/epayment/v1/payments/${reference}`, headers }, 200)
+      return json({ method: "GET", path: `${paymentsPath}/${reference}`, headers }, 200)
     },
     close: () => pool.close(),
   }
 }
 
 const fetchVariant = async (origin: string): Promise<Variant> => {
-  const token = await fetch(`${origin}/accesstoken/get`, { method: "POST", headers: tokenHeaders })
+  const token = await fetch(`${origin}${tokenPath}`, { method: "POST", headers: tokenHeaders })
     .then((response) => response.json())
     .then(accessTokenOf)
   const headers = apiHeaders(token)
@@ -156,19 +118,15 @@ const fetchVariant = async (origin: string): Promise<Variant> => {
     name: variantNames.fetch,
     sale: async (reference) => {
       await json(
-        `${origin}/epayment/v1/payments`,
+        `${origin}${paymentsPath}`,
         {
           method: "POST",
-          headers: {
-            ...headers,
-            "content-type": "application/json",
-            "idempotency-key": randomUUID(),
-          },
+          headers: createHeaders(headers, randomUUID()),
           body: JSON.stringify(createRequest(reference)),
         },
         201,
       )
-      return json(`${origin}/epayment/v1/payments/${reference}`, { headers }, 200)
+      return json(`${origin}${paymentsPath}/${reference}`, { headers }, 200)
     },
     close: async () => {},
   }

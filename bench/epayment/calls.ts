@@ -1,30 +1,20 @@
 /**
  * Benchmark 6: one in-store ePayment sale's calls, create then get, side by side with what
  * users would pick instead, against a canned Vipps MobilePay in another process
- * (epaymentServer.ts, pinned to its own core where `taskset` exists): raw undici (the limit
+ * (server.ts, pinned to its own core where `taskset` exists): raw undici (the limit
  * here), `fetch`, the official `@vippsmobilepay/sdk`, and `EPaymentClient` on each transport.
  * After a warm-up the variants take turns (A B C … each round) at 1 and at 32 sales in flight;
  * each gets the median of its rounds' sales per second, the median of its per-round ratios to
  * raw undici, p50 and p99 of a sale's latency over all rounds, the client CPU per sale, and the
  * token requests it made while measured. Then the reliability comparison
- * (epaymentReliability.ts).
+ * (reliability.ts).
  */
-import { table } from "./report.js"
-import { pinned, pinThisProcess, startServerProcess } from "./posServerProcess.js"
-import {
-  type ReliabilityRow,
-  reliability,
-  renderReliability,
-  saleCount,
-} from "./epaymentReliability.js"
+import { median, percentile } from "../harness/measure.js"
+import { table } from "../harness/report.js"
+import { pinned, pinThisProcess, startServerProcess } from "../harness/serverProcess.js"
+import { type ReliabilityRow, reliability, renderReliability, saleCount } from "./reliability.js"
 import { routeSdk, sdkTestOrigin } from "./sdkRoute.js"
-import {
-  checkAnswer,
-  makeVariant,
-  type Variant,
-  type VariantKey,
-  variantKeys,
-} from "./epaymentVariants.js"
+import { checkAnswer, makeVariant, type Variant, type VariantKey, variantKeys } from "./variants.js"
 
 const concurrencies = [1, 32] as const
 const rounds = 5
@@ -55,17 +45,6 @@ export interface EPaymentResult {
   readonly rows: ReadonlyArray<EPaymentRow>
   readonly reliability: ReadonlyArray<ReliabilityRow>
 }
-
-const median = (values: ReadonlyArray<number>): number => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1
-    ? (sorted[middle] ?? NaN)
-    : ((sorted[middle - 1] ?? NaN) + (sorted[middle] ?? NaN)) / 2
-}
-
-const percentile = (sorted: Float64Array, p: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? NaN
 
 interface Timed {
   readonly seconds: number
@@ -119,7 +98,7 @@ export const ePaymentCalls = async (
   keys: ReadonlyArray<VariantKey> = variantKeys,
 ): Promise<EPaymentResult> => {
   pinThisProcess()
-  const server = await startServerProcess("epaymentServer.ts")
+  const server = await startServerProcess("epayment/server.ts")
   const route = routeSdk()
   const variants: Array<Variant> = []
   const nextReference = referenceSequence()

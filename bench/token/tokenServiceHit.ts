@@ -4,13 +4,11 @@
  * `Effect.cachedWithTTL`. Each sample is one `Effect.runPromise` of a loop of gets, so the
  * cost of starting a fiber is spread over the loop; a floor row shows what the loop alone costs.
  */
-import { TokenClient } from "@effect-mobilepay/core"
 import { TokenService } from "@effect-mobilepay/token-service"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import { Clock, Effect, Layer, ManagedRuntime, Ref } from "effect"
-import { type TokenEndpoint, tokenClientOptions } from "./loopback.js"
-import { compare } from "./measure.js"
-import type { Section } from "./report.js"
+import { Clock, Effect, ManagedRuntime, Ref } from "effect"
+import { type TokenEndpoint, tokenServiceLayer } from "./endpoint.js"
+import { compare } from "../harness/measure.js"
+import type { Section } from "../harness/report.js"
 
 const getsPerSample = 10_000
 
@@ -20,12 +18,7 @@ const loop = (get: () => Effect.Effect<unknown, unknown>) =>
   })
 
 export const tokenServiceHit = async (endpoint: TokenEndpoint): Promise<Section> => {
-  const runtime = ManagedRuntime.make(
-    TokenService.layer().pipe(
-      Layer.provide(TokenClient.layer(tokenClientOptions(endpoint))),
-      Layer.provide(NodeHttpClient.layerUndici),
-    ),
-  )
+  const runtime = ManagedRuntime.make(tokenServiceLayer(endpoint))
   try {
     const service = await runtime.runPromise(TokenService.TokenService)
     const token = await Effect.runPromise(service.get())

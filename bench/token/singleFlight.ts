@@ -5,13 +5,11 @@
  * what forking 1,000 fibers costs by itself and 1,000 gets on a warm key. Each cold sample
  * uses a new merchant, hence a cold key.
  */
-import { TokenClient } from "@effect-mobilepay/core"
 import { TokenService } from "@effect-mobilepay/token-service"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import { Effect, Layer, ManagedRuntime } from "effect"
-import { type TokenEndpoint, tokenClientOptions } from "./loopback.js"
-import { compare } from "./measure.js"
-import type { Section } from "./report.js"
+import { Effect, ManagedRuntime } from "effect"
+import { merchantVat as warmKey, type TokenEndpoint, tokenServiceLayer } from "./endpoint.js"
+import { compare } from "../harness/measure.js"
+import type { Section } from "../harness/report.js"
 
 const callers = 1_000
 const fanOut = (effect: () => Effect.Effect<unknown, unknown>) =>
@@ -21,15 +19,9 @@ const fanOut = (effect: () => Effect.Effect<unknown, unknown>) =>
   })
 
 export const singleFlight = async (endpoint: TokenEndpoint): Promise<Section> => {
-  const runtime = ManagedRuntime.make(
-    TokenService.layer().pipe(
-      Layer.provide(TokenClient.layer(tokenClientOptions(endpoint))),
-      Layer.provide(NodeHttpClient.layerUndici),
-    ),
-  )
+  const runtime = ManagedRuntime.make(tokenServiceLayer(endpoint))
   try {
     const service = await runtime.runPromise(TokenService.TokenService)
-    const warmKey = "DK99999999"
     await Effect.runPromise(service.get(warmKey))
     const thousand = callers.toLocaleString("en")
     let merchant = 0

@@ -3,15 +3,7 @@
  * JSON parsed; over undici's `Pool` (the limit here) or the global `fetch`.
  */
 import { Pool } from "undici"
-import { clientId, paymentId, type Variant, variantNames } from "./posVariants.js"
-
-const headers = {
-  accept: "application/json",
-  authorization: "Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJwb3MtYmVuY2gifQ.c2lnbmF0dXJl",
-  "x-ibm-client-id": clientId,
-  "x-mobilepay-client-system-version": "1.0.0",
-}
-const path = `/pos/v10/payments/${paymentId}`
+import { headers, paymentPath as path, type Variant, variantNames } from "./variant.js"
 
 export const plainVariant = (key: "undici" | "fetch", origin: string): Variant => {
   if (key === "undici") {

@@ -3,8 +3,8 @@
  * per package (effect, @effect/platform, undici, node internals, GC, this project).
  *
  *   node --conditions=@effect-mobilepay/dist --cpu-prof --cpu-prof-dir=/tmp/prof \
- *     node_modules/.cache/pos-bench/posSolo.mjs posPlatform 30000 32
- *   pnpm exec tsx cpuProfile.ts /tmp/prof/<file>.cpuprofile
+ *     node_modules/.cache/pos-bench/solo.mjs posPlatform 30000 32
+ *   pnpm exec tsx harness/cpuProfile.ts /tmp/prof/<file>.cpuprofile
  */
 import { readFileSync } from "node:fs"
 import { Schema } from "effect"
@@ -25,7 +25,7 @@ const Profile = Schema.Struct({
 })
 
 const file = process.argv[2]
-if (file === undefined) throw new Error("usage: cpuProfile.ts <file.cpuprofile> [top]")
+if (file === undefined) throw new Error("usage: harness/cpuProfile.ts <file.cpuprofile> [top]")
 const top = Number(process.argv[3] ?? 30)
 // Inclusive time is shown for the frames whose location matches this (default: this project's
 // packages and @effect/platform).

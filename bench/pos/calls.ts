@@ -1,6 +1,6 @@
 /**
  * Benchmark 5: one PoS call, side by side with what users would pick instead. `QueryPayment`
- * against a canned MobilePay in another process (posServer.ts, pinned to its own core where
+ * against a canned MobilePay in another process (server.ts, pinned to its own core where
  * `taskset` exists), made by raw undici (the limit here), `fetch`, `@effect/platform-node`'s
  * default client with Schema, and the full `PosClient.queryPayment` on each transport the
  * project ships. After a warm-up, the variants take turns (A B C … each round) at 1 and at 32
@@ -11,17 +11,17 @@
 import { execFile } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { build } from "esbuild"
-import { drive } from "./posDrive.js"
-import { table } from "./report.js"
-import { onClientCore, pinned, pinThisProcess, startPosServer } from "./posServerProcess.js"
+import { drive } from "./drive.js"
+import { median } from "../harness/measure.js"
+import { table } from "../harness/report.js"
 import {
-  checkAnswer,
-  makeVariant,
-  type Variant,
-  type VariantKey,
-  variantKeys,
-  variantNames,
-} from "./posVariants.js"
+  onClientCore,
+  pinned,
+  pinThisProcess,
+  startServerProcess,
+} from "../harness/serverProcess.js"
+import { type Variant, type VariantKey, variantNames } from "./variant.js"
+import { checkAnswer, makeVariant, variantKeys } from "./variants.js"
 
 const concurrencies = [1, 32] as const
 const rounds = 5
@@ -83,15 +83,8 @@ export interface PosResult {
   readonly rss: ReadonlyArray<RssRow>
 }
 
-const median = (values: ReadonlyArray<number>): number => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1
-    ? (sorted[middle] ?? NaN)
-    : ((sorted[middle - 1] ?? NaN) + (sorted[middle] ?? NaN)) / 2
-}
-
 const here = fileURLToPath(new URL(".", import.meta.url))
+const bench = fileURLToPath(new URL("..", import.meta.url))
 
 // The solo runs are plain `node` on compiled JavaScript (the packages' dist/, the bench's
 // files bundled by esbuild): a loader compiling TypeScript on the fly would add its own memory.
@@ -101,9 +94,9 @@ const compileSolo = async (): Promise<string> => {
       error === null ? resolve() : reject(error),
     ),
   )
-  const outdir = `${here}node_modules/.cache/pos-bench`
+  const outdir = `${bench}node_modules/.cache/pos-bench`
   await build({
-    entryPoints: [`${here}posSolo.ts`],
+    entryPoints: [`${here}solo.ts`],
     outdir,
     bundle: true,
     splitting: true,
@@ -113,7 +106,7 @@ const compileSolo = async (): Promise<string> => {
     outExtension: { ".js": ".mjs" },
     logLevel: "warning",
   })
-  return `${outdir}/posSolo.mjs`
+  return `${outdir}/solo.mjs`
 }
 
 const solo = (script: string, run: (typeof rssRuns)[number], origin: string): Promise<RssRow> =>
@@ -151,7 +144,7 @@ export const posCalls = async (
   keys: ReadonlyArray<VariantKey> = variantKeys,
 ): Promise<PosResult> => {
   pinThisProcess()
-  const server = await startPosServer()
+  const server = await startServerProcess("pos/server.ts")
   const variants: Array<Variant> = []
   try {
     for (const key of keys) variants.push(await makeVariant(key, server.origin))

@@ -11,24 +11,30 @@ import type { HttpClient } from "@effect/platform/HttpClient"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
-import { plainVariant } from "./posVariantsPlain.js"
-import { clientId, merchantVat, paymentId, type Variant, variantNames } from "./posVariants.js"
+import { plainVariant } from "./variantsPlain.js"
+import {
+  clientId,
+  clientSecret,
+  clientSystemVersion,
+  merchantVat,
+  paymentId,
+  type Variant,
+  variantNames,
+} from "./variant.js"
 
 export const posClient = (name: string, origin: string, http: Layer.Layer<HttpClient>): Variant => {
   const runtime = ManagedRuntime.make(
     Layer.unwrapEffect(
-      Effect.map(
-        ClientCredentials.make({ clientId, clientSecret: "bench-secret" }),
-        (credentials) =>
-          MobilePay.layer({
-            credentials,
-            environment: Environment.custom({
-              authUrl: `${origin}/integrator-authentication`,
-              posUrl: `${origin}/pos/v10`,
-            }),
-            clientSystemVersion: "1.0.0",
-            merchantVat,
+      Effect.map(ClientCredentials.make({ clientId, clientSecret }), (credentials) =>
+        MobilePay.layer({
+          credentials,
+          environment: Environment.custom({
+            authUrl: `${origin}/integrator-authentication`,
+            posUrl: `${origin}/pos/v10`,
           }),
+          clientSystemVersion,
+          merchantVat,
+        }),
       ),
     ).pipe(Layer.provide(http)),
   )

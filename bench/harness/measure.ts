@@ -33,10 +33,21 @@ export interface Stats {
   readonly rsd: number
 }
 
-const percentile = (sorted: ReadonlyArray<number>, p: number): number =>
+/** The `p` percentile (0.5 = p50) of samples sorted ascending. */
+export const percentile = (sorted: ArrayLike<number>, p: number): number =>
   sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? NaN
 
-const summarize = (name: string, samples: ReadonlyArray<number>): Stats => {
+/** The median of values in any order (the mean of the middle two for an even count). */
+export const median = (values: ReadonlyArray<number>): number => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1
+    ? (sorted[middle] ?? NaN)
+    : ((sorted[middle - 1] ?? NaN) + (sorted[middle] ?? NaN)) / 2
+}
+
+/** The stats of raw samples (nanoseconds per operation). */
+export const summarize = (name: string, samples: ReadonlyArray<number>): Stats => {
   const sorted = [...samples].sort((a, b) => a - b)
   const mean = sorted.reduce((sum, x) => sum + x, 0) / sorted.length
   const variance = sorted.reduce((sum, x) => sum + (x - mean) ** 2, 0) / (sorted.length - 1)

@@ -5,13 +5,13 @@
  * by this project's and the platform's frames (inclusive).
  *
  *   pnpm bench pos   # builds dist/ first
- *   cd bench && node --conditions=@effect-mobilepay/dist --import tsx allocProfile.ts posUndici
+ *   cd bench && node --conditions=@effect-mobilepay/dist --import tsx pos/allocProfile.ts posUndici
  */
 import { Session } from "node:inspector/promises"
 import { Schema } from "effect"
-import { drive } from "./posDrive.js"
-import { startPosServer } from "./posServerProcess.js"
-import { makeVariant, variantKeys } from "./posVariants.js"
+import { drive } from "./drive.js"
+import { startServerProcess } from "../harness/serverProcess.js"
+import { makeVariant, variantKeys } from "./variants.js"
 
 interface Node {
   readonly callFrame: {
@@ -36,12 +36,12 @@ const Profile = Schema.Struct({ head: Node })
 const [key = "", ...flags] = process.argv.slice(2)
 const variantKey = variantKeys.find((k) => k === key)
 if (variantKey === undefined) {
-  throw new Error(`usage: allocProfile.ts <${variantKeys.join("|")}> [--promoted]`)
+  throw new Error(`usage: pos/allocProfile.ts <${variantKeys.join("|")}> [--promoted]`)
 }
 const promotedOnly = flags.includes("--promoted")
 const calls = 5_000
 
-const server = await startPosServer()
+const server = await startServerProcess("pos/server.ts")
 const variant = await makeVariant(variantKey, server.origin)
 const session = new Session()
 try {

@@ -9,35 +9,37 @@
  * `GET /bench/counts` tells how many of each it answered. Prints its port on stdout, then
  * serves until stdin closes.
  */
-import * as Http from "node:http"
+import type * as Http from "node:http"
+import { serveCanned } from "../harness/cannedServer.js"
+import { accessToken, amount, paymentsPath, redirectUrl, tokenPath } from "./sale.js"
 
 const tokenBody = JSON.stringify({
   token_type: "Bearer",
   expires_in: 3600,
   ext_expires_in: 3600,
-  access_token: "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJlcGF5bWVudC1iZW5jaCJ9.c2lnbmF0dXJl",
+  access_token: accessToken,
 })
 
 /** An authorized ePayment as `getPayment` answers it (every field the contract lists). */
 const paymentBody = (reference: string): string =>
   JSON.stringify({
     aggregate: {
-      authorizedAmount: { currency: "DKK", value: 12550 },
+      authorizedAmount: amount,
       cancelledAmount: { currency: "DKK", value: 0 },
       capturedAmount: { currency: "DKK", value: 0 },
       refundedAmount: { currency: "DKK", value: 0 },
     },
-    amount: { currency: "DKK", value: 12550 },
+    amount,
     state: "AUTHORIZED",
     paymentMethod: { type: "WALLET", cardBin: "540185" },
     profile: { sub: "c06c4afe-d9e1-4c5d-939a-177d752a0944" },
     pspReference: "8f3a1c0e-5b7d-4e2a-9c6f-0d1e2f3a4b5c",
-    redirectUrl: "https://landing.vipps.no?token=eyJraWQiOiJqd3RrZXkiLCJhbGciOiJSUzI1NiJ9",
+    redirectUrl,
     reference,
     metadata: { till: "4", order: "42" },
   })
 
-const paymentPath = /^\/epayment\/v1\/payments\/([a-zA-Z0-9-]{8,64})$/
+const paymentPath = new RegExp(`^${paymentsPath}/([a-zA-Z0-9-]{8,64})$`)
 
 const counts = { tokens: 0, creates: 0, gets: 0, refused: 0 }
 
@@ -67,7 +69,7 @@ const referenceOf = (body: string): string | undefined => {
 
 const answer = (req: Http.IncomingMessage, body: string): readonly [number, string] | undefined => {
   const url = req.url ?? ""
-  if (req.method === "POST" && url === "/accesstoken/get") {
+  if (req.method === "POST" && url === tokenPath) {
     if (req.headers["client_id"] === undefined || req.headers["client_secret"] === undefined) {
       return undefined
     }
@@ -76,7 +78,7 @@ const answer = (req: Http.IncomingMessage, body: string): readonly [number, stri
   }
   if (req.method === "GET" && url === "/bench/counts") return [200, JSON.stringify(counts)]
   if (!hasApiHeaders(req.headers)) return undefined
-  if (req.method === "POST" && url === "/epayment/v1/payments") {
+  if (req.method === "POST" && url === paymentsPath) {
     const reference = referenceOf(body)
     if (
       reference === undefined ||
@@ -90,7 +92,7 @@ const answer = (req: Http.IncomingMessage, body: string): readonly [number, stri
       201,
       JSON.stringify({
         reference,
-        redirectUrl: "https://landing.vipps.no?token=eyJraWQiOiJqd3RrZXkiLCJhbGciOiJSUzI1NiJ9",
+        redirectUrl,
       }),
     ]
   }
@@ -102,34 +104,16 @@ const answer = (req: Http.IncomingMessage, body: string): readonly [number, stri
   return undefined
 }
 
-const server = Http.createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
-  const chunks: Array<Buffer> = []
-  req.on("data", (chunk: Buffer) => chunks.push(chunk))
-  req.on("end", () => {
-    const answered = answer(req, Buffer.concat(chunks).toString())
-    if (answered === undefined) {
-      counts.refused++
-      res.writeHead(400, { "content-type": "application/problem+json" })
-      res.end(JSON.stringify({ title: "Bad Request", status: 400, detail: "refused by the bench" }))
-      return
+serveCanned((req, body) => {
+  const answered = answer(req, body)
+  if (answered === undefined) {
+    counts.refused++
+    return {
+      status: 400,
+      body: JSON.stringify({ title: "Bad Request", status: 400, detail: "refused by the bench" }),
+      headers: { "content-type": "application/problem+json" },
     }
-    const [status, body] = answered
-    res.writeHead(status, {
-      "content-type": "application/json; charset=utf-8",
-      "content-length": Buffer.byteLength(body),
-    })
-    res.end(body)
-  })
-})
-server.keepAliveTimeout = 60_000
-
-server.listen({ port: 0, host: "127.0.0.1", backlog: 1024 }, () => {
-  const address = server.address()
-  process.stdout.write(`${address !== null && typeof address !== "string" ? address.port : 0}\n`)
-})
-// The parent closes stdin when it is done (or dies): stop then.
-process.stdin.resume()
-process.stdin.on("end", () => {
-  server.closeAllConnections()
-  server.close(() => process.exit(0))
+  }
+  const [status, answerBody] = answered
+  return { status, body: answerBody }
 })

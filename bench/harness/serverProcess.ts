@@ -1,5 +1,5 @@
 /**
- * Starts a canned server (`posServer.ts`, `epaymentServer.ts`) in a process of its own, pinned
+ * Starts a canned server (`pos/server.ts`, `epayment/server.ts`) in a process of its own, pinned
  * to the last core where `taskset` exists (the benchmark pins itself to the first), and stops it.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process"
@@ -8,9 +8,13 @@ import * as Os from "node:os"
 import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
 
-// This file also runs bundled into node_modules/.cache/pos-bench (posCalls.ts).
-const here = fileURLToPath(
-  new URL(existsSync(new URL("posServer.ts", import.meta.url)) ? "." : "../../..", import.meta.url),
+// The bench folder, which the scripts are named from. This file also runs bundled into
+// node_modules/.cache/pos-bench (pos/calls.ts).
+const bench = fileURLToPath(
+  new URL(
+    existsSync(new URL("serverProcess.ts", import.meta.url)) ? ".." : "../../..",
+    import.meta.url,
+  ),
 )
 
 const hasTaskset = (() => {
@@ -41,20 +45,20 @@ export const pinThisProcess = (): void => {
   if (pinned) execFileSync("taskset", ["-pc", clientCore, String(process.pid)], { stdio: "ignore" })
 }
 
-export interface PosServer {
+export interface ServerProcess {
   readonly origin: string
   readonly close: () => Promise<void>
 }
 
-/** Starts `script` (a file beside this one that prints its port, then serves until stdin closes). */
-export const startServerProcess = async (script: string): Promise<PosServer> => {
+/** Starts `script` (named from the bench folder; it prints its port, then serves until stdin closes). */
+export const startServerProcess = async (script: string): Promise<ServerProcess> => {
   const args = ["--import", "tsx", script]
   const child: ChildProcess = pinned
     ? spawn("taskset", ["-c", serverCore, process.execPath, ...args], {
-        cwd: here,
+        cwd: bench,
         stdio: ["pipe", "pipe", "inherit"],
       })
-    : spawn(process.execPath, args, { cwd: here, stdio: ["pipe", "pipe", "inherit"] })
+    : spawn(process.execPath, args, { cwd: bench, stdio: ["pipe", "pipe", "inherit"] })
   const stdout = child.stdout
   if (stdout === null) throw new Error(`${script} has no stdout`)
   const lines = createInterface({ input: stdout })
@@ -72,5 +76,3 @@ export const startServerProcess = async (script: string): Promise<PosServer> => 
       }),
   }
 }
-
-export const startPosServer = (): Promise<PosServer> => startServerProcess("posServer.ts")

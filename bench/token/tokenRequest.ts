@@ -11,11 +11,17 @@ import { HttpClient, HttpClientRequest } from "@effect/platform"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import { Agent, request } from "undici"
-import { clientId, clientSecret, type TokenEndpoint, tokenClientOptions } from "./loopback.js"
-import { type Case, compare } from "./measure.js"
-import type { Section } from "./report.js"
+import {
+  clientId,
+  clientSecret,
+  merchantVat,
+  type TokenEndpoint,
+  tokenClientOptions,
+  tokenUrl,
+} from "./endpoint.js"
+import { type Case, compare } from "../harness/measure.js"
+import type { Section } from "../harness/report.js"
 
-const merchantVat = "DK12345678"
 const concurrency = 16
 const requestsPerBatch = 256
 
@@ -46,7 +52,7 @@ export const tokenRequest = async (endpoint: TokenEndpoint): Promise<ReadonlyArr
     const body = new URLSearchParams(form).toString()
 
     const raw = async () => {
-      const response = await request(endpoint.tokenUrl, {
+      const response = await request(tokenUrl(endpoint), {
         dispatcher: agent,
         method: "POST",
         headers,
@@ -56,7 +62,7 @@ export const tokenRequest = async (endpoint: TokenEndpoint): Promise<ReadonlyArr
       if (response.statusCode !== 200) throw new Error(`status ${response.statusCode}`)
       return JSON.parse(text)
     }
-    const platformRequest = HttpClientRequest.post(endpoint.tokenUrl).pipe(
+    const platformRequest = HttpClientRequest.post(tokenUrl(endpoint)).pipe(
       HttpClientRequest.setHeaders(headers),
       HttpClientRequest.bodyUrlParams(form),
     )
@@ -69,7 +75,8 @@ export const tokenRequest = async (endpoint: TokenEndpoint): Promise<ReadonlyArr
     // The same request on the wire, apart from what the Effect client adds on its own.
     const sent = async (send: () => Promise<unknown>) => {
       await send()
-      return endpoint.lastRequest()
+      const request = endpoint.latest()
+      return { headerNames: Object.keys(request?.headers ?? {}), body: request?.body ?? "" }
     }
     const rawSent = await sent(raw)
     const tokenClientSent = await sent(() => Effect.runPromise(tokenClient))

@@ -10,7 +10,6 @@
  * as a careful caller would; the server then counts what it holds per sale.
  */
 import { randomUUID } from "node:crypto"
-import * as Http from "node:http"
 import { UndiciHttpClient } from "@effect-mobilepay/node"
 import { EPaymentClient } from "@effect-mobilepay/epayment"
 import type { HttpClient } from "@effect/platform/HttpClient"
@@ -19,17 +18,21 @@ import * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import { Pool } from "undici"
-import { table } from "./report.js"
+import { reset, respond } from "@effect-mobilepay/test-support/TokenEndpoint"
+import { startLoopback } from "../harness/loopback.js"
+import { table } from "../harness/report.js"
 import type { Route } from "./sdkRoute.js"
 import {
+  accessToken,
   apiHeaders,
+  createHeaders,
   createRequest,
-  ePaymentLayer,
+  paymentsPath,
+  redirectUrl,
   salesUnit,
-  sdkClient,
-  sdkToken,
-  type VariantKey,
-} from "./epaymentVariants.js"
+  tokenPath,
+} from "./sale.js"
+import { ePaymentLayer, sdkClient, sdkToken, type VariantKey, variantNames } from "./variants.js"
 
 export const saleCount = 100
 const inFlight = 25
@@ -72,61 +75,46 @@ const startCommitAndCut = async (): Promise<CommitAndCut> => {
   const references = new Set<string>()
   const held = new Map<string, number>()
   let creates = 0
-  const server = Http.createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
-    const chunks: Array<Buffer> = []
-    req.on("data", (chunk: Buffer) => chunks.push(chunk))
-    req.on("end", () => {
-      const reply = (status: number, body: string) => {
-        res.writeHead(status, {
-          "content-type": status < 300 ? "application/json" : "application/problem+json",
-          "content-length": Buffer.byteLength(body),
-        })
-        res.end(body)
-      }
-      if (req.method === "POST" && req.url === "/accesstoken/get") {
-        return reply(
-          200,
-          JSON.stringify({ token_type: "Bearer", expires_in: 3600, access_token: "eyJ.rel.sig" }),
-        )
-      }
-      const key = req.headers["idempotency-key"]
-      if (req.method !== "POST" || req.url !== "/epayment/v1/payments" || typeof key !== "string") {
-        return reply(404, problem(404, "Not Found", "not a create"))
-      }
-      creates++
-      const body = Buffer.concat(chunks).toString()
-      const seen = byKey.get(key)
-      if (seen !== undefined) {
-        return seen.body === body
-          ? reply(201, seen.answer)
-          : reply(409, problem(409, "Conflict", "Idempotency-Key already exists (4020)"))
-      }
-      const { reference, sale } = fields(body)
-      if (references.has(reference)) {
-        return reply(409, problem(409, "Conflict", "reference exists (4150)"))
-      }
-      const answer = JSON.stringify({ reference, redirectUrl: "https://landing.vipps.no?t=1" })
-      byKey.set(key, { body, answer })
-      references.add(reference)
-      const before = held.get(sale) ?? 0
-      held.set(sale, before + 1)
-      // Committed: the first create of a sale loses its answer.
-      if (before === 0) return req.socket.destroy()
-      reply(201, answer)
+  const reply = (status: number, body: string) =>
+    respond(status, body, {
+      "content-type": status < 300 ? "application/json" : "application/problem+json",
+      "content-length": String(Buffer.byteLength(body)),
     })
+  const server = await startLoopback((_, request) => {
+    if (request.method === "POST" && request.path === tokenPath) {
+      return reply(
+        200,
+        JSON.stringify({ token_type: "Bearer", expires_in: 3600, access_token: accessToken }),
+      )
+    }
+    const key = request.headers["idempotency-key"]
+    if (request.method !== "POST" || request.path !== paymentsPath || typeof key !== "string") {
+      return reply(404, problem(404, "Not Found", "not a create"))
+    }
+    creates++
+    const seen = byKey.get(key)
+    if (seen !== undefined) {
+      return seen.body === request.body
+        ? reply(201, seen.answer)
+        : reply(409, problem(409, "Conflict", "Idempotency-Key already exists (4020)"))
+    }
+    const { reference, sale } = fields(request.body)
+    if (references.has(reference)) {
+      return reply(409, problem(409, "Conflict", "reference exists (4150)"))
+    }
+    const answer = JSON.stringify({ reference, redirectUrl })
+    byKey.set(key, { body: request.body, answer })
+    references.add(reference)
+    const before = held.get(sale) ?? 0
+    held.set(sale, before + 1)
+    // Committed: the first create of a sale loses its answer.
+    return before === 0 ? reset : reply(201, answer)
   })
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  const address = server.address()
-  const port = address !== null && typeof address !== "string" ? address.port : 0
   return {
-    origin: `http://127.0.0.1:${port}`,
+    origin: server.origin,
     held: () => held,
     creates: () => creates,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
+    close: server.close,
   }
 }
 
@@ -158,12 +146,12 @@ const retryOnce = async (attempt: (index: number) => Promise<boolean>): Promise<
 }
 
 const undiciCaller = (sameKey: boolean): Caller => ({
-  name: "raw undici Pool.request",
+  name: variantNames.undici,
   retry: sameKey ? "once, the same key" : "once, a new key (as the SDK)",
   variant: "undici",
   start: async (origin) => {
     const pool = new Pool(origin)
-    const headers = apiHeaders("eyJ.rel.sig")
+    const headers = apiHeaders(accessToken)
     return {
       sale: (sale, reference) => {
         const body = JSON.stringify(createRequest(reference, sale))
@@ -171,12 +159,8 @@ const undiciCaller = (sameKey: boolean): Caller => ({
         return retryOnce(async (index) => {
           const response = await pool.request({
             method: "POST",
-            path: "/epayment/v1/payments",
-            headers: {
-              ...headers,
-              "content-type": "application/json",
-              "idempotency-key": (sameKey ? keys[0] : keys[index]) ?? "",
-            },
+            path: paymentsPath,
+            headers: createHeaders(headers, (sameKey ? keys[0] : keys[index]) ?? ""),
             body,
           })
           await response.body.text()
@@ -189,22 +173,18 @@ const undiciCaller = (sameKey: boolean): Caller => ({
 })
 
 const fetchCaller: Caller = {
-  name: "global fetch",
+  name: variantNames.fetch,
   retry: "once, a new key (as the SDK)",
   variant: "fetch",
   start: async (origin) => {
-    const headers = apiHeaders("eyJ.rel.sig")
+    const headers = apiHeaders(accessToken)
     return {
       sale: (sale, reference) => {
         const body = JSON.stringify(createRequest(reference, sale))
         return retryOnce(async () => {
-          const response = await fetch(`${origin}/epayment/v1/payments`, {
+          const response = await fetch(`${origin}${paymentsPath}`, {
             method: "POST",
-            headers: {
-              ...headers,
-              "content-type": "application/json",
-              "idempotency-key": randomUUID(),
-            },
+            headers: createHeaders(headers, randomUUID()),
             body,
           })
           await response.text()

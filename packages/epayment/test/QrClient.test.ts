@@ -1,13 +1,12 @@
 import { QrClient } from "@effect-mobilepay/epayment"
 import { Observe, TokenEndpoint, Time } from "@effect-mobilepay/test-support"
 import { describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Context, Effect, Fiber, Layer, Redacted } from "effect"
+import { ConfigProvider, Context, Effect, Fiber, Layer } from "effect"
 import {
   apiServer,
   clientContext,
-  environmentOf,
+  setupClient,
   subscriptionKey,
-  system,
   tokenSource,
   tokenValue,
 } from "./support/VippsApi.js"
@@ -23,19 +22,7 @@ const qr = (merchantQrId: string) => ({
 const setup = (
   script: (index: number, request: TokenEndpoint.ReceivedRequest) => TokenEndpoint.Reply,
   options: Partial<QrClient.Options> = {},
-) =>
-  Effect.gen(function* () {
-    const server = yield* apiServer(script)
-    const source = yield* tokenSource
-    const client = yield* QrClient.make({
-      environment: environmentOf(server.baseUrl),
-      subscriptionKey: Redacted.make(subscriptionKey),
-      merchantSerialNumber: "123456",
-      system,
-      ...options,
-    }).pipe(Effect.provide(yield* clientContext(source.tokens)))
-    return { client, server, source }
-  })
+) => setupClient(script, (base) => QrClient.make({ ...base, ...options }))
 
 describe("QrClient", () => {
   it.scoped("putCallbackQr sends the description and category to the QR's own path", () =>

@@ -4,11 +4,9 @@ import { Observe, TokenEndpoint, Time } from "@effect-mobilepay/test-support"
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Either, Fiber, Redacted } from "effect"
 import {
-  apiServer,
   clientContext,
-  environmentOf,
+  setupClient,
   subscriptionKey,
-  system,
   tokenSource,
   tokenValue,
 } from "./support/VippsApi.js"
@@ -18,19 +16,7 @@ const webhookId = "7b8f7a40-35a0-4b4a-9a3f-4b1d2f0c9e11"
 const setup = (
   script: (index: number, request: TokenEndpoint.ReceivedRequest) => TokenEndpoint.Reply,
   options: Partial<WebhooksClient.Options> = {},
-) =>
-  Effect.gen(function* () {
-    const server = yield* apiServer(script)
-    const source = yield* tokenSource
-    const client = yield* WebhooksClient.make({
-      environment: environmentOf(server.baseUrl),
-      subscriptionKey: Redacted.make(subscriptionKey),
-      merchantSerialNumber: "123456",
-      system,
-      ...options,
-    }).pipe(Effect.provide(yield* clientContext(source.tokens)))
-    return { client, server, source }
-  })
+) => setupClient(script, (base) => WebhooksClient.make({ ...base, ...options }))
 
 describe("WebhooksClient", () => {
   it.scoped(

@@ -6,7 +6,7 @@ import { PaymentJournal } from "@effect-mobilepay/sale"
 import { Services } from "@effect-mobilepay/test-support"
 import { Effect } from "effect"
 import { describe } from "vitest"
-import { contract } from "./contract.js"
+import { contract } from "./support/Contract.js"
 import {
   dropTableAfter,
   goneOwner,

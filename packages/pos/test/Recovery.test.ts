@@ -41,6 +41,21 @@ const paying = (started: Started, posId: string) =>
     return fiber
   })
 
+/**
+ * Starts a pay-and-capture flow for `order-1` whose create answers are all lost (three
+ * connection resets), drives it until it ends SaleUnresolved, and returns that error.
+ */
+const unresolvedPayment = (started: Started, posId: string) =>
+  Effect.gen(function* () {
+    yield* started.sandbox.addFault(reset("POST /pos/v10/payments", 3))
+    const fiber = yield* Effect.fork(
+      PaymentFlow.payAndCapture(payment(posId)).pipe(Effect.flip, Effect.provide(started.context)),
+    )
+    const error = yield* Time.driveUntilDone(fiber)
+    expect(error._tag).toBe("SaleUnresolved")
+    return error
+  })
+
 const statuses = ({ sandbox }: Started) =>
   Effect.map(sandbox.payments, (all) => all.map((p) => p.status))
 
@@ -57,13 +72,9 @@ describe("a lost InitiatePayment answer", () => {
   it.scoped("the flow is unresolved; recovery finds the payment by its key and cancels it", () =>
     Effect.gen(function* () {
       const started = yield* start(patient)
-      const { context, client, journal, sandbox } = started
+      const { context, client, journal } = started
       const pos = yield* pointOfSale(client)
-      yield* sandbox.addFault(reset("POST /pos/v10/payments", 3))
-      const fiber = yield* Effect.fork(
-        PaymentFlow.payAndCapture(payment(pos.posId)).pipe(Effect.flip, Effect.provide(context)),
-      )
-      const error = yield* Time.driveUntilDone(fiber)
+      const error = yield* unresolvedPayment(started, pos.posId)
       expect(error).toMatchObject({ _tag: "SaleUnresolved", kind: "Payment", orderId: "order-1" })
       // Nothing was decided: recovery will cancel whatever exists.
       expect(error._tag === "SaleUnresolved" ? error.decision : "not unresolved").toBeUndefined()
@@ -88,13 +99,9 @@ describe("a lost InitiatePayment answer", () => {
   it.scoped("a reservation nobody decided on is released by recovery, never captured", () =>
     Effect.gen(function* () {
       const started = yield* start(patient)
-      const { context, client, sandbox } = started
+      const { context, client } = started
       const pos = yield* pointOfSale(client)
-      yield* sandbox.addFault(reset("POST /pos/v10/payments", 3))
-      const fiber = yield* Effect.fork(
-        PaymentFlow.payAndCapture(payment(pos.posId)).pipe(Effect.flip, Effect.provide(context)),
-      )
-      expect((yield* Time.driveUntilDone(fiber))._tag).toBe("SaleUnresolved")
+      yield* unresolvedPayment(started, pos.posId)
       yield* customerAccepts(started, pos)
       expect(yield* statuses(started)).toEqual(["Reserved"])
       yield* Recovery.recover({ undecidedGrace: 0 }).pipe(Effect.provide(context))
@@ -107,13 +114,9 @@ describe("a lost InitiatePayment answer", () => {
     () =>
       Effect.gen(function* () {
         const started = yield* start(patient)
-        const { context, client, journal, sandbox } = started
+        const { context, client, journal } = started
         const pos = yield* pointOfSale(client)
-        yield* sandbox.addFault(reset("POST /pos/v10/payments", 3))
-        const fiber = yield* Effect.fork(
-          PaymentFlow.payAndCapture(payment(pos.posId)).pipe(Effect.flip, Effect.provide(context)),
-        )
-        expect((yield* Time.driveUntilDone(fiber))._tag).toBe("SaleUnresolved")
+        yield* unresolvedPayment(started, pos.posId)
         yield* customerAccepts(started, pos)
         // The till's recovery at start-up (on the default grace) leaves the reservation alone ...
         yield* TestClock.adjust("1 minute")
@@ -134,13 +137,9 @@ describe("a lost InitiatePayment answer", () => {
   it.scoped("ringing the order up again resumes the same payment, to Captured", () =>
     Effect.gen(function* () {
       const started = yield* start(patient)
-      const { context, client, journal, sandbox } = started
+      const { context, client, journal } = started
       const pos = yield* pointOfSale(client)
-      yield* sandbox.addFault(reset("POST /pos/v10/payments", 3))
-      const first = yield* Effect.fork(
-        PaymentFlow.payAndCapture(payment(pos.posId)).pipe(Effect.flip, Effect.provide(context)),
-      )
-      expect((yield* Time.driveUntilDone(first))._tag).toBe("SaleUnresolved")
+      yield* unresolvedPayment(started, pos.posId)
       const again = yield* Effect.fork(
         PaymentFlow.payAndCapture(payment(pos.posId)).pipe(Effect.provide(context)),
       )
@@ -304,11 +303,7 @@ describe("ringing an order up again", () => {
       const started = yield* start(patient)
       const { context, client, sandbox } = started
       const pos = yield* pointOfSale(client)
-      yield* sandbox.addFault(reset("POST /pos/v10/payments", 3))
-      const first = yield* Effect.fork(
-        PaymentFlow.payAndCapture(payment(pos.posId)).pipe(Effect.flip, Effect.provide(context)),
-      )
-      expect((yield* Time.driveUntilDone(first))._tag).toBe("SaleUnresolved")
+      yield* unresolvedPayment(started, pos.posId)
       const before = (yield* sandbox.requests).length
       const error = yield* Effect.flip(
         PaymentFlow.payAndCapture(payment(pos.posId, "order-1", 120)).pipe(Effect.provide(context)),
@@ -413,11 +408,7 @@ describe("past MobilePay's 24-hour idempotency window", () => {
       const started = yield* start(patient)
       const { context, client, journal, sandbox } = started
       const pos = yield* pointOfSale(client)
-      yield* sandbox.addFault(reset("POST /pos/v10/payments", 3))
-      const fiber = yield* Effect.fork(
-        PaymentFlow.payAndCapture(payment(pos.posId)).pipe(Effect.flip, Effect.provide(context)),
-      )
-      expect((yield* Time.driveUntilDone(fiber))._tag).toBe("SaleUnresolved")
+      yield* unresolvedPayment(started, pos.posId)
       yield* customerAccepts(started, pos)
       yield* TestClock.adjust("25 hours")
       const before = (yield* sandbox.requests).filter((r) => r.method === "POST").length
@@ -532,13 +523,9 @@ describe("a flow that could not give its lease up", () => {
     () =>
       Effect.gen(function* () {
         const started = yield* start({ ...patient, journal: stuckLeases })
-        const { context, client, sandbox } = started
+        const { context, client } = started
         const pos = yield* pointOfSale(client)
-        yield* sandbox.addFault(reset("POST /pos/v10/payments", 3))
-        const first = yield* Effect.fork(
-          PaymentFlow.payAndCapture(payment(pos.posId)).pipe(Effect.flip, Effect.provide(context)),
-        )
-        expect((yield* Time.driveUntilDone(first))._tag).toBe("SaleUnresolved")
+        yield* unresolvedPayment(started, pos.posId)
         // Its lease is still written (every release failed), but its flow has ended here.
         const again = yield* Effect.fork(
           PaymentFlow.payAndCapture(payment(pos.posId)).pipe(Effect.provide(context)),

@@ -1,7 +1,7 @@
 import { TokenEndpoint, Time } from "@effect-mobilepay/test-support"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, TestClock } from "effect"
-import { contract, inProcess, issue, setupWith, value } from "./contract.js"
+import { contract, inProcess, issue, setupWith, value } from "./support/Contract.js"
 
 contract("in-process store", inProcess)
 

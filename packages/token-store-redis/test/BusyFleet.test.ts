@@ -1,14 +1,14 @@
 /**
- * A fleet on a busy machine, on the defaults: 4 processes × 50 merchants (test/fleet/worker.ts)
+ * A fleet on a busy machine, on the defaults: 4 processes × 50 merchants (test/fixtures/fleet-worker.ts)
  * sharing tokens through a private redis-server, each process's event loop blocked now and
  * then (50-250 ms every 0.3-1 s, as bursts of work, long GCs or a starved core block it). The
- * token endpoint is an independent counting one (test/fleet/endpoint.ts) in a process of its
+ * token endpoint is an independent counting one (test/fixtures/fleet-endpoint.ts) in a process of its
  * own: it counts the requests that reach it, and its tokens carry the expiry every handed-out
  * token is checked against.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Redacted, Schema } from "effect"
-import { freePort, newKey, startRedis } from "./fixtures.js"
+import { freePort, newKey, startRedis } from "./support/Redis.js"
 import {
   fleet,
   goAll,
@@ -18,7 +18,7 @@ import {
   sendAll,
   startEndpoint,
   type Target,
-} from "./fleet/processes.js"
+} from "./support/Fleet.js"
 
 const processes = 4
 const fifty = merchants(50)

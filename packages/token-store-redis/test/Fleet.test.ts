@@ -1,5 +1,5 @@
 /**
- * A fleet of real processes (child processes running test/fleet/worker.ts) sharing tokens
+ * A fleet of real processes (child processes running test/fixtures/fleet-worker.ts) sharing tokens
  * through the machine's Redis, against an in-process sandbox on the real clock: the sandbox's
  * request log counts what reaches the token endpoint.
  */
@@ -7,7 +7,7 @@ import { Fault, Sandbox } from "@effect-mobilepay/sandbox"
 import { Services } from "@effect-mobilepay/test-support"
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Redacted, Schema } from "effect"
-import { dump, freePort, isolatedPrefix, killRedis, newKey, startRedis } from "./fixtures.js"
+import { dump, freePort, isolatedPrefix, killRedis, newKey, startRedis } from "./support/Redis.js"
 import {
   fleet,
   goAll,
@@ -16,7 +16,7 @@ import {
   result,
   tokenRequests,
   total,
-} from "./fleet/processes.js"
+} from "./support/Fleet.js"
 
 const redisUrl = Services.redisUrl()
 const ColdResult = Schema.Struct({

@@ -30,7 +30,7 @@ import {
   startRedis,
   storeLayer,
   tokenService,
-} from "./fixtures.js"
+} from "./support/Redis.js"
 
 const redisUrl = Services.redisUrl()
 

@@ -14,7 +14,14 @@ import { AccessTokenService } from "@effect-mobilepay/token-service"
 import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Option, Redacted } from "effect"
-import { clientId, dump, isolatedPrefix, newKey, storeLayer, tokenService } from "./fixtures.js"
+import {
+  clientId,
+  dump,
+  isolatedPrefix,
+  newKey,
+  storeLayer,
+  tokenService,
+} from "./support/Redis.js"
 
 const redisUrl = Services.redisUrl()
 

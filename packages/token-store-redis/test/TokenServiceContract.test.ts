@@ -5,8 +5,8 @@
 import { Services } from "@effect-mobilepay/test-support"
 import { describe } from "@effect/vitest"
 import { Effect, Option } from "effect"
-import { accessToken, contract } from "../../token-service/test/contract.js"
-import { isolatedPrefix, storeLayer } from "./fixtures.js"
+import { accessToken, contract } from "../../token-service/test/support/Contract.js"
+import { isolatedPrefix, storeLayer } from "./support/Redis.js"
 
 const redisUrl = Services.redisUrl()
 

@@ -11,24 +11,7 @@ import { Time } from "@effect-mobilepay/test-support"
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Duration, Effect, Fiber, Option, TestClock } from "effect"
 import { anna, bent, qrTarget } from "../support/Sandboxed.js"
-import { sales } from "../support/Sales.js"
-
-const dkk = (value: number) => ({ currency: "DKK" as const, value })
-
-type Setting = Effect.Effect.Success<ReturnType<typeof sales>>
-
-/** Waits, the clock standing, until the customer's app shows the payment `reference`. */
-const shown = (setting: Setting, reference: string, phoneNumber = anna.phoneNumber) =>
-  Time.waitUntil(
-    Effect.map(setting.customer.requests(phoneNumber), (answer) =>
-      JSON.stringify(answer.body).includes(`"${reference}"`),
-    ),
-  )
-
-const eventsOf = (setting: Setting, reference: string) =>
-  Effect.map(setting.client.events(reference), (events) =>
-    events.map((event) => `${event.name} ${event.amount.value}`),
-  )
+import { cancellablePush, dkk, eventsOf, sales, shown } from "../support/Sales.js"
 
 describe("SaleFlow on the sale engine", () => {
   it.scoped("push to a phone number: approved, captured in full, journaled as CAPTURED", () =>
@@ -197,17 +180,9 @@ describe("SaleFlow on the sale engine", () => {
   it.scoped("the till cancels while the customer decides: cancelTransactionOnly, TERMINATED", () =>
     Effect.gen(function* () {
       const setting = yield* sales()
-      const cancel = yield* Deferred.make<void>()
-      const flow = yield* Effect.fork(
-        setting.run(
-          SaleFlow.pushToPhone(
-            { orderId: "till-cancel-01", amount: dkk(2500), phoneNumber: anna.phoneNumber },
-            { cancelWhen: Deferred.await(cancel) },
-          ),
-        ),
-      )
+      const { flow, cancel } = yield* cancellablePush(setting, "till-cancel-01", 2500)
       yield* shown(setting, "till-cancel-01")
-      yield* Deferred.succeed(cancel, undefined)
+      yield* cancel
       expect(yield* Fiber.join(flow)).toMatchObject({ _tag: "NotCompleted", status: "TERMINATED" })
       const posts = yield* setting.modifications
       expect(posts.map((post) => [post.path, post.body])).toEqual([
@@ -223,20 +198,12 @@ describe("SaleFlow on the sale engine", () => {
     () =>
       Effect.gen(function* () {
         const setting = yield* sales()
-        const cancel = yield* Deferred.make<void>()
-        const flow = yield* Effect.fork(
-          setting.run(
-            SaleFlow.pushToPhone(
-              { orderId: "till-cancel-02", amount: dkk(2500), phoneNumber: anna.phoneNumber },
-              { cancelWhen: Deferred.await(cancel) },
-            ),
-          ),
-        )
+        const { flow, cancel } = yield* cancellablePush(setting, "till-cancel-02", 2500)
         yield* shown(setting, "till-cancel-02")
         // The flow read CREATED and waits for its next poll; the customer approves, then the till
         // gives up before that poll.
         yield* setting.customer.approve("till-cancel-02")
-        yield* Deferred.succeed(cancel, undefined)
+        yield* cancel
         expect(yield* Fiber.join(flow)).toMatchObject({ _tag: "NotCompleted", status: "CANCELLED" })
         const posts = (yield* setting.modifications).map((post) => post.path)
         expect(posts).toEqual([

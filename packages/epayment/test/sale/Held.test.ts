@@ -8,9 +8,7 @@ import { Time } from "@effect-mobilepay/test-support"
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Fiber, Option, Stream } from "effect"
 import { anna } from "../support/Sandboxed.js"
-import { sales } from "../support/Sales.js"
-
-const dkk = (value: number) => ({ currency: "DKK" as const, value })
+import { dkk, sales } from "../support/Sales.js"
 
 describe("SaleFlow.start: a sale the till holds", () => {
   it.scoped(

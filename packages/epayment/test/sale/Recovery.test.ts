@@ -12,26 +12,10 @@ import { Time } from "@effect-mobilepay/test-support"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Option, TestClock } from "effect"
 import { anna, bent } from "../support/Sandboxed.js"
-import { sales } from "../support/Sales.js"
-
-const dkk = (value: number) => ({ currency: "DKK" as const, value })
-
-type Setting = Effect.Effect.Success<ReturnType<typeof sales>>
+import { dkk, eventsOf, sales, shown } from "../support/Sales.js"
 
 // The client gives up at once, so what the engine does after a lost answer is what is seen.
 const noRetries = { retryPolicy: RetryPolicy.make({ retries: 0 }) }
-
-const shown = (setting: Setting, reference: string, phoneNumber = anna.phoneNumber) =>
-  Time.waitUntil(
-    Effect.map(setting.customer.requests(phoneNumber), (answer) =>
-      JSON.stringify(answer.body).includes(`"${reference}"`),
-    ),
-  )
-
-const eventsOf = (setting: Setting, reference: string) =>
-  Effect.map(setting.client.events(reference), (events) =>
-    events.map((event) => `${event.name} ${event.amount.value}`),
-  )
 
 const push = (
   orderId: string,

@@ -10,11 +10,7 @@ import { Time } from "@effect-mobilepay/test-support"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Option } from "effect"
 import { anna } from "../support/Sandboxed.js"
-import { sales } from "../support/Sales.js"
-
-const dkk = (value: number) => ({ currency: "DKK" as const, value })
-
-type Setting = Effect.Effect.Success<ReturnType<typeof sales>>
+import { dkk, sales, type Setting, shown } from "../support/Sales.js"
 
 /** A payment of `value` rung up, approved and captured. */
 const captured = (setting: Setting, orderId: string, value: number) =>
@@ -24,11 +20,7 @@ const captured = (setting: Setting, orderId: string, value: number) =>
         SaleFlow.pushToPhone({ orderId, amount: dkk(value), phoneNumber: anna.phoneNumber }),
       ),
     )
-    yield* Time.waitUntil(
-      Effect.map(setting.customer.requests(anna.phoneNumber), (answer) =>
-        JSON.stringify(answer.body).includes(`"${orderId}"`),
-      ),
-    )
+    yield* shown(setting, orderId)
     yield* setting.customer.approve(orderId)
     return yield* Time.driveUntilDone(flow, "500 millis")
   })

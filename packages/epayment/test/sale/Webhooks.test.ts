@@ -9,20 +9,7 @@ import { Time } from "@effect-mobilepay/test-support"
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Fiber, Option, TestClock } from "effect"
 import { anna, bent } from "../support/Sandboxed.js"
-import { hookedSales, sales } from "../support/Sales.js"
-
-const dkk = (value: number) => ({ currency: "DKK" as const, value })
-
-const shownTo = (
-  setting: { readonly customer: Effect.Effect.Success<ReturnType<typeof sales>>["customer"] },
-  reference: string,
-  phoneNumber = anna.phoneNumber,
-) =>
-  Time.waitUntil(
-    Effect.map(setting.customer.requests(phoneNumber), (answer) =>
-      JSON.stringify(answer.body).includes(`"${reference}"`),
-    ),
-  )
+import { cancellablePush, dkk, hookedSales, sales, shown } from "../support/Sales.js"
 
 describe("SaleFlow: webhooks and polling", () => {
   it.scoped(
@@ -39,7 +26,7 @@ describe("SaleFlow: webhooks and polling", () => {
             }),
           ),
         )
-        yield* shownTo(setting, "hooked-sale-01")
+        yield* shown(setting, "hooked-sale-01")
         yield* setting.customer.approve("hooked-sale-01")
         // No clock movement: only the delivery can have told the flow.
         expect(yield* Fiber.join(flow)).toMatchObject({ _tag: "Captured", amount: 2500 })
@@ -61,16 +48,8 @@ describe("SaleFlow: webhooks and polling", () => {
     () =>
       Effect.gen(function* () {
         const setting = yield* sales()
-        const cancel = yield* Deferred.make<void>()
-        const flow = yield* Effect.fork(
-          setting.run(
-            SaleFlow.pushToPhone(
-              { orderId: "polled-sale-01", amount: dkk(2500), phoneNumber: anna.phoneNumber },
-              { cancelWhen: Deferred.await(cancel) },
-            ),
-          ),
-        )
-        yield* shownTo(setting, "polled-sale-01")
+        const { flow, cancel } = yield* cancellablePush(setting, "polled-sale-01", 2500)
+        yield* shown(setting, "polled-sale-01")
         const started = yield* TestClock.currentTimeMillis
         // Half a minute of an undecided customer, stepped finer than any poll.
         for (let step = 0; step < 300; step++) {
@@ -87,7 +66,7 @@ describe("SaleFlow: webhooks and polling", () => {
         }
         // 0 s, 5 s, 7 s, ..., 29 s.
         expect(reads).toHaveLength(14)
-        yield* Deferred.succeed(cancel, undefined)
+        yield* cancel
         expect(yield* Fiber.join(flow)).toMatchObject({
           _tag: "NotCompleted",
           status: "TERMINATED",
@@ -116,7 +95,7 @@ describe("SaleFlow: webhooks and polling", () => {
           ),
         )
         yield* setting.customer.scan(sticker.qrContent ?? "", bent.phoneNumber)
-        yield* shownTo(setting, "sticker-sale-1", bent.phoneNumber)
+        yield* shown(setting, "sticker-sale-1", bent.phoneNumber)
         yield* setting.customer.approve("sticker-sale-1", bent.phoneNumber)
         expect(yield* Fiber.join(flow)).toMatchObject({ _tag: "Captured", amount: 3900 })
         const [entry] = yield* setting.journal.query({ orderId: "sticker-sale-1" })
@@ -144,7 +123,7 @@ describe("SaleFlow: webhooks and polling", () => {
             }),
           ),
         )
-        yield* shownTo(setting, "sticker-sale-2", anna.phoneNumber)
+        yield* shown(setting, "sticker-sale-2", anna.phoneNumber)
         yield* setting.customer.approve("sticker-sale-2", anna.phoneNumber)
         expect(yield* Fiber.join(early)).toMatchObject({ _tag: "Captured", amount: 1000 })
         const giveUp = yield* Deferred.make<void>()

@@ -3,13 +3,14 @@
  * optionally a WebhookReceiver on a loopback server registered with the sandbox for every
  * event, so the sandbox's signed deliveries reach it as they would a shop's.
  */
-import { EPaymentClient, WebhookReceiver } from "@effect-mobilepay/epayment"
+import { EPaymentClient, SaleFlow, WebhookReceiver } from "@effect-mobilepay/epayment"
 import { PaymentJournal } from "@effect-mobilepay/sale"
+import { Time } from "@effect-mobilepay/test-support"
 import * as HttpRouter from "@effect/platform/HttpRouter"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import { Effect } from "effect"
+import { Deferred, Effect } from "effect"
 import { createServer } from "node:http"
-import { start, type StartOptions } from "./Sandboxed.js"
+import { anna, start, type StartOptions } from "./Sandboxed.js"
 
 const everyEvent = [
   "epayments.payment.created.v1",
@@ -65,4 +66,46 @@ export const hookedSales = (options: StartOptions = {}) =>
       >,
     ) => setting.run(Effect.provideService(effect, WebhookReceiver.WebhookReceiver, receiver))
     return { ...setting, receiver, runHooked }
+  })
+
+/** What `sales` gives a test. */
+export type Setting = Effect.Effect.Success<ReturnType<typeof sales>>
+
+/** An amount in øre. */
+export const dkk = (value: number) => ({ currency: "DKK" as const, value })
+
+/** Waits, the clock standing, until the customer's app shows the payment `reference`. */
+export const shown = (
+  setting: Pick<Setting, "customer">,
+  reference: string,
+  phoneNumber = anna.phoneNumber,
+) =>
+  Time.waitUntil(
+    Effect.map(setting.customer.requests(phoneNumber), (answer) =>
+      JSON.stringify(answer.body).includes(`"${reference}"`),
+    ),
+  )
+
+/** The payment's events on the platform, as `NAME amount`. */
+export const eventsOf = (setting: Setting, reference: string) =>
+  Effect.map(setting.client.events(reference), (events) =>
+    events.map((event) => `${event.name} ${event.amount.value}`),
+  )
+
+/**
+ * A push sale of `value` to anna, forked, that the till can cancel: its fiber, and `cancel`,
+ * which tells the flow to give up.
+ */
+export const cancellablePush = (setting: Pick<Setting, "run">, orderId: string, value: number) =>
+  Effect.gen(function* () {
+    const cancel = yield* Deferred.make<void>()
+    const flow = yield* Effect.fork(
+      setting.run(
+        SaleFlow.pushToPhone(
+          { orderId, amount: dkk(value), phoneNumber: anna.phoneNumber },
+          { cancelWhen: Deferred.await(cancel) },
+        ),
+      ),
+    )
+    return { flow, cancel: Deferred.succeed(cancel, undefined) }
   })

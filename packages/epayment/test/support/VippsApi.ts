@@ -79,3 +79,31 @@ export const clientContext = (tokens: Parameters<typeof Tokens.scripted>[0]) =>
       Layer.succeed(AccessTokenService.AccessTokenService, Tokens.scripted(tokens)),
     ),
   )
+
+/** What every client of these tests is made with: the scripted server's environment and a shop. */
+export interface ClientBase {
+  readonly environment: VippsEnvironment.VippsEnvironment
+  readonly subscriptionKey: Redacted.Redacted
+  readonly merchantSerialNumber: string
+  readonly system: VippsSystem.VippsSystem
+}
+
+/**
+ * A client made by `make` against a scripted server answering `script`, on the counting token
+ * source: the client, the server (what it received) and the source (what it issued).
+ */
+export const setupClient = <A, E, R>(
+  script: (index: number, request: TokenEndpoint.ReceivedRequest) => TokenEndpoint.Reply,
+  make: (base: ClientBase) => Effect.Effect<A, E, R>,
+) =>
+  Effect.gen(function* () {
+    const server = yield* apiServer(script)
+    const source = yield* tokenSource
+    const client = yield* make({
+      environment: environmentOf(server.baseUrl),
+      subscriptionKey: Redacted.make(subscriptionKey),
+      merchantSerialNumber: "123456",
+      system,
+    }).pipe(Effect.provide(yield* clientContext(source.tokens)))
+    return { client, server, source }
+  })

@@ -9,11 +9,12 @@ import { EPayment, EPaymentClient } from "@effect-mobilepay/epayment"
 import { Sandbox, SeedData } from "@effect-mobilepay/sandbox"
 import type { HttpClient } from "@effect/platform"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import { Context, Effect, Layer, Schema } from "effect"
-import { execFile } from "node:child_process"
+import { Context, Effect, Layer } from "effect"
 import { fileURLToPath } from "node:url"
+import { tillsOf } from "./TillProcesses.js"
 
-const packageDir = fileURLToPath(new URL("../..", import.meta.url))
+export type { TillExit } from "./TillProcesses.js"
+
 const tillProgram = fileURLToPath(new URL("../fixtures/epayment-till.ts", import.meta.url))
 
 /** The sales unit every till and the test act for. */
@@ -58,17 +59,6 @@ export type Task =
     }
   | { readonly _tag: "Recover"; readonly undecidedGrace?: number }
 
-export interface TillExit {
-  /** The signal that ended it (`SIGKILL` for a till killed), or null. */
-  readonly signal: NodeJS.Signals | null
-  readonly code: number | null
-  readonly output: string
-  /** The `RESULT` line's JSON, when the till got to the end. */
-  readonly result: unknown
-}
-
-const ResultLine = Schema.parseJson(Schema.Unknown)
-
 type Json = null | boolean | number | string | ReadonlyArray<Json> | { readonly [k: string]: Json }
 
 /** A sandbox on the real clock, the test's own client of it, and its simulated customer. */
@@ -111,46 +101,7 @@ export const startSandbox = (options: Sandbox.SandboxOptions = {}) =>
     return { sandbox, client, customer }
   })
 
-/** Runs a till to its end (or its death) on `journal`, with `killAt` as its kill point. */
-export const runTill = (
-  sandbox: Sandbox.Sandbox.Service,
-  journal: string,
-  task: Task,
-  killAt?: string,
-) =>
-  Effect.async<TillExit>((resume) => {
-    const job = {
-      baseUrl: sandbox.baseUrl,
-      journal,
-      task,
-      ...(killAt === undefined ? {} : { killAt }),
-    }
-    const child = execFile(
-      process.execPath,
-      ["--import", "tsx", tillProgram, JSON.stringify(job)],
-      { cwd: packageDir, timeout: 60_000 },
-      (_error, stdout, stderr) => {
-        const line = stdout.split("\n").find((l) => l.startsWith("RESULT "))
-        resume(
-          Effect.succeed({
-            signal: child.signalCode,
-            code: child.exitCode,
-            output: stdout + stderr,
-            result:
-              line === undefined
-                ? undefined
-                : Schema.decodeUnknownSync(ResultLine)(line.slice("RESULT ".length)),
-          }),
-        )
-      },
-    )
-    return Effect.sync(() => child.kill("SIGKILL"))
-  })
-
-/** A till's process, for a test that kills it itself: its exit, and a way to kill it. */
-export const forkTill = (
-  sandbox: Sandbox.Sandbox.Service,
-  journal: string,
-  task: Task,
-  killAt?: string,
-) => Effect.fork(runTill(sandbox, journal, task, killAt))
+/** The tills of `fixtures/epayment-till.ts`, against `sandbox` (see `tillsOf`). */
+export const { runTill, forkTill } = tillsOf<Task>(tillProgram, (sandbox) => ({
+  baseUrl: sandbox.baseUrl,
+}))

@@ -8,11 +8,12 @@ import { MobilePay, PosClient } from "@effect-mobilepay/pos"
 import type { HttpClient } from "@effect/platform"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Sandbox, SeedData } from "@effect-mobilepay/sandbox"
-import { Effect, Layer, Schema } from "effect"
-import { execFile } from "node:child_process"
+import { Effect, Layer } from "effect"
 import { fileURLToPath } from "node:url"
+import { tillsOf } from "./TillProcesses.js"
 
-const packageDir = fileURLToPath(new URL("../..", import.meta.url))
+export type { TillExit } from "./TillProcesses.js"
+
 const tillProgram = fileURLToPath(new URL("../fixtures/till.ts", import.meta.url))
 
 export const merchant = SeedData.selfCertificationMerchant
@@ -35,17 +36,6 @@ export type Task =
       readonly amount: number
     }
   | { readonly _tag: "Recover" }
-
-export interface TillExit {
-  /** The signal that ended it (`SIGKILL` for a till killed at its kill point), or null. */
-  readonly signal: NodeJS.Signals | null
-  readonly code: number | null
-  readonly output: string
-  /** The `RESULT` line's JSON, when the till got to the end. */
-  readonly result: unknown
-}
-
-const ResultLine = Schema.parseJson(Schema.Unknown)
 
 /**
  * The client stack on `sandbox`, as integrator A for the self-certification merchant, over
@@ -81,49 +71,10 @@ export const startSandbox = (options: Sandbox.SandboxOptions = {}) =>
     return { sandbox, client }
   })
 
-/** Runs a till to its end (or its death) on `journal`, with `killAt` as its kill point. */
-export const runTill = (
-  sandbox: Sandbox.Sandbox.Service,
-  journal: string,
-  task: Task,
-  killAt?: string,
-) =>
-  Effect.async<TillExit>((resume) => {
-    const job = {
-      authUrl: sandbox.authUrl,
-      posUrl: sandbox.posUrl,
-      userSimulationUrl: sandbox.userSimulationUrl,
-      merchantVat: merchant.vat,
-      journal,
-      task,
-      ...(killAt === undefined ? {} : { killAt }),
-    }
-    const child = execFile(
-      process.execPath,
-      ["--import", "tsx", tillProgram, JSON.stringify(job)],
-      { cwd: packageDir, timeout: 60_000 },
-      (_error, stdout, stderr) => {
-        const line = stdout.split("\n").find((l) => l.startsWith("RESULT "))
-        resume(
-          Effect.succeed({
-            signal: child.signalCode,
-            code: child.exitCode,
-            output: stdout + stderr,
-            result:
-              line === undefined
-                ? undefined
-                : Schema.decodeUnknownSync(ResultLine)(line.slice("RESULT ".length)),
-          }),
-        )
-      },
-    )
-    return Effect.sync(() => child.kill("SIGKILL"))
-  })
-
-/** A till's process, for a test that kills it itself: its exit, and a way to kill it. */
-export const forkTill = (
-  sandbox: Sandbox.Sandbox.Service,
-  journal: string,
-  task: Task,
-  killAt?: string,
-) => Effect.fork(runTill(sandbox, journal, task, killAt))
+/** The tills of `fixtures/till.ts`, against `sandbox` (see `tillsOf`). */
+export const { runTill, forkTill } = tillsOf<Task>(tillProgram, (sandbox) => ({
+  authUrl: sandbox.authUrl,
+  posUrl: sandbox.posUrl,
+  userSimulationUrl: sandbox.userSimulationUrl,
+  merchantVat: merchant.vat,
+}))

@@ -1,5 +1,5 @@
 /**
- * Starting and talking to fleet workers (test/fleet/worker.ts, each its own Node process)
+ * Starting and talking to fleet workers (test/fixtures/fleet-worker.ts, each its own Node process)
  * against an in-process sandbox, whose request log counts what reaches the token endpoint.
  */
 import type { Sandbox } from "@effect-mobilepay/sandbox"
@@ -94,12 +94,12 @@ const IssuedLog = Schema.parseJson(
 )
 
 /**
- * The counting endpoint (test/fleet/endpoint.ts) in a process of its own, issuing tokens that
+ * The counting endpoint (test/fixtures/fleet-endpoint.ts) in a process of its own, issuing tokens that
  * live `tokenLifetimeSeconds`.
  */
 export const startEndpoint = (tokenLifetimeSeconds: number) =>
   Effect.gen(function* () {
-    const endpoint = yield* startProcess("test/fleet/endpoint.ts", {
+    const endpoint = yield* startProcess("test/fixtures/fleet-endpoint.ts", {
       MOBILEPAY_FLEET_TOKEN_LIFETIME: String(tokenLifetimeSeconds),
     })
     const listening = yield* endpoint.line
@@ -121,7 +121,7 @@ export const startWorker = (sandbox: Target, orders: Orders) =>
   Effect.acquireRelease(
     Effect.gen(function* () {
       const lines = yield* Queue.unbounded<string>()
-      const child = spawn(process.execPath, ["--import", "tsx", "test/fleet/worker.ts"], {
+      const child = spawn(process.execPath, ["--import", "tsx", "test/fixtures/fleet-worker.ts"], {
         cwd: packageDir,
         stdio: ["pipe", "pipe", "inherit"],
         env: {

@@ -8,7 +8,7 @@
 import { PaymentJournal } from "@effect-mobilepay/sale"
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Option, Schema, type Scope, TestClock } from "effect"
-import { SkewedClock } from "./support/Clocks.js"
+import { SkewedClock } from "./Clocks.js"
 
 type Service = PaymentJournal.PaymentJournal.Service
 

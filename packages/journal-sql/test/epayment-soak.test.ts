@@ -13,6 +13,7 @@ import {
   EPaymentSale,
   SaleFlow,
   Recovery,
+  WebhookEvent,
   WebhookReceiver,
   WebhooksClient,
 } from "@effect-mobilepay/epayment"
@@ -39,16 +40,9 @@ const faults: ReadonlyArray<Fault.FaultRule> = [
   { route, fault: Fault.Fault.Locked(), probability: 0.07 },
 ]
 
-const everyPaymentEvent = [
-  "epayments.payment.created.v1",
-  "epayments.payment.authorized.v1",
-  "epayments.payment.aborted.v1",
-  "epayments.payment.expired.v1",
-  "epayments.payment.terminated.v1",
-  "epayments.payment.captured.v1",
-  "epayments.payment.cancelled.v1",
-  "epayments.payment.refunded.v1",
-]
+const everyPaymentEvent = WebhookEvent.EventType.literals.filter((type) =>
+  type.startsWith("epayments.payment."),
+)
 
 type Behaviour = "approve" | "partial" | "reject" | "give up"
 const behaviourOf = (n: number): Behaviour =>

@@ -3,7 +3,7 @@
  * optionally a WebhookReceiver on a loopback server registered with the sandbox for every
  * event, so the sandbox's signed deliveries reach it as they would a shop's.
  */
-import { EPaymentClient, SaleFlow, WebhookReceiver } from "@effect-mobilepay/epayment"
+import { EPaymentClient, SaleFlow, WebhookEvent, WebhookReceiver } from "@effect-mobilepay/epayment"
 import { PaymentJournal } from "@effect-mobilepay/sale"
 import { Time } from "@effect-mobilepay/test-support"
 import * as HttpRouter from "@effect/platform/HttpRouter"
@@ -12,17 +12,7 @@ import { Deferred, Effect } from "effect"
 import { createServer } from "node:http"
 import { anna, start, type StartOptions } from "./Sandboxed.js"
 
-const everyEvent = [
-  "epayments.payment.created.v1",
-  "epayments.payment.authorized.v1",
-  "epayments.payment.aborted.v1",
-  "epayments.payment.expired.v1",
-  "epayments.payment.terminated.v1",
-  "epayments.payment.captured.v1",
-  "epayments.payment.cancelled.v1",
-  "epayments.payment.refunded.v1",
-  "user.checked-in.v1",
-]
+const everyEvent = WebhookEvent.EventType.literals
 
 export const sales = (
   options: StartOptions & { readonly journal?: PaymentJournal.PaymentJournal.Service } = {},

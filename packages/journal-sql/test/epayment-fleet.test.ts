@@ -7,6 +7,7 @@
  */
 import { EPaymentSale } from "@effect-mobilepay/epayment"
 import { Services } from "@effect-mobilepay/test-support"
+import * as Program from "@effect-mobilepay/test-support/Program"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Option, Ref } from "effect"
 import { type ChildProcess, spawn } from "node:child_process"
@@ -72,6 +73,7 @@ describe.skipIf(postgresUrl === undefined)(
           const midSale: Array<string> = []
           const inSale = new Map<number, boolean>()
           const output = yield* Ref.make("")
+          const workerArgs = yield* Program.nodeArgs(workerProgram)
           const startWorker = (i: number) =>
             Effect.async<number | null>((resume) => {
               const job = {
@@ -82,11 +84,10 @@ describe.skipIf(postgresUrl === undefined)(
                 phoneNumber: phoneOf(i),
                 orders: ordersOf(i),
               }
-              const child = spawn(
-                process.execPath,
-                ["--import", "tsx", workerProgram, JSON.stringify(job)],
-                { cwd: packageDir, stdio: ["ignore", "pipe", "pipe"] },
-              )
+              const child = spawn(process.execPath, [...workerArgs, JSON.stringify(job)], {
+                cwd: packageDir,
+                stdio: ["ignore", "pipe", "pipe"],
+              })
               running.set(i, child)
               let own = ""
               const collect = (chunk: Buffer) => {

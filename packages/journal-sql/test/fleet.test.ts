@@ -5,6 +5,7 @@
  * state: every sale captured exactly once, nothing left active or reserved.
  */
 import { Services } from "@effect-mobilepay/test-support"
+import * as Program from "@effect-mobilepay/test-support/Program"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Ref } from "effect"
 import { type ChildProcess, spawn } from "node:child_process"
@@ -86,6 +87,7 @@ describe.skipIf(postgresUrl === undefined)("a fleet of three processes on Postgr
         // Each till process, started again whenever it is killed, until its list is done.
         const running = new Map<number, ChildProcess>()
         const output = yield* Ref.make("")
+        const workerArgs = yield* Program.nodeArgs(workerProgram)
         const startWorker = (i: number) =>
           Effect.async<number | null>((resume) => {
             const job = {
@@ -98,11 +100,10 @@ describe.skipIf(postgresUrl === undefined)("a fleet of three processes on Postgr
               posId: tills[i]?.posId ?? "",
               orders: ordersOf(i),
             }
-            const child = spawn(
-              process.execPath,
-              ["--import", "tsx", workerProgram, JSON.stringify(job)],
-              { cwd: packageDir, stdio: ["ignore", "pipe", "pipe"] },
-            )
+            const child = spawn(process.execPath, [...workerArgs, JSON.stringify(job)], {
+              cwd: packageDir,
+              stdio: ["ignore", "pipe", "pipe"],
+            })
             running.set(i, child)
             const collect = (chunk: Buffer) =>
               Effect.runSync(Ref.update(output, (all) => all + chunk.toString()))

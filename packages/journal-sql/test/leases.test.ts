@@ -8,6 +8,7 @@
  */
 import { Engine, PaymentJournal, Recovery } from "@effect-mobilepay/sale"
 import { Services, Time } from "@effect-mobilepay/test-support"
+import * as Program from "@effect-mobilepay/test-support/Program"
 import { describe, expect, it } from "@effect/vitest"
 import { Clock, Duration, Effect, Option, Ref, type Scope, TestClock } from "effect"
 import { spawn } from "node:child_process"
@@ -198,8 +199,8 @@ describe("a second process with exclusive: true on a till's SQLite file", () => 
   // The till: a process holding a live sale on `file`; its sale's key, and a way to kill it.
   const till = (file: string) =>
     Effect.acquireRelease(
-      Effect.sync(() =>
-        spawn(process.execPath, ["--import", "tsx", holder, file, "3000"], { cwd: packageDir }),
+      Effect.flatMap(Program.nodeArgs(holder), (args) =>
+        Effect.sync(() => spawn(process.execPath, [...args, file, "3000"], { cwd: packageDir })),
       ),
       (child) => Effect.sync(() => child.kill("SIGKILL")),
     ).pipe(

@@ -6,6 +6,7 @@
  */
 import { SqlPaymentJournal } from "@effect-mobilepay/journal-sql"
 import type { Sandbox } from "@effect-mobilepay/sandbox"
+import * as Program from "@effect-mobilepay/test-support/Program"
 import { HttpClient, type HttpClientRequest } from "@effect/platform"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
@@ -28,10 +29,13 @@ const ResultLine = Schema.parseJson(Schema.Unknown)
 
 /** Runs the till `program` on `job` to its end (or its death); killed if interrupted. */
 const runTillProgram = (program: string, job: object) =>
+  Effect.flatMap(Program.nodeArgs(program), (args) => runNode(args, job))
+
+const runNode = (args: ReadonlyArray<string>, job: object) =>
   Effect.async<TillExit>((resume) => {
     const child = execFile(
       process.execPath,
-      ["--import", "tsx", program, JSON.stringify(job)],
+      [...args, JSON.stringify(job)],
       { cwd: packageDir, timeout: 60_000 },
       (_error, stdout, stderr) => {
         const line = stdout.split("\n").find((l) => l.startsWith("RESULT "))

@@ -3,9 +3,11 @@
  * against an in-process sandbox, whose request log counts what reaches the token endpoint.
  */
 import type { Sandbox } from "@effect-mobilepay/sandbox"
+import * as Program from "@effect-mobilepay/test-support/Program"
 import { expect } from "@effect/vitest"
 import { Effect, Queue, Schema } from "effect"
 import { type ChildProcess, spawn } from "node:child_process"
+import { join } from "node:path"
 import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
 
@@ -60,7 +62,8 @@ const startProcess = (script: string, env: Record<string, string>) =>
   Effect.acquireRelease(
     Effect.gen(function* () {
       const lines = yield* Queue.unbounded<string>()
-      const child = spawn(process.execPath, ["--import", "tsx", script], {
+      const args = yield* Program.nodeArgs(join(packageDir, script))
+      const child = spawn(process.execPath, args, {
         cwd: packageDir,
         stdio: ["pipe", "pipe", "inherit"],
         env: { ...process.env, ...env },
@@ -121,7 +124,8 @@ export const startWorker = (sandbox: Target, orders: Orders) =>
   Effect.acquireRelease(
     Effect.gen(function* () {
       const lines = yield* Queue.unbounded<string>()
-      const child = spawn(process.execPath, ["--import", "tsx", "test/fixtures/fleet-worker.ts"], {
+      const args = yield* Program.nodeArgs(join(packageDir, "test/fixtures/fleet-worker.ts"))
+      const child = spawn(process.execPath, args, {
         cwd: packageDir,
         stdio: ["pipe", "pipe", "inherit"],
         env: {

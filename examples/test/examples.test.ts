@@ -4,9 +4,12 @@
  * `MOBILEPAY_*` variables it prints). Each must end with exit code 0 and a summary; a failure
  * must be one readable line naming its typed cause, with no stack trace.
  *
- * The tests run side by side, their child processes a few at a time (`examplesAtOnce`).
+ * The tests run side by side (every describe block is concurrent), their child processes a few
+ * at a time (`examplesAtOnce`).
  */
 import { SeedData } from "@effect-mobilepay/sandbox"
+import * as Program from "@effect-mobilepay/test-support/Program"
+import { Effect } from "effect"
 import { execFile, spawn, type ChildProcess } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { createRequire } from "node:module"
@@ -42,10 +45,10 @@ const pool = (size: number) => {
   }
 }
 
-// Each example is a Node process loading tsx and Effect, about a core for a second or two,
-// then mostly waiting on the sandbox: three at once keep a 2-core machine busy, where more
+// Each example is a Node process: a fifth of a second of a core to load its bundle, then
+// mostly waiting on the sandbox. Four at once keep a 2-core machine busy, where many more
 // starve it into the examples' own transport timeouts.
-const examplesAtOnce = pool(3)
+const examplesAtOnce = pool(4)
 
 // A test's time includes its wait for a turn, up to the whole file's on a busy machine: each
 // test has the file's budget, and each example its own minute (`runNow`).
@@ -55,22 +58,30 @@ const run = (name: string, variables: Record<string, string> = {}) =>
   examplesAtOnce(() => runNow(name, variables), false)
 
 /** The next example of a series. */
-const runNext = (name: string, variables: Record<string, string>) =>
-  examplesAtOnce(() => runNow(name, variables), true)
+const runNext = (name: string, variables: Record<string, string>, via?: "tsx") =>
+  examplesAtOnce(() => runNow(name, variables, via), true)
 
-const runNow = (name: string, variables: Record<string, string>) =>
-  new Promise<{ readonly code: number; readonly output: string }>((resolve) => {
+/**
+ * Runs an example as `tsx` would, from its bundle (see test-support's `Program`: the same
+ * sources, loaded in a tenth of the time), or with `tsx` itself, as the README's quickstart is.
+ */
+const runNow = async (name: string, variables: Record<string, string>, via?: "tsx") => {
+  const file = join(examplesDir, `${name}.ts`)
+  const args =
+    via === "tsx" ? ["--import", "tsx", file] : await Effect.runPromise(Program.nodeArgs(file))
+  return new Promise<{ readonly code: number; readonly output: string }>((resolve) => {
     const env: Record<string, string | undefined> = { ...process.env, ...variables }
     if (variables["MOBILEPAY_CLIENT_ID"] === undefined) delete env["MOBILEPAY_CLIENT_ID"]
     if (variables["VIPPS_MOBILEPAY_CLIENT_ID"] === undefined)
       delete env["VIPPS_MOBILEPAY_CLIENT_ID"]
     const child = execFile(
       process.execPath,
-      ["--import", "tsx", `${name}.ts`],
+      args,
       { cwd: examplesDir, env, timeout: 60_000 },
       (_, stdout, stderr) => resolve({ code: child.exitCode ?? -1, output: stdout + stderr }),
     )
   })
+}
 
 const summary = /done: .+, in \d+\.\d\d s with \d+ HTTP requests/
 // An amount is always printed with two decimals and its currency: `125.50 DKK`.
@@ -156,7 +167,7 @@ describe.concurrent("ePayment examples against the embedded sandbox", () => {
 
 // One till program, the platform chosen by TILL_BACKEND: the same sale, cancel and refund on
 // both, each platform's customer played through its sandbox.
-describe("the till on either platform, against the embedded sandbox", () => {
+describe.concurrent("the till on either platform, against the embedded sandbox", () => {
   const till = (backend: string, cancelled: string) =>
     [
       new RegExp(`till on ${backend}, talking to the embedded sandbox`),
@@ -274,7 +285,7 @@ describe.concurrent("examples against `pnpm sandbox` in another terminal", () =>
 
   it("the README's quickstart pays to Captured", { timeout }, async () => {
     await afterV10Examples
-    const { code, output } = await runNext("quickstart", variables)
+    const { code, output } = await runNext("quickstart", variables, "tsx")
     expect(output).toMatch(/payment [0-9a-f-]{36} captured: 125\.50 DKK/)
     expect(code).toBe(0)
   })

@@ -7,6 +7,7 @@
  */
 import { SqlPaymentJournal } from "@effect-mobilepay/journal-sql"
 import { PaymentJournal } from "@effect-mobilepay/pos"
+import * as Program from "@effect-mobilepay/test-support/Program"
 import { HttpApiClient, HttpClient, HttpServer } from "@effect/platform"
 import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import { expect, it } from "@effect/vitest"
@@ -186,8 +187,11 @@ it(
   async () => {
     const env: Record<string, string | undefined> = { ...process.env }
     delete env["VIPPS_MOBILEPAY_CLIENT_ID"]
-    const child = spawn(process.execPath, ["--import", "tsx", "http-service.ts"], {
-      cwd: fileURLToPath(new URL("..", import.meta.url)),
+    const dir = fileURLToPath(new URL("..", import.meta.url))
+    // From its bundle: the same sources as tsx runs (see test-support's Program).
+    const args = await Effect.runPromise(Program.nodeArgs(join(dir, "http-service.ts")))
+    const child = spawn(process.execPath, args, {
+      cwd: dir,
       env,
       stdio: ["ignore", "pipe", "pipe"],
     })

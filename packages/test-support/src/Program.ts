@@ -1,18 +1,20 @@
 /**
- * A test's child program (a till, a fleet worker) as one JavaScript file that plain `node`
+ * A test's child programs (tills, fleet workers, the examples) as JavaScript that plain `node`
  * starts. Run through `tsx`, such a program spends about 1.5 s of CPU loading Effect and the
- * packages' sources module by module before its first line runs; bundled, about 0.15 s. The
- * crash and fleet tests start dozens of them, so that was most of their time.
+ * packages' sources module by module before its first line runs; bundled, about 0.2 s. The
+ * crash, fleet and example tests start dozens of them, so that was most of their time.
  *
  * The bundle is the program's own source and the workspace packages' sources, transpiled by
  * esbuild as tsx would, with every dependency inside except native addons (`better-sqlite3`),
- * which are loaded from the program's package. It is built once per test process, into that
- * package's `node_modules/.cache/test-programs` (ignored by git).
+ * which node loads from where the program's package finds them. Every program in the
+ * program's folder is built in one esbuild run (their common code in shared chunks, parsed
+ * once), on the first use in a test process, into the package's
+ * `node_modules/.cache/test-programs` (ignored by git).
  */
 import { Effect } from "effect"
 import { build, type Plugin } from "esbuild"
 import { existsSync } from "node:fs"
-import { mkdir, rename } from "node:fs/promises"
+import { mkdir, readdir, rm } from "node:fs/promises"
 import { basename, dirname, join, relative } from "node:path"
 
 /**
@@ -34,55 +36,75 @@ const native: Plugin = {
   },
 }
 
-/** The nearest folder above `file` with a package.json: the program's package. */
-const packageOf = (file: string): string => {
-  const parent = dirname(file)
-  if (existsSync(join(parent, "package.json")) || parent === dirname(parent)) return parent
-  return packageOf(parent)
+/** The nearest folder at or above `dir` with a package.json: the programs' package. */
+const packageOf = (dir: string): string =>
+  existsSync(join(dir, "package.json")) || dir === dirname(dir) ? dir : packageOf(dirname(dir))
+
+const isRunning = (pid: number) => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
 }
 
-const bundleTo = async (entry: string): Promise<string> => {
-  const pkg = packageOf(entry)
-  const name = relative(pkg, entry).replaceAll("/", "_").replace(/\.ts$/, "")
-  const outfile = join(pkg, "node_modules", ".cache", "test-programs", `${name}.mjs`)
-  await mkdir(dirname(outfile), { recursive: true })
-  // Two test workers may build the same program at once: each writes its own file, and the
-  // rename makes whichever lands last the one node reads, whole.
-  const partial = join(dirname(outfile), `${basename(outfile)}.${process.pid}.tmp.mjs`)
+/** Builds every `.ts` program in `folder`; the folder the bundles are in. */
+const bundleFolder = async (folder: string): Promise<string> => {
+  const pkg = packageOf(folder)
+  const cache = join(pkg, "node_modules", ".cache", "test-programs")
+  const name = relative(pkg, folder).replaceAll("/", "_") || "root"
+  // One folder per test process (two test workers may build at once); those of processes
+  // that have ended are removed.
+  await mkdir(cache, { recursive: true })
+  for (const old of await readdir(cache)) {
+    const pid = Number(old.slice(name.length + 1))
+    if (old.startsWith(`${name}-`) && pid !== process.pid && !isRunning(pid)) {
+      await rm(join(cache, old), { recursive: true, force: true })
+    }
+  }
+  const outdir = join(cache, `${name}-${process.pid}`)
+  await rm(outdir, { recursive: true, force: true })
+  // Every .ts file but declarations and tool configurations (vitest.config.ts).
+  const programs = (await readdir(folder)).filter(
+    (file) => file.endsWith(".ts") && !/\.(d|config)\.ts$/.test(file),
+  )
   await build({
-    entryPoints: [entry],
-    outfile: partial,
+    entryPoints: programs.map((file) => join(folder, file)),
+    outdir,
+    outExtension: { ".js": ".mjs" },
     bundle: true,
+    splitting: true,
     platform: "node",
     format: "esm",
     target: "node20",
     plugins: [native],
-    sourcemap: "inline",
+    // A program importing its siblings by a pattern (examples/run.ts) leaves the configurations.
+    external: ["*.config.ts"],
+    sourcemap: "linked",
     logLevel: "warning",
     // CommonJS dependencies (ioredis) call require for Node's own modules.
     banner: {
       js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
     },
   })
-  await rename(partial, outfile)
-  return outfile
+  return outdir
 }
 
 const built = new Map<string, Promise<string>>()
 
 /**
- * The bundle of the TypeScript program at the absolute path `entry`, built on first use in
- * this test process; start it with `node --enable-source-maps <bundle>`.
+ * The bundle of the TypeScript program at the absolute path `entry` (with every other program
+ * in its folder), built on first use in this test process.
  */
 export const bundle = (entry: string): Effect.Effect<string> =>
   Effect.promise(() => {
-    const known = built.get(entry)
-    if (known !== undefined) return known
-    const building = bundleTo(entry)
-    built.set(entry, building)
+    const folder = dirname(entry)
+    const building = built.get(folder) ?? bundleFolder(folder)
+    built.set(folder, building)
     return building
-  })
+  }).pipe(Effect.map((outdir) => join(outdir, basename(entry).replace(/\.ts$/, ".mjs"))))
 
-/** The arguments to start the program at `entry` with node, after bundling it. */
+/** The arguments that start the program at `entry` with node, from its bundle. */
 export const nodeArgs = (entry: string): Effect.Effect<ReadonlyArray<string>> =>
   Effect.map(bundle(entry), (file) => ["--enable-source-maps", file])

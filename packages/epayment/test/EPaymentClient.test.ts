@@ -169,10 +169,9 @@ describe("EPaymentClient: retries", () => {
         nth === 0 ? { _tag: "Reset" } : nth === 1 ? problem(503) : created,
       )
       const fiber = yield* Effect.fork(client.create(push))
-      yield* Time.waitUntil(Effect.map(received, (all) => all.length === 1))
-      yield* Time.advanceToSleepWithin("10 seconds") // the backoff after the reset
-      yield* Time.waitUntil(Effect.map(received, (all) => all.length === 2))
-      yield* Time.advanceToSleepWithin("10 seconds") // the backoff after the 503
+      // the backoff after the reset, then the one after the 503
+      yield* Time.advanceToSleepAfter(yield* Time.arrival(received, 1), "10 seconds")
+      yield* Time.advanceToSleepAfter(yield* Time.arrival(received, 2), "10 seconds")
       expect(yield* Fiber.join(fiber)).toEqual({ reference })
       const requests = yield* received
       expect(requests).toHaveLength(3)
@@ -196,8 +195,7 @@ describe("EPaymentClient: retries", () => {
         { readTimeout: "1 minute" },
       )
       const fiber = yield* Effect.fork(client.get(reference))
-      yield* Time.waitUntil(Effect.map(received, (all) => all.length === 1))
-      const waited = yield* Time.advanceToSleepWithin("30 seconds")
+      const waited = yield* Time.advanceToSleepAfter(yield* Time.arrival(received, 1), "30 seconds")
       expect(yield* Fiber.join(fiber)).toMatchObject({ state: "CREATED" })
       expect(Duration.toMillis(waited)).toBeGreaterThanOrEqual(7000)
     }),
@@ -214,8 +212,7 @@ describe("EPaymentClient: retries", () => {
           Effect.flip(client.capture(reference, { currency: "DKK", value: 1000 })),
         )
         for (const seen of [1, 2]) {
-          yield* Time.waitUntil(Effect.map(received, (all) => all.length === seen))
-          yield* Time.advanceToSleepWithin("10 seconds")
+          yield* Time.advanceToSleepAfter(yield* Time.arrival(received, seen), "10 seconds")
         }
         const error = yield* Fiber.join(fiber)
         expect(error._tag).toBe(tag)
@@ -238,8 +235,7 @@ describe("EPaymentClient: retries", () => {
           Effect.flip(client.refund(reference, { currency: "DKK", value: 100 })),
         )
         for (const seen of [2, 3, 4]) {
-          yield* Time.waitUntil(Effect.map(received, (all) => all.length === seen))
-          yield* Time.advanceToSleepWithin("10 seconds")
+          yield* Time.advanceToSleepAfter(yield* Time.arrival(received, seen), "10 seconds")
         }
         const error = yield* Fiber.join(fiber)
         expect(error._tag).toBe("EPaymentServerError")
@@ -255,9 +251,8 @@ describe("EPaymentClient: retries", () => {
       })
       const fiber = yield* Effect.fork(Effect.flip(client.get(reference)))
       for (const seen of [1, 2, 3, 4, 5]) {
-        yield* Time.waitUntil(Effect.map(received, (all) => all.length === seen))
         // The backoff (at most 1.2 s with jitter), not the attempt's 5 s deadline.
-        yield* Time.advanceToSleepWithin("2 seconds")
+        yield* Time.advanceToSleepAfter(yield* Time.arrival(received, seen), "2 seconds")
       }
       expect((yield* Fiber.join(fiber))._tag).toBe("EPaymentServerError")
       expect(yield* received).toHaveLength(6)

@@ -217,8 +217,7 @@ describe("QrClient", () => {
       const fiber = yield* Effect.fork(
         client.putCallbackQr("till-7", { locationDescription: "Kasse 1" }),
       )
-      yield* server.nextArrival
-      yield* Time.advanceToSleepWithin("1 second")
+      yield* Time.advanceToSleepAfter(yield* server.nextArrival, "1 second")
       yield* Fiber.join(fiber)
       const [first, second] = yield* server.received
       expect(second?.body).toBe(first?.body)

@@ -36,8 +36,7 @@ describe("EPaymentClient spans", () => {
           ),
         ),
       )
-      yield* Time.waitUntil(Effect.map(received, (all) => all.length === 1))
-      yield* Time.advanceToSleepWithin("10 seconds")
+      yield* Time.advanceToSleepAfter(yield* Time.arrival(received, 1), "10 seconds")
       const [, observed] = yield* Fiber.join(fiber)
       const spans = observed.spans.filter((span) => span.name.startsWith("EPaymentClient."))
       expect(spans.map((span) => span.name)).toEqual(["EPaymentClient.capturePayment"])

@@ -209,8 +209,7 @@ describe("WebhooksClient", () => {
         index === 0 ? TokenEndpoint.respond(503) : TokenEndpoint.respond(200, { webhooks: [] }),
       )
       const fiber = yield* Effect.fork(client.list())
-      yield* server.nextArrival
-      yield* Time.advanceToSleepWithin("1 second")
+      yield* Time.advanceToSleepAfter(yield* server.nextArrival, "1 second")
       expect(yield* Fiber.join(fiber)).toEqual([])
       expect((yield* server.received).length).toBe(2)
     }),
@@ -255,8 +254,7 @@ describe("WebhooksClient", () => {
           : TokenEndpoint.respond(200, { webhooks: [] }),
       )
       const fiber = yield* Effect.fork(client.list())
-      yield* server.nextArrival
-      const waited = yield* Time.advanceToSleepWithin("10 seconds")
+      const waited = yield* Time.advanceToSleepAfter(yield* server.nextArrival, "10 seconds")
       // The backoff alone would be well under a second.
       expect(Duration.toMillis(waited)).toBeGreaterThanOrEqual(3000)
       expect(yield* Fiber.join(fiber)).toEqual([])
@@ -271,6 +269,7 @@ describe("WebhooksClient", () => {
       })
       const fiber = yield* Effect.fork(Effect.either(client.list()))
       yield* server.nextArrival
+      // The attempt's own deadline: the only sleep, since no answer comes.
       yield* Time.advanceToSleepWithin("10 seconds")
       const result = yield* Fiber.join(fiber)
       expect(Either.isLeft(result) && result.left).toMatchObject({

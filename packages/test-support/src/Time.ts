@@ -65,6 +65,20 @@ export const advanceToSleepAfter = (
   })
 
 /**
+ * Waits, without moving the clock, until `received` (a server's requests so far) holds `count`
+ * requests; returns the `count`th, for `advanceToSleepAfter`.
+ */
+export const arrival = <A, E, R>(received: Effect.Effect<ReadonlyArray<A>, E, R>, count: number) =>
+  Effect.gen(function* () {
+    for (;;) {
+      const all = yield* received
+      const nth = all[count - 1]
+      if (nth !== undefined) return nth
+      yield* eventLoopTurn
+    }
+  })
+
+/**
  * Lets the program run (and its loopback I/O progress), without moving the clock, until
  * `condition` holds.
  */

@@ -63,6 +63,8 @@ const recordingProxy = (target: string) =>
     (proxy) =>
       Effect.async<void>((resume) => {
         proxy.server.close(() => resume(Effect.void))
+        // The test is over: a connection the sandbox keeps open would hold the close ~3 s.
+        proxy.server.closeAllConnections()
       }),
   )
 

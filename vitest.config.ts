@@ -2,17 +2,21 @@ import { defineConfig } from "vitest/config"
 import { BaseSequencer, type TestSpecification } from "vitest/node"
 import projects from "./vitest.workspace"
 
-// The files that take a minute or so, longest first. Vitest runs one project at a time (with
+// The files that take 10 to 30 s, longest first. Vitest runs one project at a time (with
 // `isolate: false` a worker holds one project's modules) and starts its files largest first
 // when it has no timings of an earlier run (a fresh clone): a long file started last keeps
 // its project, and the next one, waiting while the other core idles.
 const slowest = [
-  "packages/journal-sql/test/crash.test.ts",
   "packages/sandbox/test/load.test.ts",
-  "examples/test/examples.test.ts",
   "packages/journal-sql/test/soak.test.ts",
-  "packages/sandbox/test/cli.test.ts",
+  "examples/test/examples.test.ts",
+  "packages/journal-sql/test/epayment-fleet.test.ts",
   "packages/journal-sql/test/fleet.test.ts",
+  "packages/journal-sql/test/crash.test.ts",
+  "packages/journal-sql/test/epayment-crash.test.ts",
+  "packages/journal-sql/test/epayment-soak.test.ts",
+  "packages/sandbox/test/cli.test.ts",
+  "examples/test/http-service.test.ts",
 ]
 
 /** Vitest's order (slowest of the last run first, else largest), the files above before it. */

@@ -121,59 +121,29 @@ export const startEndpoint = (tokenLifetimeSeconds: number) =>
 
 /** Starts one worker process; it is killed when the scope closes, if still running. */
 export const startWorker = (sandbox: Target, orders: Orders) =>
-  Effect.acquireRelease(
-    Effect.gen(function* () {
-      const lines = yield* Queue.unbounded<string>()
-      const args = yield* Program.nodeArgs(join(packageDir, "test/fixtures/fleet-worker.ts"))
-      const child = spawn(process.execPath, args, {
-        cwd: packageDir,
-        stdio: ["pipe", "pipe", "inherit"],
-        env: {
-          ...process.env,
-          MOBILEPAY_FLEET_WORKER: JSON.stringify({
-            mode: orders.mode,
-            authUrl: sandbox.authUrl,
-            posUrl: sandbox.posUrl,
-            ...client,
-            merchants: orders.merchants,
-            redis: {
-              url: orders.redisUrl,
-              keyPrefix: orders.keyPrefix,
-              key: orders.key,
-              lease: orders.lease,
-              commandTimeout: orders.commandTimeout,
-            },
-            durationMs: orders.durationMs,
-            intervalMs: orders.intervalMs,
-            posCalls: orders.posCalls,
-            posReadTimeout: orders.posReadTimeout,
-            refreshAhead: orders.refreshAhead,
-            safetyMargin: orders.safetyMargin,
-            stalls: orders.stalls,
-          }),
-        },
-      })
-      createInterface({ input: child.stdout! }).on("line", (line) => lines.unsafeOffer(line))
-      return {
-        child,
-        line: Queue.take(lines).pipe(
-          Effect.timeoutFail({
-            duration: "60 seconds",
-            onTimeout: () => new Error("the worker said nothing for 60 s"),
-          }),
-          Effect.orDie,
-        ),
-        send: (line: string) =>
-          Effect.sync(() => {
-            child.stdin!.write(`${line}\n`)
-          }),
-      } satisfies Worker
+  startProcess("test/fixtures/fleet-worker.ts", {
+    MOBILEPAY_FLEET_WORKER: JSON.stringify({
+      mode: orders.mode,
+      authUrl: sandbox.authUrl,
+      posUrl: sandbox.posUrl,
+      ...client,
+      merchants: orders.merchants,
+      redis: {
+        url: orders.redisUrl,
+        keyPrefix: orders.keyPrefix,
+        key: orders.key,
+        lease: orders.lease,
+        commandTimeout: orders.commandTimeout,
+      },
+      durationMs: orders.durationMs,
+      intervalMs: orders.intervalMs,
+      posCalls: orders.posCalls,
+      posReadTimeout: orders.posReadTimeout,
+      refreshAhead: orders.refreshAhead,
+      safetyMargin: orders.safetyMargin,
+      stalls: orders.stalls,
     }),
-    (worker) =>
-      Effect.sync(() => {
-        if (worker.child.exitCode === null) worker.child.kill("SIGKILL")
-      }),
-  )
+  })
 
 /** `count` workers on the same orders, each having said `ready`. */
 export const fleet = (count: number, sandbox: Target, orders: Orders) =>
